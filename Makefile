@@ -1,0 +1,27 @@
+# The same commands locally and in CI. `make run` and `make test` set up everything they need.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+SEED    ?= 20261127
+
+.PHONY: run test unit contract-test lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/hub serve --dev --data-dir ./data
+
+test: unit contract-test
+
+unit: $(STAMP)
+	$(PY) -m pytest
+
+contract-test: $(STAMP)
+	$(PY) tests/contract/run_live.py --seed $(SEED) --report-dir reports
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .hypothesis

@@ -1,0 +1,5 @@
+"""The HTTP edge: the functions Connexion calls, one module per tag."""
+
+from handlers import campaigns
+
+MODULES = (campaigns,)

@@ -1,0 +1,3 @@
+from kataven_hub.cli import main
+
+raise SystemExit(main())

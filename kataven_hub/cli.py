@@ -1,0 +1,138 @@
+"""The `hub` command: serve the API, and manage API keys."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kataven_hub import auth, settings as settings_module, storage
+from kataven_hub.errors import ConfigurationError, HubError
+from kataven_hub.settings import Settings
+
+DEMO_ACCOUNT = "demo"
+log = logging.getLogger("kataven_hub")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    overrides = {
+        k: v for k, v in vars(args).items() if k in {"host", "port", "data_dir", "dev"} and v
+    }
+    try:
+        settings = settings_module.from_environment(settings_module.environ(), **overrides)
+        return int(args.command(settings, args) or 0)
+    except (ConfigurationError, HubError) as err:
+        print(f"hub: {err}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hub", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8081)")
+    _data_dir(serve)
+    serve.add_argument("--dev", action="store_true", default=None, help="dev mode")
+    serve.set_defaults(command=serve_command)
+
+    keys = commands.add_parser("keys", help="manage sk_live_ API keys").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    create = keys.add_parser("create", help="mint a key; prints it once, on the last line")
+    create.add_argument("--account", required=True)
+    create.add_argument("--name", default="", help="a label to recognise the key by")
+    _data_dir(create)
+    create.set_defaults(command=keys_create)
+    listing = keys.add_parser("list", help="list keys (never their plaintext)")
+    listing.add_argument("--account")
+    _data_dir(listing)
+    listing.set_defaults(command=keys_list)
+    revoke = keys.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    _data_dir(revoke)
+    revoke.set_defaults(command=keys_revoke)
+    return parser
+
+
+def _data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="data directory (default ./data)")
+
+
+def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kataven_hub.app import create_app
+
+    settings = settings_module.finalize(settings)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    if settings.dev:
+        _greet_demo(settings)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def _greet_demo(settings: Settings) -> None:
+    """On the first dev start, mint a key for the `demo` account and show how to use it."""
+    stores = storage.Stores(settings.data_dir)
+    try:
+        if storage.list_keys(stores.system.read(), DEMO_ACCOUNT):
+            log.info("dev mode: mint another demo key with `hub keys create --account demo`")
+            return
+        _record, key = auth.create_key(
+            stores.system, settings.pepper, account=DEMO_ACCOUNT, name="demo (dev mode)"
+        )
+    finally:
+        stores.close()
+    base = f"http://{settings.host}:{settings.port}"
+    print(
+        f"\nDev mode: created account '{DEMO_ACCOUNT}' with this API key (shown once):\n\n"
+        f"    {key}\n\nCreate a campaign:\n\n"
+        f"    printf 'phone_number,first_name\\n+14155552671,Ada\\n' > contacts.csv\n"
+        f"    curl -s {base}/api/v1/campaigns -H 'Authorization: Bearer {key}' \\\n"
+        "      -F name='First campaign' -F agent_id=3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34 \\\n"
+        "      -F phone_number_id=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d -F contacts=@contacts.csv\n\n"
+        f"Swagger UI: {base}/ui/\n",
+        flush=True,
+    )
+
+
+def keys_create(settings: Settings, args: argparse.Namespace) -> int:
+    pepper = settings_module.pepper_for_keys(settings)
+    stores = storage.Stores(settings.data_dir)
+    try:
+        record, key = auth.create_key(stores.system, pepper, account=args.account, name=args.name)
+    finally:
+        stores.close()
+    print(f"created {record['id']} for account {record['account']}; the key is shown only once:")
+    print(key)
+    return 0
+
+
+def keys_list(settings: Settings, args: argparse.Namespace) -> int:
+    stores = storage.Stores(settings.data_dir)
+    try:
+        keys = storage.list_keys(stores.system.read(), args.account)
+    finally:
+        stores.close()
+    for key in keys:
+        state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "live"
+        print(
+            f"{key['id']}\t{key['account']}\tsk_live_{key['account']}_…{key['hint']}"
+            f"\t{key['created_at']}\t{state}\t{key['name']}"
+        )
+    return 0
+
+
+def keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    stores = storage.Stores(settings.data_dir)
+    try:
+        auth.revoke_key(stores.system, args.key_id)
+    finally:
+        stores.close()
+    print(f"revoked {args.key_id}")
+    return 0

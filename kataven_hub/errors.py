@@ -1,0 +1,52 @@
+"""Domain errors. They know nothing of HTTP; `kataven_hub.errormap` translates them at the edge.
+
+    HubError
+    ├── InvalidInput          the request is well-formed but its content is wrong (form, CSV)
+    ├── InvalidAccount        an account name that breaks the naming rule
+    ├── Unauthenticated       no credential, or one that does not verify
+    ├── Forbidden             a valid credential that does not grant this account
+    ├── NotFound              no such resource in this account
+    ├── Conflict              the resource's state does not allow the operation
+    └── TooLarge              the upload is over its size limit
+    ConfigurationError        bad settings at start-up (never reaches a client)
+"""
+
+
+class HubError(Exception):
+    """Base of every error a client can be told about; the message is shown to the client."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(HubError):
+    pass
+
+
+class InvalidAccount(HubError):
+    pass
+
+
+class Unauthenticated(HubError):
+    pass
+
+
+class Forbidden(HubError):
+    pass
+
+
+class NotFound(HubError):
+    pass
+
+
+class Conflict(HubError):
+    pass
+
+
+class TooLarge(HubError):
+    pass
+
+
+class ConfigurationError(Exception):
+    pass

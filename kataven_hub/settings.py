@@ -1,0 +1,141 @@
+"""Settings: read once from flags and the environment, typed, validated at start-up."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from kataven_hub.errors import ConfigurationError
+
+# name of the environment variable -> (field, help text); the README lists every one of these.
+ENVIRONMENT = {
+    "HUB_DATA_DIR": ("data_dir", "directory for the SQLite files (default ./data)"),
+    "HUB_HOST": ("host", "address to listen on (default 127.0.0.1)"),
+    "HUB_PORT": ("port", "port to listen on (default 8081)"),
+    "HUB_DEV": ("dev", "1 for dev mode: generated pepper, CORS for all origins, response checks"),
+    "HUB_PEPPER": ("pepper", "secret mixed into every stored API-key hash (required outside dev)"),
+    "HUB_JWT_SECRET": ("jwt_secret", "HS256 secret that JWTs are verified with"),
+    "HUB_JWT_PUBLIC_KEY": ("jwt_public_key", "RS256 public key (PEM text or a file path)"),
+    "HUB_JWT_ACCOUNTS_CLAIM": ("jwt_accounts_claim", "claim listing granted accounts"),
+    "HUB_JWT_AUDIENCE": ("jwt_audience", "required `aud` of JWTs, if set"),
+    "HUB_JWT_ISSUER": ("jwt_issuer", "required `iss` of JWTs, if set"),
+    "HUB_CORS_ORIGINS": ("cors_origins", "comma-separated allowed origins (dev: *)"),
+    "HUB_DEFAULT_REGION": ("default_region", "region for numbers without +country code"),
+    "HUB_VALIDATE_RESPONSES": ("validate_responses", "1 to check every response against the spec"),
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = 8081
+    dev: bool = False
+    pepper: str = dataclasses.field(default="", repr=False)
+    jwt_secret: str = dataclasses.field(default="", repr=False)
+    jwt_public_key: str = dataclasses.field(default="", repr=False)
+    jwt_accounts_claim: str = "accounts"
+    jwt_audience: str = ""
+    jwt_issuer: str = ""
+    cors_origins: tuple[str, ...] = ()
+    default_region: str = "US"
+    validate_responses: bool | None = None
+
+    @property
+    def check_responses(self) -> bool:
+        """Response validation: on when asked for, and by default in dev mode."""
+        return self.dev if self.validate_responses is None else self.validate_responses
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        return self.cors_origins or (("*",) if self.dev else ())
+
+
+def from_environment(environ: Mapping[str, str], **overrides: object) -> Settings:
+    """Settings from HUB_* variables, then explicit overrides (command-line flags) on top."""
+    values: dict[str, object] = {}
+    for variable, (field, _help) in ENVIRONMENT.items():
+        if variable in environ and environ[variable] != "":
+            values[field] = environ[variable]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return _coerce(values)
+
+
+def _coerce(values: dict[str, object]) -> Settings:
+    types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    out: dict[str, object] = {}
+    for name, value in values.items():
+        kind = types[name]
+        if not isinstance(value, str):
+            out[name] = value
+        elif kind == "Path":
+            out[name] = Path(value)
+        elif kind == "int":
+            out[name] = _int(name, value)
+        elif kind in ("bool", "bool | None"):
+            out[name] = value.strip().lower() in _TRUE
+        elif kind == "tuple[str, ...]":
+            out[name] = tuple(v.strip() for v in value.split(",") if v.strip())
+        else:
+            out[name] = value
+    return Settings(**out)  # type: ignore[arg-type]
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name}: {value!r} is not an integer") from None
+
+
+def finalize(settings: Settings) -> Settings:
+    """Check the settings for serving; in dev mode, generate and keep a pepper."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    pepper = settings.pepper or (_stored_pepper(settings.data_dir, create=True) if settings.dev else "")
+    if not pepper:
+        raise ConfigurationError(
+            "HUB_PEPPER is required outside dev mode (use --dev for a generated one)"
+        )
+    public_key = settings.jwt_public_key
+    if public_key and "BEGIN" not in public_key:
+        path = Path(public_key)
+        if not path.is_file():
+            raise ConfigurationError(f"HUB_JWT_PUBLIC_KEY: no PEM text and no file {path}")
+        public_key = path.read_text()
+    if settings.jwt_secret and public_key:
+        raise ConfigurationError("set HUB_JWT_SECRET or HUB_JWT_PUBLIC_KEY, not both")
+    return dataclasses.replace(settings, pepper=pepper, jwt_public_key=public_key)
+
+
+def pepper_for_keys(settings: Settings) -> str:
+    """The pepper the key commands hash with: HUB_PEPPER, else the one dev mode generated."""
+    pepper = settings.pepper or _stored_pepper(settings.data_dir, create=False)
+    if not pepper:
+        raise ConfigurationError(
+            f"no pepper: set HUB_PEPPER, or start `hub serve --dev --data-dir {settings.data_dir}`"
+            " once to generate one"
+        )
+    return pepper
+
+
+def _stored_pepper(data_dir: Path, *, create: bool) -> str:
+    path = data_dir / "pepper"
+    if path.is_file():
+        return path.read_text().strip()
+    if not create:
+        return ""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pepper = secrets.token_hex(32)
+    path.touch(mode=0o600)
+    path.write_text(pepper)
+    return pepper
+
+
+def environ() -> Mapping[str, str]:
+    """The process environment (one place reads it)."""
+    return os.environ
