@@ -21,7 +21,7 @@ unit: $(STAMP)
 	$(PY) -m pytest
 
 contract-test: $(STAMP)
-	$(PY) tests/contract/run_live.py --seed $(SEED) --report-dir reports
+	$(PY) -m tests.contract.run_live --seed $(SEED) --report-dir reports
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .hypothesis

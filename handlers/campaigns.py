@@ -25,4 +25,6 @@ async def post_api_v1_campaigns(
 async def _file_content(field: str, part: Any) -> bytes:
     if not isinstance(part, UploadFile):
         raise InvalidInput(f"{field}: send the CSV as a file part (with a filename)")
-    return await part.read()
+    content = await part.read()
+    await part.close()
+    return content

@@ -33,12 +33,15 @@ def describe(error: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
-class _SingleValueParser(MultiPartParser):
+class _ValidationParser(MultiPartParser):
+    """The parse Connexion validates: repeated fields refused, and the uploads closed at once,
+    since validation only asks whether a file part is there (the handler parses its own copy)."""
+
     async def parse(self) -> FormData:
         form = await super().parse()
+        await form.close()
         repeated = sorted({key for key in form.keys() if len(form.getlist(key)) > 1})
         if repeated:
-            await form.close()
             raise InvalidInput(f"{', '.join(repeated)}: sent more than once; send each field once")
         return form
 
@@ -46,7 +49,7 @@ class _SingleValueParser(MultiPartParser):
 class FormValidator(MultiPartFormDataValidator):
     @property
     def _form_parser_cls(self) -> type[MultiPartParser]:
-        return _SingleValueParser
+        return _ValidationParser
 
     def _validate(self, body: Any) -> None:
         if not isinstance(body, dict):

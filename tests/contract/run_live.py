@@ -10,16 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
+from tests.servers import BIN, hub, serving
+
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 ACCOUNT = "contract"
 
 
@@ -30,60 +28,21 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=100)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="hub-contract-") as data_dir:
+    with tempfile.TemporaryDirectory(prefix="hub-contract-") as tmp:
+        data_dir = Path(tmp) / "data"
         env = {
-            **os.environ,
-            "HUB_DATA_DIR": data_dir,
             "HUB_PEPPER": secrets.token_hex(16),
             "HUB_VALIDATE_RESPONSES": "1",
             "HUB_CONTRACT_ACCOUNT": ACCOUNT,
-            "PYTHONPATH": str(ROOT),
         }
-        key = mint_key(env)
-        port = free_port()
-        server = subprocess.Popen(
-            [str(BIN / "hub"), "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(Path(data_dir) / "server.log", "w"),
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_up(base + "/openapi.json", server)
-            return run_schemathesis(base, key, args, env)
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-            log = (Path(data_dir) / "server.log").read_text()
-            if "Traceback" in log:
-                print("server log has a traceback:\n" + log, file=sys.stderr)
-
-
-def mint_key(env: dict[str, str]) -> str:
-    out = subprocess.run(
-        [str(BIN / "hub"), "keys", "create", "--account", ACCOUNT, "--name", "contract-test"],
-        env=env, check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    return out.stdout.strip().splitlines()[-1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"server exited with {server.returncode} before it was up")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"server not up after {seconds}s")
+        out = hub("keys", "create", "--account", ACCOUNT, "--data-dir", str(data_dir), env=env)
+        key = out.stdout.strip().splitlines()[-1]
+        with serving(data_dir, env) as (base, log):
+            code = run_schemathesis(base, key, args, env)
+        if "Traceback" in log.read_text():
+            print(f"the server logged a traceback:\n{log.read_text()}", file=sys.stderr)
+            code = code or 1
+        return code
 
 
 def run_schemathesis(base: str, key: str, args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -100,7 +59,8 @@ def run_schemathesis(base: str, key: str, args: argparse.Namespace, env: dict[st
         "--report-dir", str(args.report_dir),
         "--no-color",
     ]  # fmt: skip
-    return subprocess.run(command, env=env, cwd=ROOT).returncode
+    environ = {**os.environ, **env, "PYTHONPATH": str(ROOT)}  # PYTHONPATH: for the hooks module
+    return subprocess.run(command, env=environ, cwd=ROOT).returncode
 
 
 if __name__ == "__main__":

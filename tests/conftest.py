@@ -1,0 +1,89 @@
+"""Fixtures: an app per test over its own temporary data directory, and credentials for it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import yaml
+from starlette.testclient import TestClient
+
+from kataven_hub import auth
+from kataven_hub.app import SPEC, create_app
+from kataven_hub.settings import Settings, finalize
+from kataven_hub.storage import Stores
+
+JWT_SECRET = "test-jwt-secret-of-a-decent-length!"
+AGENT = "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34"
+NUMBER_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+CSV = b"phone_number,first_name\n+14155552671,Ada\n+442079460958,Alan\n"
+
+
+class Hub:
+    """One server under test: its settings, an HTTP client, and helpers to call it."""
+
+    def __init__(self, settings: Settings, client: TestClient) -> None:
+        self.settings = settings
+        self.client = client
+
+    def key(self, account: str = "acme") -> str:
+        stores = Stores(self.settings.data_dir)
+        try:
+            return auth.create_key(stores.system, self.settings.pepper, account=account)[1]
+        finally:
+            stores.close()
+
+    def token(self, sub: str = "user-1", accounts: list[str] | None = None, **claims: Any) -> str:
+        payload = {"sub": sub, "accounts": accounts or ["acme"], "exp": time.time() + 600, **claims}
+        return jwt.encode(payload, JWT_SECRET, algorithm="HS256")
+
+    def create(
+        self,
+        key: str,
+        csv: bytes = CSV,
+        path: str = "/api/v1/campaigns",
+        headers: dict[str, str] | None = None,
+        **fields: Any,
+    ) -> Any:
+        form = {"name": "Spring renewals", "agent_id": AGENT, "phone_number_id": NUMBER_ID}
+        form.update({k: str(v) for k, v in fields.items()})
+        return self.client.post(
+            path,
+            headers={"Authorization": f"Bearer {key}", **(headers or {})},
+            data={k: v for k, v in form.items() if v != "None"},
+            files={"contacts": ("contacts.csv", csv, "text/csv")},
+        )
+
+    def rows(self, account: str, table: str) -> list[dict[str, Any]]:
+        stores = Stores(self.settings.data_dir)
+        try:
+            return list(stores.account(account).read()[table].rows)
+        finally:
+            stores.close()
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "pepper": "test-pepper",
+        "jwt_secret": JWT_SECRET,
+        "validate_responses": True,
+    }
+    values.update(overrides)
+    return finalize(Settings(**values))
+
+
+@pytest.fixture(scope="session")
+def spec() -> dict[str, Any]:
+    return yaml.safe_load(SPEC.read_text())  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[Hub]:
+    settings = make_settings(tmp_path / "data")
+    with create_app(settings).test_client() as client:
+        yield Hub(settings, client)

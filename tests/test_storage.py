@@ -1,0 +1,87 @@
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from kataven_hub import storage
+from kataven_hub.storage import Database, Stores
+
+
+def test_account_databases_are_created_on_first_use_in_wal_mode(tmp_path: Path) -> None:
+    stores = Stores(tmp_path)
+    assert not (tmp_path / "accounts" / "acme.db").exists()
+    db = stores.account("acme").read()
+    assert (tmp_path / "accounts" / "acme.db").exists()
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(storage.ACCOUNT_MIGRATIONS)
+    indexes = {tuple(i.columns) for i in db["contacts"].indexes}
+    assert ("campaign_id", "status", "id") in indexes
+    stores.close()
+
+
+def test_migrations_run_once_and_upgrade_an_old_file(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def first(db: object) -> None:
+        calls.append(1)
+
+    def second(db: object) -> None:
+        calls.append(2)
+
+    Database(tmp_path / "x.db", [first]).close()
+    Database(tmp_path / "x.db", [first]).close()
+    assert calls == [1]
+    upgraded = Database(tmp_path / "x.db", [first, second])
+    assert calls == [1, 2]
+    assert upgraded.read().execute("PRAGMA user_version").fetchone()[0] == 2
+    upgraded.close()
+
+
+def test_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
+    database = Stores(tmp_path).account("acme")
+    with pytest.raises(sqlite3.IntegrityError):
+        with database.write() as db:
+            storage.insert_campaign(db, _campaign("c1"), [("+14155552671", {})])
+            storage.insert_campaign(db, _campaign("c1"), [])
+    assert database.read()["campaigns"].count == 0
+    assert database.read()["contacts"].count == 0
+
+
+def test_concurrent_writers_never_see_a_locked_database(tmp_path: Path) -> None:
+    database = Stores(tmp_path).account("acme")
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(20):
+                with database.write() as db:
+                    storage.insert_campaign(db, _campaign(f"{n}-{i}"), [(f"+1415555{n:02d}{i:02d}", {})])
+                database.read()["campaigns"].count
+        except BaseException as err:  # noqa: BLE001 - collected for the assertion below
+            errors.append(err)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert database.read()["campaigns"].count == 160
+
+
+def test_two_processes_worth_of_connections_share_a_file(tmp_path: Path) -> None:
+    one, two = Stores(tmp_path), Stores(tmp_path)
+    with one.account("acme").write() as db:
+        storage.insert_campaign(db, _campaign("a"), [])
+    assert storage.get_campaign(two.account("acme").read(), "a")["id"] == "a"
+    one.close()
+    two.close()
+
+
+def _campaign(campaign_id: str) -> dict[str, object]:
+    return {
+        "id": campaign_id, "name": "n", "agent_id": "a", "phone_number_id": "p",
+        "max_concurrent_calls": 5, "retries_per_contact": 0, "retry_delay_seconds": 300,
+        "status": "draft", "created_at": "2026-01-01T00:00:00Z", "created_by": "t",
+    }  # fmt: skip
