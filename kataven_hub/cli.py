@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,6 +67,8 @@ def _data_dir(parser: argparse.ArgumentParser) -> None:
 def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn
 
+    # connexion imports starlette's test client, which warns about httpx on every start
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from kataven_hub.app import create_app
 
     settings = settings_module.finalize(settings)
