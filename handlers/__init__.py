@@ -1,5 +1,5 @@
 """The HTTP edge: the functions Connexion calls, one module per tag."""
 
-from handlers import campaigns
+from handlers import call_limits, campaigns
 
-MODULES = (campaigns,)
+MODULES = (campaigns, call_limits)

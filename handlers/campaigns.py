@@ -1,25 +1,79 @@
 from typing import Any
 
 from starlette.datastructures import UploadFile
+from starlette.responses import StreamingResponse
 
+from kataven_hub import campaigns
 from kataven_hub.app import Hub
-from kataven_hub.campaigns import create_campaign
 from kataven_hub.errors import InvalidInput
+from kataven_hub.events import campaign_events
+
+Principal = dict[str, str]
 
 
 async def post_api_v1_campaigns(
-    hub: Hub, token_info: dict[str, str], body: dict[str, Any], contacts: Any = None
+    hub: Hub, token_info: Principal, body: dict[str, Any], contacts: Any = None
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
     csv_data = await _file_content("contacts", contacts)
     campaign = await hub.in_account(
         token_info["account"],
-        create_campaign,
+        campaigns.create_campaign,
         body,
         csv_data,
         created_by=token_info["sub"],
         region=hub.settings.default_region,
     )
     return campaign, 201, {"Location": f"/api/v1/campaigns/{campaign['id']}"}
+
+
+async def get_api_v1_campaigns(hub: Hub, token_info: Principal) -> dict[str, Any]:
+    return await hub.in_account(token_info["account"], campaigns.list_campaigns)
+
+
+async def get_api_v1_campaigns_id(hub: Hub, token_info: Principal, id_: str) -> dict[str, Any]:
+    return await hub.in_account(token_info["account"], campaigns.get_campaign, id_)
+
+
+async def delete_api_v1_campaigns_id(hub: Hub, token_info: Principal, id_: str) -> tuple[None, int]:
+    await hub.in_account(token_info["account"], campaigns.delete_campaign, id_)
+    return None, 204
+
+
+async def get_api_v1_campaigns_id_contacts(
+    hub: Hub, token_info: Principal, id_: str, status: str | None = None, page: int = 0
+) -> dict[str, Any]:
+    return await hub.in_account(token_info["account"], campaigns.list_contacts, id_, status, page)
+
+
+async def post_api_v1_campaigns_id_start(hub: Hub, token_info: Principal, id_: str) -> dict[str, Any]:
+    return await hub.in_account(token_info["account"], campaigns.start_campaign, id_)
+
+
+async def post_api_v1_campaigns_id_pause(hub: Hub, token_info: Principal, id_: str) -> dict[str, Any]:
+    return await hub.in_account(token_info["account"], campaigns.pause_campaign, id_)
+
+
+async def post_api_v1_campaigns_id_resume(hub: Hub, token_info: Principal, id_: str) -> dict[str, Any]:
+    return await hub.in_account(token_info["account"], campaigns.resume_campaign, id_)
+
+
+async def post_api_v1_campaigns_id_stop(hub: Hub, token_info: Principal, id_: str) -> dict[str, Any]:
+    return await hub.in_account(token_info["account"], campaigns.stop_campaign, id_)
+
+
+async def get_api_v1_campaigns_id_events(hub: Hub, token_info: Principal, id_: str) -> StreamingResponse:
+    account = token_info["account"]
+    await hub.in_account(account, campaigns.get_campaign, id_)  # 404 before the stream starts
+
+    async def snapshot() -> dict[str, Any]:
+        return await hub.in_account(account, campaigns.snapshot, id_)
+
+    stream = campaign_events(
+        snapshot, interval=hub.settings.events_interval, heartbeat=hub.settings.events_heartbeat
+    )
+    return StreamingResponse(
+        stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 async def _file_content(field: str, part: Any) -> bytes:

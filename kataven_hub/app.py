@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 import inflection
+import yaml
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
@@ -17,6 +19,8 @@ from starlette.middleware.cors import CORSMiddleware
 
 from kataven_hub import errormap
 from kataven_hub.auth import Authenticator
+from kataven_hub.dialer import SimulatedCarrier, parse_weights
+from kataven_hub.dispatcher import DispatchLock, Dispatcher, run_forever
 from kataven_hub.ingest import MAX_REQUEST_BYTES
 from kataven_hub.middleware import BodyLimit, Inject, PathAliases
 from kataven_hub.settings import Settings
@@ -29,12 +33,20 @@ T = TypeVar("T")
 
 
 class Hub:
-    """The services a request needs: settings, the data directory's databases, auth."""
+    """The services a request needs (settings, the data directory's databases, auth) and the
+    dispatcher, which runs for as long as the app does."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.stores = Stores(settings.data_dir)
         self.authenticator = Authenticator(settings, self.stores.system)
+        carrier = SimulatedCarrier(
+            seed=settings.sim_seed,
+            time_scale=settings.sim_time_scale,
+            weights=parse_weights(settings.sim_outcomes) if settings.sim_outcomes else None,
+        )
+        self.dispatcher = Dispatcher(self.stores, carrier, time_scale=settings.sim_time_scale)
+        self._lock = DispatchLock(settings.data_dir)
 
     async def in_account(self, account: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(account_db, ...)` in a worker thread, off the event loop."""
@@ -46,9 +58,19 @@ class Hub:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
+        dispatching = None
+        if self.settings.dispatch:
+            self._lock.acquire()
+            interval = self.settings.dispatch_interval
+            dispatching = asyncio.create_task(run_forever(self.dispatcher, interval))
         try:
             yield
         finally:
+            if dispatching is not None:
+                dispatching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await dispatching
+            self._lock.release()
             self.stores.close()
 
 
@@ -89,9 +111,10 @@ def create_app(settings: Settings) -> AsyncApp:
         base_path="",
         resolver=Resolver(function_resolver=operation_function),
         strict_validation=True,
+        pythonic_params=True,
         validate_responses=settings.check_responses,
     )
-    errormap.register(app)
+    errormap.register(app, yaml.safe_load(SPEC.read_text())["paths"])
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,4 +1,5 @@
-"""Campaigns: the rules a schema cannot express (time, CSV semantics, one transaction)."""
+"""Campaigns: the rules a schema cannot express — time, CSV semantics, the state machine, the
+account's concurrency budget — each change in one transaction."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from kataven_hub import clock, storage
-from kataven_hub.errors import InvalidInput
+from kataven_hub.errors import Conflict, InvalidInput, NotFound
 from kataven_hub.ingest import parse_contacts
+from kataven_hub.limits import call_limits
 from kataven_hub.storage import Database
 
 DEFAULTS = {"max_concurrent_calls": 5, "retries_per_contact": 0, "retry_delay_seconds": 300}
 """The form's defaults; a test keeps them equal to openapi.yaml's."""
+TERMINAL = frozenset({"completed", "failed"})
+CONTACT_STATUSES = ("pending", "dialing", "completed", "no_answer", "busy", "failed", "skipped")
+PAGE_SIZE = 100
+_HOLDS_BUDGET = ("running", "scheduled")
 
 
 def create_campaign(
@@ -45,6 +51,130 @@ def create_campaign(
     with db.write() as conn:
         storage.insert_campaign(conn, campaign, contacts)
     return campaign
+
+
+def get_campaign(db: Database, campaign_id: str) -> dict[str, Any]:
+    return _existing(db.read(), campaign_id)
+
+
+def list_campaigns(db: Database) -> dict[str, list[dict[str, Any]]]:
+    """Every campaign of the account, newest first."""
+    return {"campaigns": storage.list_campaigns(db.read())}
+
+
+def delete_campaign(db: Database, campaign_id: str) -> None:
+    """Delete a draft and its contacts; Conflict in any other status."""
+    with db.write() as conn:
+        campaign = _existing(conn, campaign_id)
+        _require(campaign, "delete", ("draft",), "deleted")
+        storage.delete_campaign(conn, campaign_id)
+
+
+def start_campaign(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """draft or paused -> running, or -> scheduled while `scheduled_at` is ahead."""
+    now = now or clock.now()
+    with db.write() as conn:
+        campaign = _existing(conn, campaign_id)
+        ahead = "scheduled_at" in campaign and clock.parse(campaign["scheduled_at"]) > now
+        target = "scheduled" if ahead else "running"
+        if campaign["status"] == "scheduled" and ahead:
+            raise Conflict(
+                f"cannot start campaign in status 'scheduled' before its scheduled_at"
+                f" ({campaign['scheduled_at']}); it turns 'running' by itself then"
+            )
+        _require(campaign, "start", ("draft", "paused", "scheduled"), target)
+        if campaign["status"] != "scheduled":
+            _check_budget(db, conn, campaign)
+        return _move(conn, campaign, target, now)
+
+
+def pause_campaign(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """running -> paused: no new calls; calls in flight finish and record their outcome."""
+    with db.write() as conn:
+        campaign = _existing(conn, campaign_id)
+        _require(campaign, "pause", ("running",), "paused")
+        return _move(conn, campaign, "paused", now or clock.now())
+
+
+def resume_campaign(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """paused -> running, within the account's concurrency budget."""
+    with db.write() as conn:
+        campaign = _existing(conn, campaign_id)
+        _require(campaign, "resume", ("paused",), "running")
+        _check_budget(db, conn, campaign)
+        return _move(conn, campaign, "running", now or clock.now())
+
+
+def stop_campaign(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """scheduled, running or paused -> completed; pending contacts are skipped, calls in flight
+    are not cut."""
+    with db.write() as conn:
+        campaign = _existing(conn, campaign_id)
+        _require(campaign, "stop", ("scheduled", "running", "paused"), "completed")
+        storage.skip_pending(conn, campaign_id)
+        return _move(conn, campaign, "completed", now or clock.now())
+
+
+def list_contacts(db: Database, campaign_id: str, status: str | None, page: int) -> dict[str, Any]:
+    """One page (100, 0-based) of a campaign's contacts, optionally of one status."""
+    conn = db.read()
+    campaign = _existing(conn, campaign_id)
+    contacts, total = storage.contacts_page(conn, campaign, status, page, PAGE_SIZE)
+    return {"contacts": contacts, "page": page, "page_size": PAGE_SIZE, "total": total}
+
+
+def snapshot(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """Where a campaign stands: its status and how many contacts are in each state."""
+    conn = db.read()
+    campaign = _existing(conn, campaign_id)
+    counts = dict.fromkeys(CONTACT_STATUSES, 0) | storage.status_counts(conn, campaign_id)
+    return {
+        "campaign_id": campaign_id,
+        "status": campaign["status"],
+        "total": campaign["contacts_total"],
+        "counts": counts,
+        "in_flight": counts["dialing"],
+        "attempts": storage.attempts_made(conn, campaign_id),
+        "at": clock.iso(now or clock.now()),
+    }
+
+
+def _existing(conn: Any, campaign_id: str) -> dict[str, Any]:
+    campaign = storage.get_campaign(conn, campaign_id)
+    if campaign is None:
+        raise NotFound("Campaign not found")
+    return campaign
+
+
+def _require(campaign: dict[str, Any], operation: str, allowed: tuple[str, ...], target: str) -> None:
+    if campaign["status"] not in allowed:
+        sources = " or ".join(f"'{s}'" for s in allowed)
+        raise Conflict(
+            f"cannot {operation} campaign in status '{campaign['status']}':"
+            f" {operation} moves {sources} to '{target}'"
+        )
+
+
+def _check_budget(db: Database, conn: Any, campaign: dict[str, Any]) -> None:
+    limit = call_limits(db)["concurrent_max"]
+    held = sum(
+        c["max_concurrent_calls"] for c in storage.campaigns_in(conn, _HOLDS_BUDGET) if c["id"] != campaign["id"]
+    )
+    if held + campaign["max_concurrent_calls"] > limit:
+        raise Conflict(
+            f"concurrency budget exceeded: running and scheduled campaigns hold {held} of the"
+            f" account's concurrent_max {limit}; this campaign needs {campaign['max_concurrent_calls']}"
+        )
+
+
+def _move(conn: Any, campaign: dict[str, Any], target: str, now: datetime) -> dict[str, Any]:
+    changes: dict[str, Any] = {"status": target}
+    if target == "running" and "started_at" not in campaign:
+        changes["started_at"] = clock.iso(now)
+    if target in TERMINAL:
+        changes["completed_at"] = clock.iso(now)
+    storage.update_campaign(conn, campaign["id"], campaign["status"], **changes)
+    return {**campaign, **changes}
 
 
 def _future_time(value: str | None, now: datetime) -> str | None:

@@ -10,17 +10,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kataven_hub import auth, settings as settings_module, storage
+from kataven_hub.auth import check_account_name
 from kataven_hub.errors import ConfigurationError, HubError
+from kataven_hub.limits import DEFAULT_LIMITS, call_limits, set_call_limits
 from kataven_hub.settings import Settings
 
 DEMO_ACCOUNT = "demo"
+_SETTING_FLAGS = {"host", "port", "data_dir", "dev", "sim_time_scale", "sim_seed"}
 log = logging.getLogger("kataven_hub")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     overrides = {
-        k: v for k, v in vars(args).items() if k in {"host", "port", "data_dir", "dev"} and v
+        k: v for k, v in vars(args).items() if k in _SETTING_FLAGS and v is not None
     }
     try:
         settings = settings_module.from_environment(settings_module.environ(), **overrides)
@@ -39,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 8081)")
     _data_dir(serve)
     serve.add_argument("--dev", action="store_true", default=None, help="dev mode")
+    serve.add_argument("--sim-time-scale", type=float, help="campaign seconds per real second")
+    serve.add_argument("--sim-seed", type=int, help="seed of the simulated carrier")
     serve.set_defaults(command=serve_command)
 
     keys = commands.add_parser("keys", help="manage sk_live_ API keys").add_subparsers(
@@ -57,6 +62,20 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("key_id")
     _data_dir(revoke)
     revoke.set_defaults(command=keys_revoke)
+
+    limits = commands.add_parser("limits", help="an account's call limits").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    show = limits.add_parser("show", help="print an account's call limits")
+    show.add_argument("--account", required=True)
+    _data_dir(show)
+    show.set_defaults(command=limits_show)
+    change = limits.add_parser("set", help="set some of an account's call limits (0 blocks)")
+    change.add_argument("--account", required=True)
+    for name in DEFAULT_LIMITS:
+        change.add_argument(f"--{name.replace('_', '-')}", type=int, metavar="N")
+    _data_dir(change)
+    change.set_defaults(command=limits_set)
     return parser
 
 
@@ -81,16 +100,13 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _greet_demo(settings: Settings) -> None:
     """On the first dev start, mint a key for the `demo` account and show how to use it."""
-    stores = storage.Stores(settings.data_dir)
-    try:
+    with storage.Stores(settings.data_dir) as stores:
         if storage.list_keys(stores.system.read(), DEMO_ACCOUNT):
             log.info("dev mode: mint another demo key with `hub keys create --account demo`")
             return
         _record, key = auth.create_key(
             stores.system, settings.pepper, account=DEMO_ACCOUNT, name="demo (dev mode)"
         )
-    finally:
-        stores.close()
     base = f"http://{settings.host}:{settings.port}"
     print(
         f"\nDev mode: created account '{DEMO_ACCOUNT}' with this API key (shown once):\n\n"
@@ -106,22 +122,16 @@ def _greet_demo(settings: Settings) -> None:
 
 def keys_create(settings: Settings, args: argparse.Namespace) -> int:
     pepper = settings_module.pepper_for_keys(settings)
-    stores = storage.Stores(settings.data_dir)
-    try:
+    with storage.Stores(settings.data_dir) as stores:
         record, key = auth.create_key(stores.system, pepper, account=args.account, name=args.name)
-    finally:
-        stores.close()
     print(f"created {record['id']} for account {record['account']}; the key is shown only once:")
     print(key)
     return 0
 
 
 def keys_list(settings: Settings, args: argparse.Namespace) -> int:
-    stores = storage.Stores(settings.data_dir)
-    try:
+    with storage.Stores(settings.data_dir) as stores:
         keys = storage.list_keys(stores.system.read(), args.account)
-    finally:
-        stores.close()
     for key in keys:
         state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "live"
         print(
@@ -132,10 +142,27 @@ def keys_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    stores = storage.Stores(settings.data_dir)
-    try:
+    with storage.Stores(settings.data_dir) as stores:
         auth.revoke_key(stores.system, args.key_id)
-    finally:
-        stores.close()
     print(f"revoked {args.key_id}")
+    return 0
+
+
+def limits_show(settings: Settings, args: argparse.Namespace) -> int:
+    with storage.Stores(settings.data_dir) as stores:
+        limits = call_limits(stores.account(check_account_name(args.account)))
+    for name, value in limits.items():
+        print(f"{name}\t{value}")
+    return 0
+
+
+def limits_set(settings: Settings, args: argparse.Namespace) -> int:
+    changes = {name: getattr(args, name) for name in DEFAULT_LIMITS}
+    with storage.Stores(settings.data_dir) as stores:
+        try:
+            limits = set_call_limits(stores.account(check_account_name(args.account)), **changes)
+        except ValueError as err:
+            raise ConfigurationError(str(err)) from None
+    for name, value in limits.items():
+        print(f"{name}\t{value}")
     return 0

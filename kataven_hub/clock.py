@@ -10,8 +10,10 @@ def now() -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    """RFC3339 in UTC to the second, as every timestamp leaves this server."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC3339 in UTC to the millisecond, as every timestamp is stored and leaves this server.
+    One fixed width, so stored timestamps compare correctly as text in SQL."""
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def parse(value: str) -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 
 from connexion import AsyncApp
@@ -24,6 +25,7 @@ from kataven_hub.errors import (
 )
 
 log = logging.getLogger(__name__)
+_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 STATUS: dict[type[HubError], int] = {
     InvalidInput: 400,
@@ -60,9 +62,24 @@ def _problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     return json_error(exc.status, str(exc.detail or exc.title), dict(exc.headers or {}))
 
 
-def _http_exception(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    assert isinstance(exc, HTTPException)
-    return json_error(exc.status_code, exc.detail, dict(exc.headers or {}))
+class _AllowedMethods:
+    """A 405's `Allow` from the spec: Connexion routes each operation separately, so Starlette
+    would list only the methods of the first route whose path matched."""
+
+    def __init__(self, paths: dict[str, dict[str, object]]) -> None:
+        self._paths = [
+            (re.compile(re.sub(r"\{[^/}]+\}", "[^/]+", template) + "$"), sorted(m.upper() for m in item if m in _METHODS))
+            for template, item in paths.items()
+        ]
+
+    def __call__(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, HTTPException)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            path = request.scope["path"]
+            methods = next((m for pattern, m in self._paths if pattern.match(path)), [])
+            headers["Allow"] = ", ".join(methods)
+        return json_error(exc.status_code, exc.detail, headers)
 
 
 def _malformed_multipart(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -79,10 +96,11 @@ def _unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse
     return json_error(500, "Internal server error")
 
 
-def register(app: AsyncApp) -> None:
+def register(app: AsyncApp, paths: dict[str, dict[str, object]]) -> None:
+    """Send every error through the map; `paths` is the spec's, for the `Allow` of a 405."""
     app.add_error_handler(HubError, _hub_error)
     app.add_error_handler(ProblemException, _problem)
-    app.add_error_handler(HTTPException, _http_exception)
+    app.add_error_handler(HTTPException, _AllowedMethods(paths))
     app.add_error_handler(MultiPartException, _malformed_multipart)
     app.add_error_handler(sqlite3.Error, _database_error)
     app.add_error_handler(Exception, _unexpected)

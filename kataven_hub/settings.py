@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+from kataven_hub.dialer import parse_weights
 from kataven_hub.errors import ConfigurationError
 
 # name of the environment variable -> (field, help text); the README lists every one of these.
@@ -25,6 +26,13 @@ ENVIRONMENT = {
     "HUB_CORS_ORIGINS": ("cors_origins", "comma-separated allowed origins (dev: *)"),
     "HUB_DEFAULT_REGION": ("default_region", "region for numbers without +country code"),
     "HUB_VALIDATE_RESPONSES": ("validate_responses", "1 to check every response against the spec"),
+    "HUB_DISPATCH": ("dispatch", "0 to serve the API without dialing (default 1)"),
+    "HUB_DISPATCH_INTERVAL": ("dispatch_interval", "seconds between dispatch rounds (default 0.1)"),
+    "HUB_SIM_SEED": ("sim_seed", "seed of the simulated carrier (default 0)"),
+    "HUB_SIM_TIME_SCALE": ("sim_time_scale", "campaign seconds per real second (default 1)"),
+    "HUB_SIM_OUTCOMES": ("sim_outcomes", "outcome weights, e.g. completed=0.6,no_answer=0.2,..."),
+    "HUB_EVENTS_INTERVAL": ("events_interval", "seconds between event-stream snapshots (default 2)"),
+    "HUB_EVENTS_HEARTBEAT": ("events_heartbeat", "seconds between heartbeat comments (default 15)"),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -45,6 +53,13 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     default_region: str = "US"
     validate_responses: bool | None = None
+    dispatch: bool = True
+    dispatch_interval: float = 0.1
+    sim_seed: int = 0
+    sim_time_scale: float = 1.0
+    sim_outcomes: str = ""
+    events_interval: float = 2.0
+    events_heartbeat: float = 15.0
 
     @property
     def check_responses(self) -> bool:
@@ -75,8 +90,8 @@ def _coerce(values: dict[str, object]) -> Settings:
             out[name] = value
         elif kind == "Path":
             out[name] = Path(value)
-        elif kind == "int":
-            out[name] = _int(name, value)
+        elif kind in ("int", "float"):
+            out[name] = _number(name, value, int if kind == "int" else float)
         elif kind in ("bool", "bool | None"):
             out[name] = value.strip().lower() in _TRUE
         elif kind == "tuple[str, ...]":
@@ -86,11 +101,12 @@ def _coerce(values: dict[str, object]) -> Settings:
     return Settings(**out)  # type: ignore[arg-type]
 
 
-def _int(name: str, value: str) -> int:
+def _number(name: str, value: str, kind: type[int] | type[float]) -> int | float:
     try:
-        return int(value)
+        return kind(value)
     except ValueError:
-        raise ConfigurationError(f"{name}: {value!r} is not an integer") from None
+        noun = "an integer" if kind is int else "a number"
+        raise ConfigurationError(f"{name}: {value!r} is not {noun}") from None
 
 
 def finalize(settings: Settings) -> Settings:
@@ -109,6 +125,13 @@ def finalize(settings: Settings) -> Settings:
         public_key = path.read_text()
     if settings.jwt_secret and public_key:
         raise ConfigurationError("set HUB_JWT_SECRET or HUB_JWT_PUBLIC_KEY, not both")
+    if settings.sim_time_scale <= 0:
+        raise ConfigurationError(f"sim_time_scale: {settings.sim_time_scale} must be positive")
+    if settings.sim_outcomes:
+        try:
+            parse_weights(settings.sim_outcomes)
+        except ValueError as err:
+            raise ConfigurationError(f"sim_outcomes: {err}") from None
     return dataclasses.replace(settings, pepper=pepper, jwt_public_key=public_key)
 
 

@@ -66,13 +66,13 @@ def test_every_field_is_kept(hub: Hub) -> None:
     assert campaign["max_concurrent_calls"] == 100
     assert campaign["retries_per_contact"] == 5
     assert campaign["retry_delay_seconds"] == 60
-    assert campaign["scheduled_at"] == at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert campaign["scheduled_at"] == at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     assert campaign["status"] == "draft"
 
 
 def test_scheduled_at_with_an_offset_is_stored_in_utc(hub: Hub) -> None:
     response = hub.create(hub.key(), scheduled_at="2099-01-01T09:30:00+02:00")
-    assert response.json()["scheduled_at"] == "2099-01-01T07:30:00Z"
+    assert response.json()["scheduled_at"] == "2099-01-01T07:30:00.000Z"
 
 
 @pytest.mark.parametrize(

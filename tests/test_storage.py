@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from kataven_hub import storage
+from kataven_hub.storage import schema
 from kataven_hub.storage import Database, Stores
 
 
@@ -14,7 +15,7 @@ def test_account_databases_are_created_on_first_use_in_wal_mode(tmp_path: Path) 
     db = stores.account("acme").read()
     assert (tmp_path / "accounts" / "acme.db").exists()
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == len(storage.ACCOUNT_MIGRATIONS)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(schema.ACCOUNT)
     indexes = {tuple(i.columns) for i in db["contacts"].indexes}
     assert ("campaign_id", "status", "id") in indexes
     stores.close()

@@ -37,7 +37,10 @@ def main() -> int:
         }
         out = hub("keys", "create", "--account", ACCOUNT, "--data-dir", str(data_dir), env=env)
         key = out.stdout.strip().splitlines()[-1]
-        with serving(data_dir, env) as (base, log):
+        # room for every generated campaign to start, so the stateful phase reaches pause/resume
+        hub("limits", "set", "--account", ACCOUNT, "--concurrent-max", "1000000",
+            "--calls-per-minute", "1000000", "--data-dir", str(data_dir), env=env)  # fmt: skip
+        with serving(data_dir, env, "--sim-time-scale", "600") as (base, log):
             code = run_schemathesis(base, key, args, env)
         if "Traceback" in log.read_text():
             print(f"the server logged a traceback:\n{log.read_text()}", file=sys.stderr)

@@ -1,0 +1,6 @@
+from kataven_hub.app import Hub
+from kataven_hub.limits import call_limits
+
+
+async def get_api_v1_call_limits(hub: Hub, token_info: dict[str, str]) -> dict[str, int]:
+    return await hub.in_account(token_info["account"], call_limits)

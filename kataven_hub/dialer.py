@@ -1,0 +1,100 @@
+"""Dialers: what places a call and later reports how it ended. The default is a simulated carrier.
+
+A dialer is told about each call after the attempt is already recorded, and is polled for the
+outcome; it never touches the database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+OUTCOMES = ("completed", "no_answer", "busy", "failed")
+RETRYABLE = frozenset({"no_answer", "busy", "failed"})
+UNREGISTERED_NUMBER = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclasses.dataclass(frozen=True)
+class Call:
+    session_id: str
+    campaign_id: str
+    contact_id: int
+    attempt: int
+    phone_number: str
+    agent_id: str
+    phone_number_id: str
+    custom_fields: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    status: str  # one of OUTCOMES
+    ended_at: datetime
+    duration_seconds: float  # campaign time: what the call would bill
+
+
+class CampaignRejected(Exception):
+    """The carrier refuses the campaign itself (not one call): the campaign fails."""
+
+
+class UnknownSession(Exception):
+    """The dialer has no record of the call, e.g. it was placed before a restart."""
+
+
+class Dialer(Protocol):
+    def dial(self, call: Call, now: datetime) -> None:
+        """Place a call; raise CampaignRejected if the campaign cannot dial at all."""
+
+    def poll(self, session_id: str, now: datetime) -> Outcome | None:
+        """The outcome once the call has ended, None while it goes on; UnknownSession if lost."""
+
+
+# campaign-time seconds a call of each outcome lasts: (shortest, longest)
+DURATIONS = {"completed": (20.0, 240.0), "no_answer": (25.0, 45.0), "busy": (2.0, 6.0), "failed": (1.0, 3.0)}
+DEFAULT_WEIGHTS = {"completed": 0.6, "no_answer": 0.2, "busy": 0.1, "failed": 0.1}
+
+
+class SimulatedCarrier:
+    """Seeded random outcomes and durations. `time_scale` campaign seconds pass per real second.
+
+    The same seed, campaign, contact and attempt always give the same call. Calls live in memory,
+    so after a restart every call placed before it is an UnknownSession."""
+
+    def __init__(self, seed: int = 0, time_scale: float = 1.0, weights: dict[str, float] | None = None) -> None:
+        self.seed = seed
+        self.time_scale = time_scale
+        self.weights = weights or DEFAULT_WEIGHTS
+        self._calls: dict[str, Outcome] = {}
+
+    def dial(self, call: Call, now: datetime) -> None:
+        if call.phone_number_id == UNREGISTERED_NUMBER:
+            raise CampaignRejected(f"phone number {call.phone_number_id} is not registered")
+        rng = random.Random(f"{self.seed}:{call.campaign_id}:{call.contact_id}:{call.attempt}")
+        status = rng.choices(list(self.weights), weights=list(self.weights.values()))[0]
+        duration = rng.uniform(*DURATIONS[status])
+        ended_at = now + timedelta(seconds=duration / self.time_scale)
+        self._calls[call.session_id] = Outcome(status, ended_at, round(duration, 3))
+
+    def poll(self, session_id: str, now: datetime) -> Outcome | None:
+        outcome = self._calls.get(session_id)
+        if outcome is None:
+            raise UnknownSession(session_id)
+        if outcome.ended_at > now:
+            return None
+        del self._calls[session_id]
+        return outcome
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """`completed=0.6,no_answer=0.2,...` as weights; ValueError names what is wrong."""
+    weights: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        if name not in OUTCOMES:
+            raise ValueError(f"unknown outcome {name!r} (known: {', '.join(OUTCOMES)})")
+        weights[name] = float(value)
+    if not weights or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+        raise ValueError("weights must be non-negative and not all zero")
+    return weights

@@ -1,0 +1,29 @@
+"""Storage: the only package that touches SQLite.
+
+One database file per account (`accounts/<name>.db`, no account column anywhere) and
+`system.db` for API keys, each in WAL mode with its schema kept by numbered migrations. Functions
+take the database first and return plain dicts shaped like the spec's schemas.
+"""
+
+from kataven_hub.storage.campaigns import (
+    attempts_made,
+    campaigns_in,
+    contacts_page,
+    delete_campaign,
+    get_campaign,
+    get_limits,
+    insert_campaign,
+    list_campaigns,
+    put_limits,
+    skip_pending,
+    status_counts,
+    update_campaign,
+)
+from kataven_hub.storage.db import Database, Stores
+from kataven_hub.storage.keys import find_key, insert_key, list_keys, revoke_key
+
+__all__ = [
+    "Database", "Stores", "attempts_made", "campaigns_in", "contacts_page", "delete_campaign",
+    "find_key", "get_campaign", "get_limits", "insert_campaign", "insert_key", "list_campaigns",
+    "list_keys", "put_limits", "revoke_key", "skip_pending", "status_counts", "update_campaign",
+]  # fmt: skip

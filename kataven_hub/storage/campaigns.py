@@ -1,0 +1,157 @@
+"""Campaigns, their contacts and the account's call limits, in an account database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sqlite_utils
+
+CAMPAIGN_FIELDS = (
+    "id", "name", "agent_id", "phone_number_id", "max_concurrent_calls", "retries_per_contact",
+    "retry_delay_seconds", "scheduled_at", "started_at", "completed_at", "created_at",
+    "created_by", "status", "contacts_total",
+)  # fmt: skip
+CONTACT_FIELDS = (
+    "id", "phone_number", "custom_fields", "status", "attempts", "last_attempt_at",
+    "next_attempt_at", "last_outcome", "session_id", "created_at",
+)  # fmt: skip
+LIMIT_FIELDS = ("concurrent_max", "calls_per_minute", "daily_calls_max", "daily_minutes_max")
+_SELECT_CAMPAIGN = f"SELECT {', '.join(CAMPAIGN_FIELDS)} FROM campaigns"
+_SELECT_CONTACT = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contacts"
+
+
+def insert_campaign(
+    db: sqlite_utils.Database, campaign: dict[str, Any], contacts: Iterable[tuple[str, dict[str, str]]]
+) -> None:
+    """Insert a campaign and its contacts (all `pending`, with consecutive ids) in the caller's
+    transaction; consecutive ids let a page of contacts be found by arithmetic."""
+    first_id = db.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()[0]
+    row = {**{f: campaign[f] for f in CAMPAIGN_FIELDS if f in campaign}, "first_contact_id": first_id}
+    db.execute(
+        f"INSERT INTO campaigns ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
+    campaign_id, created_at = campaign["id"], campaign["created_at"]
+    db.conn.executemany(
+        "INSERT INTO contacts (id, campaign_id, phone_number, custom_fields, status, attempts,"
+        " created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)",
+        (
+            (first_id + n, campaign_id, number, json.dumps(fields, ensure_ascii=False), created_at)
+            for n, (number, fields) in enumerate(contacts)
+        ),
+    )
+
+
+def get_campaign(db: sqlite_utils.Database, campaign_id: str) -> dict[str, Any] | None:
+    """The campaign as the spec's data.Campaign (empty fields omitted), or None."""
+    row = db.execute(f"{_SELECT_CAMPAIGN} WHERE id = ?", [campaign_id]).fetchone()
+    return None if row is None else _present(CAMPAIGN_FIELDS, row)
+
+
+def list_campaigns(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every campaign, newest first."""
+    rows = db.execute(f"{_SELECT_CAMPAIGN} ORDER BY created_at DESC, rowid DESC")
+    return [_present(CAMPAIGN_FIELDS, row) for row in rows]
+
+
+def campaigns_in(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[dict[str, Any]]:
+    """Campaigns in any of these statuses, oldest start first."""
+    wanted = list(statuses)
+    rows = db.execute(
+        f"{_SELECT_CAMPAIGN} WHERE status IN ({', '.join('?' * len(wanted))})"
+        " ORDER BY coalesce(started_at, created_at), id",
+        wanted,
+    )
+    return [_present(CAMPAIGN_FIELDS, row) for row in rows]
+
+
+def update_campaign(
+    db: sqlite_utils.Database, campaign_id: str, expected_status: str, **changes: Any
+) -> bool:
+    """Change a campaign only if it is still in `expected_status`; False if it was not."""
+    assignments = ", ".join(f"{field} = ?" for field in changes)
+    cursor = db.execute(
+        f"UPDATE campaigns SET {assignments} WHERE id = ? AND status = ?",
+        [*changes.values(), campaign_id, expected_status],
+    )
+    return cursor.rowcount == 1
+
+
+def delete_campaign(db: sqlite_utils.Database, campaign_id: str) -> None:
+    db.execute("DELETE FROM contacts WHERE campaign_id = ?", [campaign_id])
+    db.execute("DELETE FROM campaigns WHERE id = ?", [campaign_id])
+
+
+def skip_pending(db: sqlite_utils.Database, campaign_id: str) -> None:
+    """Every contact not yet settled and not on a call becomes `skipped`."""
+    db.execute(
+        "UPDATE contacts SET status = 'skipped', next_attempt_at = NULL"
+        " WHERE campaign_id = ? AND status = 'pending'",
+        [campaign_id],
+    )
+
+
+def contacts_page(
+    db: sqlite_utils.Database, campaign: dict[str, Any], status: str | None, page: int, size: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of a campaign's contacts in id order, and how many there are in all.
+
+    Without a status the page is an id range (ids are consecutive); with one, the covering index
+    (campaign_id, status, id) finds where the page starts, so a late page costs about what the
+    first does."""
+    if status is None:
+        first = db.execute(
+            "SELECT first_contact_id FROM campaigns WHERE id = ?", [campaign["id"]]
+        ).fetchone()[0]
+        start = first + page * size
+        rows = db.execute(
+            # `+campaign_id`: keep the planner on the primary-key range, off the campaign index
+            f"{_SELECT_CONTACT} WHERE id >= ? AND id < ? AND +campaign_id = ? ORDER BY id",
+            [start, start + size, campaign["id"]],
+        )
+        return [_contact(row) for row in rows], campaign["contacts_total"]
+    where = "campaign_id = ? AND status = ?"
+    total = db.execute(f"SELECT count(*) FROM contacts WHERE {where}", [campaign["id"], status]).fetchone()[0]
+    start_row = db.execute(
+        f"SELECT id FROM contacts WHERE {where} ORDER BY id LIMIT 1 OFFSET ?",
+        [campaign["id"], status, page * size],
+    ).fetchone()
+    if start_row is None:
+        return [], total
+    rows = db.execute(
+        f"{_SELECT_CONTACT} WHERE {where} AND id >= ? ORDER BY id LIMIT ?",
+        [campaign["id"], status, start_row[0], size],
+    )
+    return [_contact(row) for row in rows], total
+
+
+def status_counts(db: sqlite_utils.Database, campaign_id: str) -> dict[str, int]:
+    rows = db.execute(
+        "SELECT status, count(*) FROM contacts WHERE campaign_id = ? GROUP BY status", [campaign_id]
+    )
+    return dict(rows.fetchall())
+
+
+def attempts_made(db: sqlite_utils.Database, campaign_id: str) -> int:
+    return int(db.execute("SELECT count(*) FROM calls WHERE campaign_id = ?", [campaign_id]).fetchone()[0])
+
+
+def get_limits(db: sqlite_utils.Database) -> dict[str, int] | None:
+    row = db.execute(f"SELECT {', '.join(LIMIT_FIELDS)} FROM call_limits WHERE id = 1").fetchone()
+    return None if row is None else dict(zip(LIMIT_FIELDS, row))
+
+
+def put_limits(db: sqlite_utils.Database, limits: dict[str, int]) -> None:
+    db["call_limits"].upsert({"id": 1, **limits}, pk="id")
+
+
+def _contact(row: tuple[Any, ...]) -> dict[str, Any]:
+    contact = _present(CONTACT_FIELDS, row)
+    contact["custom_fields"] = json.loads(contact["custom_fields"])
+    return contact
+
+
+def _present(fields: tuple[str, ...], row: Iterable[Any]) -> dict[str, Any]:
+    return {k: v for k, v in zip(fields, row) if v is not None}

@@ -1,0 +1,68 @@
+"""The schema of each kind of database file, as numbered migrations (PRAGMA user_version)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _account_v1(db: sqlite_utils.Database) -> None:
+    db["campaigns"].create(
+        {
+            "id": str, "name": str, "agent_id": str, "phone_number_id": str,
+            "max_concurrent_calls": int, "retries_per_contact": int, "retry_delay_seconds": int,
+            "scheduled_at": str, "started_at": str, "completed_at": str, "created_at": str,
+            "created_by": str, "status": str, "contacts_total": int, "first_contact_id": int,
+        },
+        pk="id",
+        not_null={"name", "agent_id", "phone_number_id", "status", "created_at", "created_by"},
+    )  # fmt: skip
+    db["campaigns"].create_index(["status"])
+    db["contacts"].create(
+        {
+            "id": int, "campaign_id": str, "phone_number": str, "custom_fields": str,
+            "status": str, "attempts": int, "last_attempt_at": str, "next_attempt_at": str,
+            "last_outcome": str, "session_id": str, "created_at": str,
+        },
+        pk="id",
+        not_null={"campaign_id", "phone_number", "custom_fields", "status", "attempts"},
+        foreign_keys=[("campaign_id", "campaigns", "id")],
+    )  # fmt: skip
+    # serves "contacts of a campaign by status", in id order, from the index alone
+    db["contacts"].create_index(["campaign_id", "status", "id"])
+    db["calls"].create(
+        {
+            "id": int, "campaign_id": str, "contact_id": int, "session_id": str,
+            "started_at": str, "ended_at": str, "outcome": str, "duration_seconds": float,
+        },
+        pk="id",
+        not_null={"campaign_id", "contact_id", "session_id", "started_at"},
+    )  # fmt: skip
+    db["calls"].create_index(["started_at"])
+    db.execute("CREATE INDEX calls_in_flight ON calls (id) WHERE ended_at IS NULL")
+    db["calls"].create_index(["session_id"], unique=True)
+    db["calls"].create_index(["campaign_id"])
+    db["call_limits"].create(
+        {"id": int, "concurrent_max": int, "calls_per_minute": int, "daily_calls_max": int,
+         "daily_minutes_max": int},
+        pk="id",
+    )  # fmt: skip
+
+
+def _system_v1(db: sqlite_utils.Database) -> None:
+    db["api_keys"].create(
+        {
+            "id": str, "account": str, "name": str, "hash": str, "hint": str,
+            "created_at": str, "revoked_at": str,
+        },
+        pk="id",
+        not_null={"account", "hash", "hint", "created_at"},
+    )  # fmt: skip
+    db["api_keys"].create_index(["hash"], unique=True)
+
+
+ACCOUNT: list[Migration] = [_account_v1]
+SYSTEM: list[Migration] = [_system_v1]
