@@ -3,6 +3,7 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SEED    ?= 20261127
+ARGS    ?=
 
 .PHONY: run test unit contract-test lint clean
 
@@ -13,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/hub serve --dev --data-dir ./data
+	$(VENV)/bin/hub serve --dev --data-dir ./data $(ARGS)
 
 test: unit contract-test
 

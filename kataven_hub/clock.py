@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 
 def now() -> datetime:
@@ -14,6 +14,12 @@ def iso(moment: datetime) -> str:
     One fixed width, so stored timestamps compare correctly as text in SQL."""
     utc = moment.astimezone(timezone.utc)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def not_before(moment: datetime) -> str:
+    """`iso` rounded up to the millisecond: for a due time that must not be reached early."""
+    rounded = moment + timedelta(microseconds=(1000 - moment.microsecond % 1000) % 1000)
+    return iso(rounded)
 
 
 def parse(value: str) -> datetime:

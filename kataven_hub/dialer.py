@@ -73,9 +73,9 @@ class SimulatedCarrier:
             raise CampaignRejected(f"phone number {call.phone_number_id} is not registered")
         rng = random.Random(f"{self.seed}:{call.campaign_id}:{call.contact_id}:{call.attempt}")
         status = rng.choices(list(self.weights), weights=list(self.weights.values()))[0]
-        duration = rng.uniform(*DURATIONS[status])
+        duration = round(rng.uniform(*DURATIONS[status]), 3)
         ended_at = now + timedelta(seconds=duration / self.time_scale)
-        self._calls[call.session_id] = Outcome(status, ended_at, round(duration, 3))
+        self._calls[call.session_id] = Outcome(status, ended_at, duration)
 
     def poll(self, session_id: str, now: datetime) -> Outcome | None:
         outcome = self._calls.get(session_id)

@@ -88,7 +88,7 @@ class Dispatcher:
         )
         if retry:
             due = outcome.ended_at + self._campaign_seconds(campaign["retry_delay_seconds"])
-            calls.settle_contact(db, call["contact_id"], "pending", outcome.status, clock.iso(due))
+            calls.settle_contact(db, call["contact_id"], "pending", outcome.status, clock.not_before(due))
         else:
             calls.settle_contact(db, call["contact_id"], outcome.status, outcome.status, None)
 

@@ -72,6 +72,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "pepper": "test-pepper",
         "jwt_secret": JWT_SECRET,
         "validate_responses": True,
+        "dispatch": False,  # tests that dial drive a Dispatcher themselves, with a fixed clock
     }
     values.update(overrides)
     return finalize(Settings(**values))
