@@ -22,6 +22,7 @@ async def post_api_v1_campaigns(
         csv_data,
         created_by=token_info["sub"],
         region=hub.settings.default_region,
+        pool=hub.ingest_pool,
     )
     return campaign, 201, {"Location": f"/api/v1/campaigns/{campaign['id']}"}
 

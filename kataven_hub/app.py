@@ -21,7 +21,7 @@ from kataven_hub import errormap
 from kataven_hub.auth import Authenticator
 from kataven_hub.dialer import SimulatedCarrier, parse_weights
 from kataven_hub.dispatcher import DispatchLock, Dispatcher, run_forever
-from kataven_hub.ingest import MAX_REQUEST_BYTES
+from kataven_hub.ingest import MAX_REQUEST_BYTES, ingest_pool, warm_up
 from kataven_hub.middleware import BodyLimit, Inject, PathAliases
 from kataven_hub.settings import Settings
 from kataven_hub.storage import Stores
@@ -47,6 +47,7 @@ class Hub:
         )
         self.dispatcher = Dispatcher(self.stores, carrier, time_scale=settings.sim_time_scale)
         self._lock = DispatchLock(settings.data_dir)
+        self.ingest_pool = ingest_pool(settings.ingest_workers)
 
     async def in_account(self, account: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(account_db, ...)` in a worker thread, off the event loop."""
@@ -59,6 +60,8 @@ class Hub:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
         dispatching = None
+        if self.ingest_pool is not None:  # start the workers now, not on the first large file
+            self.ingest_pool.submit(warm_up)
         if self.settings.dispatch:
             self._lock.acquire()
             interval = self.settings.dispatch_interval
@@ -71,6 +74,8 @@ class Hub:
                 with contextlib.suppress(asyncio.CancelledError):
                     await dispatching
             self._lock.release()
+            if self.ingest_pool is not None:
+                self.ingest_pool.shutdown(cancel_futures=True)
             self.stores.close()
 
 

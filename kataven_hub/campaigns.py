@@ -4,6 +4,7 @@ account's concurrency budget — each change in one transaction."""
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +30,12 @@ def create_campaign(
     created_by: str,
     region: str,
     now: datetime | None = None,
+    pool: Executor | None = None,
 ) -> dict[str, Any]:
     """Create a `draft` campaign and its contacts in one transaction; InvalidInput if any is bad."""
     now = now or clock.now()
     scheduled_at = _future_time(form.get("scheduled_at"), now)
-    contacts = parse_contacts(csv_data, region=region)
+    contacts = parse_contacts(csv_data, region=region, pool=pool)
     campaign = {
         **DEFAULTS,
         **{k: form[k] for k in DEFAULTS if form.get(k) is not None},

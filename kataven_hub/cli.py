@@ -91,6 +91,9 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     from kataven_hub.app import create_app
 
     settings = settings_module.finalize(settings)
+    # the event loop waits for the GIL while a request's worker thread holds it: hand it over
+    # every millisecond instead of every five, so one large upload cannot stall other requests
+    sys.setswitchinterval(0.001)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     if settings.dev:
         _greet_demo(settings)

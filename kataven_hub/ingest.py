@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import io
+import json
 from collections.abc import Iterator
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
 
 import phonenumbers
 
@@ -16,34 +21,35 @@ MAX_REQUEST_BYTES = MAX_CSV_BYTES + 64 * 1024
 PHONE_COLUMN = "phone_number"
 REPORTED_LINES = 5
 
-Contact = tuple[str, dict[str, str]]
-"""One contact: its E.164 number and its other columns."""
+PARALLEL_ROWS = 5_000
+"""Files with more rows than this are normalized in batches of this size by the worker pool."""
+
+Contact = tuple[str, str]
+"""One contact: its E.164 number, and its other columns as a JSON object (text)."""
 
 
-def parse_contacts(data: bytes, *, region: str = "US") -> list[Contact]:
-    """Contacts of a CSV file, first row kept for a repeated number; InvalidInput names bad lines."""
+def parse_contacts(data: bytes, *, region: str = "US", pool: Executor | None = None) -> list[Contact]:
+    """Contacts of a CSV file, first row kept for a repeated number; InvalidInput names bad lines.
+
+    The CSV is read here; the numbers are normalized here too, or in batches by `pool` (worker
+    processes: phonenumbers is pure Python, and a second core halves a large file)."""
     if len(data) > MAX_CSV_BYTES:
         raise TooLarge(f"contacts: {len(data)} bytes is over the limit of {MAX_CSV_BYTES}")
     rows = _rows(_decode(data))
     header = _header(next(rows, None))
     phone_at = header.index(PHONE_COLUMN)
-    contacts: dict[str, dict[str, str]] = {}
+    names = [name for name in header if name != PHONE_COLUMN]
+    batches = _batches(rows, len(header), PARALLEL_ROWS if pool else None)
+    normalize = functools.partial(normalize_rows, phone_at=phone_at, names=names, region=region)
+    results = pool.map(normalize, batches) if pool else map(normalize, batches)
+    contacts: dict[str, str] = {}
     bad: list[str] = []
     bad_count = 0
-    for line, row in rows:
-        if len(row) != len(header):
-            raise InvalidInput(
-                f"contacts line {line}: {len(row)} fields, the header has {len(header)}"
-            )
-        raw = row[phone_at]
-        number = normalize_number(raw, region)
-        if number is None:
-            bad_count += 1
-            if len(bad) < REPORTED_LINES:
-                bad.append(f"line {line}: {raw.strip()!r} is not a phone number")
-            continue
-        if number not in contacts:
-            contacts[number] = {k: v for k, v in zip(header, row) if k != PHONE_COLUMN}
+    for batch in results:
+        for number, fields in batch.contacts:
+            contacts.setdefault(number, fields)
+        bad.extend(batch.bad[: REPORTED_LINES - len(bad)])
+        bad_count += batch.bad_count
     if bad:
         more = bad_count - len(bad)
         raise InvalidInput("contacts " + "; ".join(bad) + (f" (and {more} more)" if more else ""))
@@ -52,15 +58,95 @@ def parse_contacts(data: bytes, *, region: str = "US") -> list[Contact]:
     return list(contacts.items())
 
 
+@dataclasses.dataclass
+class Batch:
+    contacts: list[Contact]
+    bad: list[str]  # the first REPORTED_LINES of them
+    bad_count: int
+
+
+def normalize_rows(
+    rows: list[tuple[int, list[str]]], *, phone_at: int, names: list[str], region: str
+) -> Batch:
+    """Numbers normalized and the other columns as JSON, for (line, fields) rows; a top-level
+    function, so worker processes can run it."""
+    contacts: list[Contact] = []
+    bad: list[str] = []
+    bad_count = 0
+    for line, row in rows:
+        raw = row.pop(phone_at)
+        number = normalize_number(raw, region)
+        if number is None:
+            bad_count += 1
+            if len(bad) < REPORTED_LINES:
+                bad.append(f"line {line}: {raw.strip()!r} is not a phone number")
+        elif bad_count == 0:
+            contacts.append((number, json.dumps(dict(zip(names, row)), ensure_ascii=False)))
+    return Batch(contacts, bad, bad_count)
+
+
+def _batches(
+    rows: Iterator[tuple[int, list[str]]], width: int, size: int | None
+) -> Iterator[list[tuple[int, list[str]]]]:
+    """The rows in batches of `size` (all in one if None), each checked for its field count."""
+    batch: list[tuple[int, list[str]]] = []
+    for line, row in rows:
+        if len(row) != width:
+            raise InvalidInput(f"contacts line {line}: {len(row)} fields, the header has {width}")
+        batch.append((line, row))
+        if size is not None and len(batch) == size:
+            yield batch
+            batch = []
+    yield batch
+
+
 def normalize_number(raw: str, region: str) -> str | None:
     """The E.164 form of a phone number, or None if phonenumbers finds it invalid."""
-    try:
-        parsed = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
+    raw = raw.strip()
+    number = _from_e164(raw)
+    if number is None:
+        try:
+            number = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            return None
+    if not phonenumbers.is_valid_number(number):
         return None
-    if not phonenumbers.is_valid_number(parsed):
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _from_e164(raw: str) -> phonenumbers.PhoneNumber | None:
+    """The PhoneNumber that `phonenumbers.parse` would build from a bare `+<digits>` string,
+    built without parsing (most CSVs are already E.164, and parsing is the costlier half);
+    None for anything else, which takes the full parse."""
+    digits = raw[1:]
+    if raw[:1] != "+" or not (digits.isascii() and digits.isdigit()) or digits[:1] in ("0", ""):
         return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if len(digits) > 17:  # longer than any number; and int() refuses thousands of digits
+        return None
+    for length in (1, 2, 3):
+        country_code = int(digits[:length])
+        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            national = digits[length:]
+            if not national or national[0] == "0":  # leading zeros: let parse keep them
+                return None
+            return phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+    return None
+
+
+def ingest_pool(workers: int) -> Executor | None:
+    """Worker processes for `parse_contacts`, or None for fewer than two (one would only add
+    copying). Forked from a clean server process that has already imported this module."""
+    if workers < 2:
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def warm_up() -> None:
+    """Load the metadata a first large file would otherwise wait for."""
+    for number in ("+14155552671", "+442079460958", "(415) 555-2671"):
+        normalize_number(number, "US")
 
 
 def _decode(data: bytes) -> str:

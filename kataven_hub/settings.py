@@ -33,6 +33,7 @@ ENVIRONMENT = {
     "HUB_SIM_OUTCOMES": ("sim_outcomes", "outcome weights, e.g. completed=0.6,no_answer=0.2,..."),
     "HUB_EVENTS_INTERVAL": ("events_interval", "seconds between event-stream snapshots (default 2)"),
     "HUB_EVENTS_HEARTBEAT": ("events_heartbeat", "seconds between heartbeat comments (default 15)"),
+    "HUB_INGEST_WORKERS": ("ingest_workers", "processes that normalize large CSVs (0: none)"),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -60,6 +61,7 @@ class Settings:
     sim_outcomes: str = ""
     events_interval: float = 2.0
     events_heartbeat: float = 15.0
+    ingest_workers: int = dataclasses.field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
     @property
     def check_responses(self) -> bool:

@@ -73,6 +73,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "jwt_secret": JWT_SECRET,
         "validate_responses": True,
         "dispatch": False,  # tests that dial drive a Dispatcher themselves, with a fixed clock
+        "ingest_workers": 0,  # tests/test_ingest.py runs the worker pool itself
     }
     values.update(overrides)
     return finalize(Settings(**values))

@@ -1,5 +1,6 @@
 import csv
 import io
+import json
 
 import phonenumbers
 import pytest
@@ -7,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kataven_hub.errors import InvalidInput, TooLarge
-from kataven_hub.ingest import MAX_CSV_BYTES, normalize_number, parse_contacts
+from kataven_hub.ingest import MAX_CSV_BYTES, _from_e164, normalize_number
+from kataven_hub.ingest import parse_contacts as parse_to_json
+
+
+def parse_contacts(data: bytes, **kwargs: object) -> list[tuple[str, dict[str, str]]]:
+    """The contacts with their custom fields read back from JSON."""
+    return [(number, json.loads(fields)) for number, fields in parse_to_json(data, **kwargs)]  # type: ignore[arg-type]
 
 
 def test_numbers_are_normalized_to_e164_in_the_default_region() -> None:
@@ -144,3 +151,50 @@ def test_normalize_is_idempotent(raw: str) -> None:
     if number is not None:
         assert normalize_number(number, "US") == number
         assert phonenumbers.is_valid_number(phonenumbers.parse(number))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.from_regex(r"\+[0-9]{0,18}", fullmatch=True), st.sampled_from(VALID), st.text(max_size=20)))
+def test_the_e164_shortcut_agrees_with_a_full_parse(raw: str) -> None:
+    def by_parse(value: str) -> str | None:
+        try:
+            number = phonenumbers.parse(value.strip(), "US")
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(number):
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    assert normalize_number(raw, "US") == by_parse(raw)
+
+
+def test_the_e164_shortcut_builds_what_parse_builds() -> None:
+    for number in [*VALID, "+390612345678", "+14155552671", "+1999", "+80012345678"]:
+        shortcut = _from_e164(number)
+        if shortcut is not None:
+            assert shortcut == phonenumbers.parse(number, "US"), number
+
+
+def test_absurdly_long_numbers_are_just_invalid() -> None:
+    assert normalize_number("+1" + "5" * 5000, "US") is None
+    with pytest.raises(InvalidInput, match="line 2"):
+        parse_contacts(b"phone_number\n+1" + b"5" * 5000 + b"\n")
+
+
+def test_the_worker_pool_gives_what_one_process_gives() -> None:
+    from kataven_hub.ingest import PARALLEL_ROWS, ingest_pool
+
+    rows = [f"+1415{2000000 + i % 12000:07d},name {i},\"quoted, {i}\"" for i in range(int(PARALLEL_ROWS * 2.5))]
+    good = ("phone_number,name,note\n" + "\n".join(rows) + "\n").encode()
+    bad = good.replace(b"+14152000007,", b"nope,").replace(b"+14152011000,", b"x,")
+    pool = ingest_pool(2)
+    assert pool is not None
+    with pool:
+        assert parse_to_json(good, pool=pool) == parse_to_json(good)
+        assert len(parse_to_json(good, pool=pool)) == 12000
+        with pytest.raises(InvalidInput) as serial:
+            parse_to_json(bad)
+        with pytest.raises(InvalidInput) as parallel:
+            parse_to_json(bad, pool=pool)
+    assert parallel.value.message == serial.value.message
+    assert "line 9: 'nope'" in serial.value.message and "line 11002: 'x'" in serial.value.message

@@ -43,7 +43,7 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
     database = Stores(tmp_path).account("acme")
     with pytest.raises(sqlite3.IntegrityError):
         with database.write() as db:
-            storage.insert_campaign(db, _campaign("c1"), [("+14155552671", {})])
+            storage.insert_campaign(db, _campaign("c1"), [("+14155552671", "{}")])
             storage.insert_campaign(db, _campaign("c1"), [])
     assert database.read()["campaigns"].count == 0
     assert database.read()["contacts"].count == 0
@@ -57,7 +57,7 @@ def test_concurrent_writers_never_see_a_locked_database(tmp_path: Path) -> None:
         try:
             for i in range(20):
                 with database.write() as db:
-                    storage.insert_campaign(db, _campaign(f"{n}-{i}"), [(f"+1415555{n:02d}{i:02d}", {})])
+                    storage.insert_campaign(db, _campaign(f"{n}-{i}"), [(f"+1415555{n:02d}{i:02d}", "{}")])
                 database.read()["campaigns"].count
         except BaseException as err:  # noqa: BLE001 - collected for the assertion below
             errors.append(err)

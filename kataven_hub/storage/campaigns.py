@@ -23,10 +23,11 @@ _SELECT_CONTACT = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contacts"
 
 
 def insert_campaign(
-    db: sqlite_utils.Database, campaign: dict[str, Any], contacts: Iterable[tuple[str, dict[str, str]]]
+    db: sqlite_utils.Database, campaign: dict[str, Any], contacts: Iterable[tuple[str, str]]
 ) -> None:
-    """Insert a campaign and its contacts (all `pending`, with consecutive ids) in the caller's
-    transaction; consecutive ids let a page of contacts be found by arithmetic."""
+    """Insert a campaign and its contacts (number, custom fields as JSON text), all `pending` and
+    with consecutive ids, in the caller's transaction; consecutive ids let a page of contacts be
+    found by arithmetic."""
     first_id = db.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()[0]
     row = {**{f: campaign[f] for f in CAMPAIGN_FIELDS if f in campaign}, "first_contact_id": first_id}
     db.execute(
@@ -38,7 +39,7 @@ def insert_campaign(
         "INSERT INTO contacts (id, campaign_id, phone_number, custom_fields, status, attempts,"
         " created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)",
         (
-            (first_id + n, campaign_id, number, json.dumps(fields, ensure_ascii=False), created_at)
+            (first_id + n, campaign_id, number, fields, created_at)
             for n, (number, fields) in enumerate(contacts)
         ),
     )
