@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 SEED    ?= 20261127
 ARGS    ?=
 
-.PHONY: run test unit contract-test lint clean
+.PHONY: run test unit contract-test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,5 +24,8 @@ unit: $(STAMP)
 contract-test: $(STAMP)
 	$(PY) -m tests.contract.run_live --seed $(SEED) --report-dir reports
 
+bench: $(STAMP)
+	$(PY) -m bench.run
+
 clean:
-	rm -rf $(VENV) reports .pytest_cache .hypothesis
+	rm -rf $(VENV) reports bench-results .pytest_cache .hypothesis

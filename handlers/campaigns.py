@@ -14,16 +14,19 @@ Principal = dict[str, str]
 async def post_api_v1_campaigns(
     hub: Hub, token_info: Principal, body: dict[str, Any], contacts: Any = None
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
-    csv_data = await _file_content("contacts", contacts)
-    campaign = await hub.in_account(
-        token_info["account"],
-        campaigns.create_campaign,
-        body,
-        csv_data,
-        created_by=token_info["sub"],
-        region=hub.settings.default_region,
-        pool=hub.ingest_pool,
-    )
+    upload = _file_part("contacts", contacts)
+    try:  # the CSV is read from the upload's spooled file, in the worker thread
+        campaign = await hub.in_account(
+            token_info["account"],
+            campaigns.create_campaign,
+            body,
+            upload.file,
+            created_by=token_info["sub"],
+            region=hub.settings.default_region,
+            pool=hub.ingest_pool,
+        )
+    finally:
+        await upload.close()
     return campaign, 201, {"Location": f"/api/v1/campaigns/{campaign['id']}"}
 
 
@@ -77,9 +80,7 @@ async def get_api_v1_campaigns_id_events(hub: Hub, token_info: Principal, id_: s
     )
 
 
-async def _file_content(field: str, part: Any) -> bytes:
+def _file_part(field: str, part: Any) -> UploadFile:
     if not isinstance(part, UploadFile):
         raise InvalidInput(f"{field}: send the CSV as a file part (with a filename)")
-    content = await part.read()
-    await part.close()
-    return content
+    return part

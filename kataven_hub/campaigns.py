@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import Executor
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from kataven_hub import clock, storage
 from kataven_hub.errors import Conflict, InvalidInput, NotFound
@@ -25,7 +25,7 @@ _HOLDS_BUDGET = ("running", "scheduled")
 def create_campaign(
     db: Database,
     form: dict[str, Any],
-    csv_data: bytes,
+    csv_file: bytes | BinaryIO,
     *,
     created_by: str,
     region: str,
@@ -35,7 +35,7 @@ def create_campaign(
     """Create a `draft` campaign and its contacts in one transaction; InvalidInput if any is bad."""
     now = now or clock.now()
     scheduled_at = _future_time(form.get("scheduled_at"), now)
-    contacts = parse_contacts(csv_data, region=region, pool=pool)
+    contacts = parse_contacts(csv_file, region=region, pool=pool)
     campaign = {
         **DEFAULTS,
         **{k: form[k] for k in DEFAULTS if form.get(k) is not None},

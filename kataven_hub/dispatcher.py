@@ -47,6 +47,8 @@ class Dispatcher:
             self.tick_account(self.stores.account(account), now)
 
     def tick_account(self, database: Database, now: datetime) -> None:
+        if not calls.has_work(database.read()):  # most accounts, most of the time: no write lock
+            return
         with database.write() as db:
             self._settle(db, now)
             self._start_scheduled(db, now)

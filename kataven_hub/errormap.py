@@ -41,6 +41,8 @@ STATUS: dict[type[HubError], int] = {
 def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> ConnexionResponse:
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    if status == 413:  # stop the client sending the rest: the connection closes after this
+        headers = {**(headers or {}), "Connection": "close"}
     return ConnexionResponse(
         status_code=status,
         mimetype="application/json",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import collections
 import csv
 import dataclasses
 import functools
 import io
 import json
-from collections.abc import Iterator
 import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import BinaryIO, TextIO
 
 import phonenumbers
 
@@ -26,22 +29,40 @@ PARALLEL_ROWS = 5_000
 
 Contact = tuple[str, str]
 """One contact: its E.164 number, and its other columns as a JSON object (text)."""
+Batch_in = list[tuple[int, list[str]]]
+"""Rows to normalize: (line number, fields)."""
 
 
-def parse_contacts(data: bytes, *, region: str = "US", pool: Executor | None = None) -> list[Contact]:
+def parse_contacts(
+    source: bytes | BinaryIO, *, region: str = "US", pool: Executor | None = None
+) -> list[Contact]:
     """Contacts of a CSV file, first row kept for a repeated number; InvalidInput names bad lines.
 
-    The CSV is read here; the numbers are normalized here too, or in batches by `pool` (worker
-    processes: phonenumbers is pure Python, and a second core halves a large file)."""
-    if len(data) > MAX_CSV_BYTES:
-        raise TooLarge(f"contacts: {len(data)} bytes is over the limit of {MAX_CSV_BYTES}")
-    rows = _rows(_decode(data))
+    The file is read as a stream, never whole in memory; the numbers are normalized here, or in
+    batches by `pool` (worker processes: phonenumbers is pure Python, and a second core halves a
+    large file), with only a few batches on their way at a time."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    if size > MAX_CSV_BYTES:
+        raise TooLarge(f"contacts: {size} bytes is over the limit of {MAX_CSV_BYTES}")
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        return _parse(text, region, pool)
+    except UnicodeDecodeError:
+        raise InvalidInput(_not_utf8(stream)) from None
+    finally:
+        text.detach()  # the stream is the caller's to close
+
+
+def _parse(text: TextIO, region: str, pool: Executor | None) -> list[Contact]:
+    rows = _rows(text)
     header = _header(next(rows, None))
     phone_at = header.index(PHONE_COLUMN)
     names = [name for name in header if name != PHONE_COLUMN]
     batches = _batches(rows, len(header), PARALLEL_ROWS if pool else None)
     normalize = functools.partial(normalize_rows, phone_at=phone_at, names=names, region=region)
-    results = pool.map(normalize, batches) if pool else map(normalize, batches)
+    results = _window_map(pool, normalize, batches) if pool else map(normalize, batches)
     contacts: dict[str, str] = {}
     bad: list[str] = []
     bad_count = 0
@@ -65,9 +86,7 @@ class Batch:
     bad_count: int
 
 
-def normalize_rows(
-    rows: list[tuple[int, list[str]]], *, phone_at: int, names: list[str], region: str
-) -> Batch:
+def normalize_rows(rows: Batch_in, *, phone_at: int, names: list[str], region: str) -> Batch:
     """Numbers normalized and the other columns as JSON, for (line, fields) rows; a top-level
     function, so worker processes can run it."""
     contacts: list[Contact] = []
@@ -85,11 +104,9 @@ def normalize_rows(
     return Batch(contacts, bad, bad_count)
 
 
-def _batches(
-    rows: Iterator[tuple[int, list[str]]], width: int, size: int | None
-) -> Iterator[list[tuple[int, list[str]]]]:
+def _batches(rows: Iterator[tuple[int, list[str]]], width: int, size: int | None) -> Iterator[Batch_in]:
     """The rows in batches of `size` (all in one if None), each checked for its field count."""
-    batch: list[tuple[int, list[str]]] = []
+    batch: Batch_in = []
     for line, row in rows:
         if len(row) != width:
             raise InvalidInput(f"contacts line {line}: {len(row)} fields, the header has {width}")
@@ -140,7 +157,12 @@ def ingest_pool(workers: int) -> Executor | None:
         return None
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_background)
+
+
+def _background() -> None:
+    """Workers yield the CPU to the server: a bulk upload must not slow other requests."""
+    os.nice(10)
 
 
 def warm_up() -> None:
@@ -149,18 +171,24 @@ def warm_up() -> None:
         normalize_number(number, "US")
 
 
-def _decode(data: bytes) -> str:
-    if not data.strip():
-        raise InvalidInput("contacts: the file is empty")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InvalidInput(f"contacts: not UTF-8 text (byte {err.start})") from None
+def _window_map(
+    pool: Executor, work: Callable[[Batch_in], Batch], batches: Iterator[Batch_in]
+) -> Iterator[Batch]:
+    """`pool.map` in order, with at most two batches per worker submitted and not yet collected
+    (Executor.map would read, and keep, every batch at once)."""
+    window = 2 * getattr(pool, "_max_workers", 2)
+    pending: collections.deque[Future[Batch]] = collections.deque()
+    for batch in batches:
+        pending.append(pool.submit(work, batch))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+def _rows(text: TextIO) -> Iterator[tuple[int, list[str]]]:
     """(first line number, fields) of every non-blank record."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(text, strict=True)
     line = 1
     try:
         for row in reader:
@@ -169,6 +197,18 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
             line = reader.line_num + 1
     except csv.Error as err:
         raise InvalidInput(f"contacts line {line}: {err}") from None
+
+
+def _not_utf8(stream: BinaryIO) -> str:
+    """Where the first byte that is not UTF-8 is (an error path: the file is read again whole)."""
+    stream.seek(0)
+    data = stream.read()
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        return f"contacts line {line}: not UTF-8 text (byte {err.start})"
+    return "contacts: not UTF-8 text"
 
 
 def _header(first: tuple[int, list[str]] | None) -> list[str]:

@@ -3,6 +3,8 @@ fields refused instead of silently joined with a comma."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 from connexion.exceptions import BadRequestProblem
@@ -14,6 +16,7 @@ from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartParser
+from starlette.types import Message, Receive, Scope
 
 from kataven_hub.errors import InvalidInput
 
@@ -47,9 +50,25 @@ class _ValidationParser(MultiPartParser):
 
 
 class FormValidator(MultiPartFormDataValidator):
+    """Also parses in turns: a 10 MB body arrives faster than it is parsed, and Connexion parses
+    it twice (to validate, then for the handler) in loops that would otherwise never let the
+    event loop serve another request until they are done."""
+
     @property
     def _form_parser_cls(self) -> type[MultiPartParser]:
         return _ValidationParser
+
+    async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
+        return await super()._parse(_in_turns(stream), scope)
+
+    def _insert_messages(self, receive: Receive, *, messages: list[Message]) -> Receive:
+        replay = super()._insert_messages(receive, messages=messages)
+
+        async def replay_in_turns() -> Message:
+            await asyncio.sleep(0)
+            return await replay()
+
+        return replay_in_turns
 
     def _validate(self, body: Any) -> None:
         if not isinstance(body, dict):
@@ -60,6 +79,12 @@ class FormValidator(MultiPartFormDataValidator):
         error = best_match(validator.iter_errors(body))
         if error is not None:
             raise InvalidInput(describe(error))
+
+
+async def _in_turns(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    async for chunk in stream:
+        yield chunk
+        await asyncio.sleep(0)
 
 
 class ParameterChecker(ParameterValidator):

@@ -190,7 +190,7 @@ def test_malformed_bodies_are_client_errors(hub: Hub, content_type: str, body: b
         (b"phone\n+14155552671\n", "contacts: the header has no 'phone_number' column"),
         (b"phone_number\n+14155552671\n+14155552672\nnot-a-number\n",
          "contacts line 4: 'not-a-number' is not a phone number"),
-        (b"phone_number\n\xc3\x28\n", "contacts: not UTF-8 text"),
+        (b"phone_number\n\xc3\x28\n", "contacts line 2: not UTF-8 text (byte 13)"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "contacts"),
     ],
 )  # fmt: skip

@@ -74,7 +74,7 @@ def test_many_bad_numbers_report_the_first_five_and_a_count() -> None:
         (b"phone_number,,b\n+14155552671,1,2\n", "header column 2 has no name"),
         (b"phone_number,a\n+14155552671,1,2\n", "line 2: 3 fields, the header has 2"),
         (b"phone_number,a\n+14155552671\n", "line 2: 1 fields, the header has 2"),
-        (b"phone_number\n\xff\xfe\n", "not UTF-8 text (byte 13)"),
+        (b"phone_number\n\xff\xfe\n", "line 2: not UTF-8 text (byte 13)"),
         (b'phone_number\n"+14155552671"x\n', "line 2: "),
         (b"phone_number\n\x00\n", "line 2: '\\x00' is not a phone number"),
     ],

@@ -36,6 +36,7 @@ class Database:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA cache_size=-1024")  # 1 MiB a connection, and one per thread
             db = self._local.db = sqlite_utils.Database(conn)
             with self._connections_lock:
                 self._connections.append(conn)

@@ -10,6 +10,15 @@ import sqlite_utils
 _CALL_FIELDS = ("id", "campaign_id", "contact_id", "session_id", "started_at")
 
 
+def has_work(db: sqlite_utils.Database) -> bool:
+    """Whether a round has anything to do: a campaign to run or start, or a call to settle."""
+    row = db.execute(
+        "SELECT EXISTS (SELECT 1 FROM campaigns WHERE status IN ('running', 'scheduled'))"
+        " OR EXISTS (SELECT 1 FROM calls WHERE ended_at IS NULL)"
+    ).fetchone()
+    return bool(row[0])
+
+
 def calls_in_flight(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     rows = db.execute(f"SELECT {', '.join(_CALL_FIELDS)} FROM calls WHERE ended_at IS NULL ORDER BY id")
     return [dict(zip(_CALL_FIELDS, row)) for row in rows]

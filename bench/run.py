@@ -1,0 +1,422 @@
+"""`make bench`: five targets of issue 4, each a figure, its baseline from the same run, the
+ratio and pass/fail. Servers run on 127.0.0.1 and stop by themselves; results also go to JSON.
+
+    python -m bench.run            # the full suite, a few minutes
+    python -m bench.run --smoke    # tiny inputs, no thresholds: keeps the harness from rotting
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.data import contacts_csv
+from bench.naive import naive_create
+from kataven_hub.ingest import MAX_REQUEST_BYTES
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
+AGENT = "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34"
+NUMBER_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+CORES = sorted(os.sched_getaffinity(0))
+SERVER_CORES = CORES[:1] if len(CORES) > 1 else CORES  # for the load targets
+CLIENT_CORES = CORES[1:] if len(CORES) > 1 else CORES
+
+
+@dataclass
+class Result:
+    target: str
+    figure: float
+    baseline: float
+    ratio: float
+    goal: str
+    passed: bool | None  # None in smoke mode: no thresholds
+    unit: str
+    detail: str
+
+    def line(self) -> str:
+        verdict = {True: "PASS", False: "FAIL", None: "smoke"}[self.passed]
+        return (
+            f"{self.target:<18} {self.figure:>10.3f} {self.unit:<6} baseline {self.baseline:>10.3f}"
+            f"  ratio {self.ratio:>6.3f}  goal {self.goal:<8} {verdict}  ({self.detail})"
+        )
+
+
+@dataclass
+class Config:
+    smoke: bool
+    rows: int
+    repeat: int
+    seconds: float
+    large: bytes
+    small: bytes
+
+
+# --- servers --------------------------------------------------------------------------------
+
+
+class Server:
+    """A server process on a free port of 127.0.0.1, pinned to `cores`."""
+
+    def __init__(self, command: list[str], env: dict[str, str], cores: list[int], log: Path) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._log = open(log, "w")
+        self.process = subprocess.Popen(
+            [*command, "--port", str(self.port)],
+            env={**os.environ, **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=lambda: os.sched_setaffinity(0, cores),
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(self.base + "/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {log.read_text()}") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self._log.close()
+
+    def pids(self) -> list[int]:
+        """The server and its worker processes."""
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        return found
+
+    def rss(self) -> int:
+        """Resident bytes of the server and its workers."""
+        return sum(_status_kib(pid, "VmRSS") * 1024 for pid in self.pids())
+
+
+@contextmanager
+def hub_server(tmp: Path, cores: list[int], **env: str) -> Iterator[tuple[Server, str]]:
+    """`hub serve` over a fresh data directory, with a key for account `bench`."""
+    data_dir = tmp / f"data-{secrets.token_hex(4)}"
+    env = {"HUB_PEPPER": "bench", "HUB_DATA_DIR": str(data_dir), **env}
+    minted = subprocess.run(
+        [str(BIN / "hub"), "keys", "create", "--account", "bench"], env={**os.environ, **env},
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    subprocess.run(
+        [str(BIN / "hub"), "limits", "set", "--account", "bench", "--concurrent-max", "100000"],
+        env={**os.environ, **env}, check=True, capture_output=True,
+    )  # fmt: skip
+    server = Server([str(BIN / "hub"), "serve"], env, cores, tmp / f"{data_dir.name}.log")
+    try:
+        yield server, minted.stdout.split()[-1]
+    finally:
+        server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return 0
+
+
+def create(client: httpx.Client, base: str, key: str, csv: bytes) -> str:
+    response = client.post(
+        f"{base}/api/v1/campaigns",
+        headers={"Authorization": f"Bearer {key}"},
+        data={"name": "bench", "agent_id": AGENT, "phone_number_id": NUMBER_ID},
+        files={"contacts": ("contacts.csv", csv, "text/csv")},
+        timeout=120,
+    )
+    if response.status_code != 201:
+        raise RuntimeError(f"create answered {response.status_code}: {response.text[:200]}")
+    return str(response.json()["id"])
+
+
+def timed(work: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def _ratio_result(target: str, figure: float, baseline: float, goal: float, higher_is_better: bool,
+                  smoke: bool, unit: str, detail: str) -> Result:  # fmt: skip
+    ratio = figure / baseline if baseline else float("inf")
+    passed = None if smoke else (ratio >= goal if higher_is_better else ratio <= goal)
+    sign = "≥" if higher_is_better else "≤"
+    return Result(target, figure, baseline, ratio, f"{sign} {goal:g}", passed, unit, detail)
+
+
+# --- the targets ----------------------------------------------------------------------------
+
+
+def large_create(config: Config, tmp: Path) -> Result:
+    """1. A 100k-row create over real HTTP against the naive pipeline run in-process."""
+    floors = [naive_create(config.large) for _ in range(config.repeat)]
+    with hub_server(tmp, CORES) as (server, key), httpx.Client() as client:
+        create(client, server.base, key, config.large)  # warm: workers forked, metadata loaded
+        times = [timed(lambda: create(client, server.base, key, config.large)) for _ in range(config.repeat)]
+    figure, floor = statistics.median(times), statistics.median(floors)
+    detail = f"{config.rows} rows, {len(config.large) / 2**20:.1f} MiB, median of {config.repeat}; server on cores {CORES}"
+    return _ratio_result("1 large create", figure, floor, 0.6, False, config.smoke, "s", detail)
+
+
+def memory(config: Config, tmp: Path) -> list[Result]:
+    """2. Peak RSS during one large create over idle, and idle after ten creates over after one."""
+    with hub_server(tmp, CORES) as (server, key), httpx.Client() as client:
+        create(client, server.base, key, config.small)
+        time.sleep(0.5)
+        idle = server.rss()
+        peak = [idle]
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.is_set():
+                peak.append(server.rss())
+                time.sleep(0.005)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        create(client, server.base, key, config.large)
+        stop.set()
+        sampler.join()
+        time.sleep(0.5)
+        after_one = server.rss()
+        for _ in range(9):
+            create(client, server.base, key, config.large)
+        time.sleep(0.5)
+        after_ten = server.rss()
+    mib = 2**20
+    growth = (max(peak) - idle) / mib
+    peak_result = Result(
+        "2a peak memory", growth, 150.0, growth / 150.0, "≤ 150 MiB", None if config.smoke else growth <= 150,
+        "MiB", f"peak {max(peak) / mib:.0f} MiB over idle {idle / mib:.0f} MiB, server and its workers, sampled every 5 ms",
+    )  # fmt: skip
+    drift = _ratio_result(
+        "2b idle after 10", after_ten / mib, after_one / mib, 1.2, False, config.smoke, "MiB",
+        "idle RSS after the 10th large create over idle RSS after the 1st",
+    )  # fmt: skip
+    return [peak_result, drift]
+
+
+def responsiveness(config: Config, tmp: Path) -> Result:
+    """3. p99 of GET /api/v1/campaigns/{id} while a large create is in flight, over idle p99."""
+    os.sched_setaffinity(0, CLIENT_CORES)
+    with hub_server(tmp, SERVER_CORES) as (server, key), httpx.Client() as client:
+        campaign_id = create(client, server.base, key, config.small)
+        create(client, server.base, key, config.large)  # warm
+        url = f"{server.base}/api/v1/campaigns/{campaign_id}"
+        headers = {"Authorization": f"Bearer {key}"}
+
+        def probe() -> float:
+            started = time.perf_counter()
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200
+            return time.perf_counter() - started
+
+        idle = [probe() for _ in range(300 if not config.smoke else 50)]
+        busy: list[float] = []
+        for _ in range(config.repeat):
+            uploading = threading.Thread(target=_upload, args=(server.base, key, config.large))
+            uploading.start()
+            time.sleep(0.05)
+            busy.append(probe())
+            while uploading.is_alive():
+                busy.append(probe())
+            uploading.join()
+    os.sched_setaffinity(0, CORES)
+    idle_p99, busy_p99 = _p99(idle), _p99(busy)
+    detail = (f"{len(busy)} GETs during {config.repeat} large creates, {len(idle)} idle; server on core {SERVER_CORES},"
+              f" client on {CLIENT_CORES}; p50 {statistics.median(busy) * 1000:.1f} ms vs {statistics.median(idle) * 1000:.1f} ms")  # fmt: skip
+    return _ratio_result("3 p99 under load", busy_p99 * 1000, idle_p99 * 1000, 5.0, False, config.smoke, "ms", detail)
+
+
+def _upload(base: str, key: str, csv: bytes) -> None:
+    with httpx.Client() as client:
+        create(client, base, key, csv)
+
+
+def _p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def small_create(config: Config, tmp: Path) -> Result:
+    """4. Requests/s of 10-row creates at 32 connections, against the bare Connexion endpoint."""
+    os.sched_setaffinity(0, CLIENT_CORES)
+    body, content_type = _multipart(config.small)
+    with hub_server(tmp, SERVER_CORES) as (server, key):
+        ours, our_errors = asyncio.run(_load(server.base, key, body, content_type, config.seconds))
+    bare_server = Server(
+        [str(BIN / "uvicorn"), "bench.bare:app", "--log-level", "warning"], {"PYTHONPATH": str(ROOT)},
+        SERVER_CORES, tmp / "bare.log",
+    )  # fmt: skip
+    try:
+        bare, bare_errors = asyncio.run(_load(bare_server.base, "any", body, content_type, config.seconds))
+    finally:
+        bare_server.stop()
+    os.sched_setaffinity(0, CORES)
+    result = _ratio_result(
+        "4 small create", ours, bare, 0.8, True, config.smoke, "req/s",
+        f"32 connections for {config.seconds:g} s each; errors: ours {our_errors}, bare {bare_errors}",
+    )  # fmt: skip
+    if result.passed is not None:
+        result.passed = result.passed and our_errors == 0
+    return result
+
+
+def _multipart(csv: bytes) -> tuple[bytes, str]:
+    request = httpx.Request(
+        "POST", "http://x/", data={"name": "small", "agent_id": AGENT, "phone_number_id": NUMBER_ID},
+        files={"contacts": ("contacts.csv", csv, "text/csv")},
+    )  # fmt: skip
+    return request.read(), request.headers["content-type"]
+
+
+async def _load(base: str, key: str, body: bytes, content_type: str, seconds: float) -> tuple[float, int]:
+    """Requests/s and errors of 32 closed-loop connections, after a one-second warm-up."""
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": content_type}
+    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+    done, errors = 0, 0
+    counting = False
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+        async def worker(until: float) -> None:
+            nonlocal done, errors
+            while time.perf_counter() < until:
+                response = await client.post("/api/v1/campaigns", content=body, headers=headers)
+                if counting:
+                    if response.status_code == 201:
+                        done += 1
+                    else:
+                        errors += 1
+
+        start = time.perf_counter()
+        warm_until = start + 1.0
+        await asyncio.gather(*(worker(warm_until) for _ in range(32)))
+        counting = True
+        measured_from = time.perf_counter()
+        await asyncio.gather(*(worker(measured_from + seconds) for _ in range(32)))
+        elapsed = time.perf_counter() - measured_from
+    return done / elapsed, errors
+
+
+def oversize(config: Config, tmp: Path) -> Result:
+    """5. A 50 MB upload: 413, and how many bytes the server read from its socket for it."""
+    size = 50 * 2**20 if not config.smoke else 12 * 2**20
+    with hub_server(tmp, CORES) as (server, key):
+        pid = server.process.pid
+        before = _rchar(pid)
+        status, sent = _send_declared(server.port, key, size)
+        consumed = _rchar(pid) - before
+    allowance = MAX_REQUEST_BYTES + 64 * 1024
+    passed = None if config.smoke else (status == 413 and consumed <= allowance)
+    return Result(
+        "5 over-size", consumed / 1024, allowance / 1024, consumed / allowance, "≤ 1", passed, "KiB",
+        f"status {status}; the server read {consumed:,} bytes of a {size:,}-byte upload (limit"
+        f" {MAX_REQUEST_BYTES:,} + one 64 KiB buffer); the client got {sent:,} bytes into the socket",
+    )  # fmt: skip
+
+
+def _rchar(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise RuntimeError("no rchar")
+
+
+def _send_declared(port: int, key: str, size: int) -> tuple[int, int]:
+    """POST a body of `size` bytes (declared in Content-Length) until the server answers."""
+    head = (
+        f"POST /api/v1/campaigns HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {size}\r\n\r\n"
+    ).encode()
+    chunk = b"x" * 65536
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head)
+        sock.setblocking(False)
+        answer = b""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and b"\r\n\r\n" not in answer:
+            try:
+                answer += sock.recv(65536)
+                if not answer:
+                    break
+            except BlockingIOError:
+                pass
+            if sent < size:
+                try:
+                    sent += sock.send(chunk[: size - sent])
+                except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+                    time.sleep(0.001)
+    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
+    return status, sent
+
+
+# --- the suite ------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="tiny inputs, no thresholds")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="where the JSON goes")
+    parser.add_argument("--only", type=int, action="append", choices=range(1, 6), metavar="N",
+                        help="run only target N (repeatable)")  # fmt: skip
+    args = parser.parse_args(argv)
+    rows = 2_000 if args.smoke else 100_000
+    config = Config(
+        smoke=args.smoke, rows=rows, repeat=1 if args.smoke else 3, seconds=1.0 if args.smoke else 5.0,
+        large=contacts_csv(rows), small=contacts_csv(10, seed=2),
+    )  # fmt: skip
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
+        targets = (large_create, memory, responsiveness, small_create, oversize)
+        for measure in (t for n, t in enumerate(targets, start=1) if not args.only or n in args.only):
+            outcome = measure(config, Path(tmp))
+            for result in outcome if isinstance(outcome, list) else [outcome]:
+                print(result.line(), flush=True)
+                results.append(result)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"bench-{time.strftime('%Y%m%dT%H%M%S')}{'-smoke' if args.smoke else ''}.json"
+    machine = {"cores": CORES, "python": platform.python_version(), "machine": platform.machine()}
+    path.write_text(json.dumps({"machine": machine, "results": [asdict(r) for r in results]}, indent=2))
+    print(f"results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
