@@ -20,7 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 from kataven_hub import errormap
 from kataven_hub.auth import Authenticator
 from kataven_hub.dialer import SimulatedCarrier, parse_weights
-from kataven_hub.dispatcher import DispatchLock, Dispatcher, run_forever
+from kataven_hub.dispatcher import Dispatcher, DispatchLock, run_forever
 from kataven_hub.ingest import MAX_REQUEST_BYTES, ingest_pool, warm_up
 from kataven_hub.middleware import BodyLimit, Inject, PathAliases
 from kataven_hub.settings import Settings
@@ -60,12 +60,12 @@ class Hub:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
         dispatching = None
-        if self.ingest_pool is not None:  # start the workers now, not on the first large file
-            self.ingest_pool.submit(warm_up)
         if self.settings.dispatch:
             self._lock.acquire()
             interval = self.settings.dispatch_interval
             dispatching = asyncio.create_task(run_forever(self.dispatcher, interval))
+        if self.ingest_pool is not None:  # start the workers now, not on the first large file
+            self.ingest_pool.submit(warm_up)
         try:
             yield
         finally:

@@ -9,7 +9,8 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from kataven_hub import auth, settings as settings_module, storage
+from kataven_hub import auth, storage
+from kataven_hub import settings as settings_module
 from kataven_hub.auth import check_account_name
 from kataven_hub.errors import ConfigurationError, HubError
 from kataven_hub.limits import DEFAULT_LIMITS, call_limits, set_call_limits
@@ -89,8 +90,11 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     # connexion imports starlette's test client, which warns about httpx on every start
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from kataven_hub.app import create_app
+    from kataven_hub.dispatcher import DispatchLock
 
     settings = settings_module.finalize(settings)
+    if settings.dispatch:  # a clear refusal now, rather than a failed start-up later
+        DispatchLock(settings.data_dir).ensure_free()
     # the event loop waits for the GIL while a request's worker thread holds it: hand it over
     # every millisecond instead of every five, so one large upload cannot stall other requests
     sys.setswitchinterval(0.001)

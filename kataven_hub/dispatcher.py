@@ -179,6 +179,11 @@ class DispatchLock:
         handle.flush()
         self._file = handle
 
+    def ensure_free(self) -> None:
+        """ConfigurationError if another process holds the lock now."""
+        self.acquire()
+        self.release()
+
     def release(self) -> None:
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)

@@ -7,12 +7,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator
-from jsonschema import Draft4Validator
 from connexion.validators import VALIDATOR_MAP, MultiPartFormDataValidator, ParameterValidator
-from connexion.datastructures import MediaTypeDict
-from jsonschema import ValidationError
+from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartParser

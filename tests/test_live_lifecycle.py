@@ -161,7 +161,7 @@ def test_sigkill_mid_campaign_and_restart(tmp_path: Path) -> None:
     for contact_id, started, ended, _outcome, _duration in calls:
         assert ended is not None
         by_contact.setdefault(contact_id, []).append((started, ended))
-    for contact_id, status, attempts in contacts:
+    for contact_id, _status, attempts in contacts:
         spans = by_contact[contact_id]
         assert len(spans) == attempts  # every attempt recorded, none made twice
         for (_s1, end1), (start2, _e2) in zip(spans, spans[1:]):

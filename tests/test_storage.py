@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 
 from kataven_hub import storage
-from kataven_hub.storage import schema
-from kataven_hub.storage import Database, Stores
+from kataven_hub.storage import Database, Stores, schema
 
 
 def test_account_databases_are_created_on_first_use_in_wal_mode(tmp_path: Path) -> None:
@@ -58,7 +57,7 @@ def test_concurrent_writers_never_see_a_locked_database(tmp_path: Path) -> None:
             for i in range(20):
                 with database.write() as db:
                     storage.insert_campaign(db, _campaign(f"{n}-{i}"), [(f"+1415555{n:02d}{i:02d}", "{}")])
-                database.read()["campaigns"].count
+                assert database.read()["campaigns"].count >= 1
         except BaseException as err:  # noqa: BLE001 - collected for the assertion below
             errors.append(err)
 
