@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 SEED    ?= 20261127
 ARGS    ?=
 
-.PHONY: run test unit contract-test bench clean
+.PHONY: run test lint unit contract-test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,7 +16,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/hub serve --dev --data-dir ./data $(ARGS)
 
-test: unit contract-test
+test: lint unit contract-test
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 unit: $(STAMP)
 	$(PY) -m pytest

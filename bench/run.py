@@ -404,7 +404,9 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
-        targets = (large_create, memory, responsiveness, small_create, oversize)
+        targets: tuple[Callable[[Config, Path], Result | list[Result]], ...] = (
+            large_create, memory, responsiveness, small_create, oversize,
+        )  # fmt: skip
         for measure in (t for n, t in enumerate(targets, start=1) if not args.only or n in args.only):
             outcome = measure(config, Path(tmp))
             for result in outcome if isinstance(outcome, list) else [outcome]:

@@ -86,7 +86,7 @@ def operation_function(operation_id: str) -> Callable[..., Any]:
     name = inflection.underscore(operation_id)
     for module in handlers.MODULES:
         if hasattr(module, name):
-            return getattr(module, name)  # type: ignore[no-any-return]
+            return getattr(module, name)
     raise LookupError(f"no handler function {name!r} for operationId {operation_id!r}")
 
 

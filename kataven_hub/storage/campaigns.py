@@ -145,7 +145,7 @@ def get_limits(db: sqlite_utils.Database) -> dict[str, int] | None:
 
 
 def put_limits(db: sqlite_utils.Database, limits: dict[str, int]) -> None:
-    db["call_limits"].upsert({"id": 1, **limits}, pk="id")
+    db.table("call_limits").upsert({"id": 1, **limits}, pk="id")
 
 
 def _contact(row: tuple[Any, ...]) -> dict[str, Any]:

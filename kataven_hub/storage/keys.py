@@ -10,7 +10,7 @@ KEY_FIELDS = ("id", "account", "name", "hint", "created_at", "revoked_at")
 
 
 def insert_key(db: sqlite_utils.Database, key: dict[str, Any]) -> None:
-    db["api_keys"].insert(key)
+    db.table("api_keys").insert(key)
 
 
 def find_key(db: sqlite_utils.Database, key_hash: str) -> dict[str, Any] | None:

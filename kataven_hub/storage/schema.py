@@ -10,7 +10,7 @@ Migration = Callable[[sqlite_utils.Database], None]
 
 
 def _account_v1(db: sqlite_utils.Database) -> None:
-    db["campaigns"].create(
+    db.table("campaigns").create(
         {
             "id": str, "name": str, "agent_id": str, "phone_number_id": str,
             "max_concurrent_calls": int, "retries_per_contact": int, "retry_delay_seconds": int,
@@ -20,8 +20,8 @@ def _account_v1(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"name", "agent_id", "phone_number_id", "status", "created_at", "created_by"},
     )  # fmt: skip
-    db["campaigns"].create_index(["status"])
-    db["contacts"].create(
+    db.table("campaigns").create_index(["status"])
+    db.table("contacts").create(
         {
             "id": int, "campaign_id": str, "phone_number": str, "custom_fields": str,
             "status": str, "attempts": int, "last_attempt_at": str, "next_attempt_at": str,
@@ -32,8 +32,8 @@ def _account_v1(db: sqlite_utils.Database) -> None:
         foreign_keys=[("campaign_id", "campaigns", "id")],
     )  # fmt: skip
     # serves "contacts of a campaign by status", in id order, from the index alone
-    db["contacts"].create_index(["campaign_id", "status", "id"])
-    db["calls"].create(
+    db.table("contacts").create_index(["campaign_id", "status", "id"])
+    db.table("calls").create(
         {
             "id": int, "campaign_id": str, "contact_id": int, "session_id": str,
             "started_at": str, "ended_at": str, "outcome": str, "duration_seconds": float,
@@ -41,11 +41,11 @@ def _account_v1(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"campaign_id", "contact_id", "session_id", "started_at"},
     )  # fmt: skip
-    db["calls"].create_index(["started_at"])
+    db.table("calls").create_index(["started_at"])
     db.execute("CREATE INDEX calls_in_flight ON calls (id) WHERE ended_at IS NULL")
-    db["calls"].create_index(["session_id"], unique=True)
-    db["calls"].create_index(["campaign_id"])
-    db["call_limits"].create(
+    db.table("calls").create_index(["session_id"], unique=True)
+    db.table("calls").create_index(["campaign_id"])
+    db.table("call_limits").create(
         {"id": int, "concurrent_max": int, "calls_per_minute": int, "daily_calls_max": int,
          "daily_minutes_max": int},
         pk="id",
@@ -53,7 +53,7 @@ def _account_v1(db: sqlite_utils.Database) -> None:
 
 
 def _system_v1(db: sqlite_utils.Database) -> None:
-    db["api_keys"].create(
+    db.table("api_keys").create(
         {
             "id": str, "account": str, "name": str, "hash": str, "hint": str,
             "created_at": str, "revoked_at": str,
@@ -61,7 +61,7 @@ def _system_v1(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"account", "hash", "hint", "created_at"},
     )  # fmt: skip
-    db["api_keys"].create_index(["hash"], unique=True)
+    db.table("api_keys").create_index(["hash"], unique=True)
 
 
 ACCOUNT: list[Migration] = [_account_v1]
