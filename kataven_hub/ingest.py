@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import functools
 import io
+import itertools
 import json
 import multiprocessing
 import os
@@ -25,7 +26,7 @@ PHONE_COLUMN = "phone_number"
 REPORTED_LINES = 5
 
 PARALLEL_ROWS = 5_000
-"""Files with more rows than this are normalized in batches of this size by the worker pool."""
+"""Rows are normalized in batches of this size; a file of more than one goes to the worker pool."""
 
 Contact = tuple[str, str]
 """One contact: its E.164 number, and its other columns as a JSON object (text)."""
@@ -60,9 +61,12 @@ def _parse(text: TextIO, region: str, pool: Executor | None) -> list[Contact]:
     header = _header(next(rows, None))
     phone_at = header.index(PHONE_COLUMN)
     names = [name for name in header if name != PHONE_COLUMN]
-    batches = _batches(rows, len(header), PARALLEL_ROWS if pool else None)
+    batches = _batches(rows, len(header), PARALLEL_ROWS)
+    first, second = next(batches), next(batches, [])
+    batches = itertools.chain([first, second], batches)
     normalize = functools.partial(normalize_rows, phone_at=phone_at, names=names, region=region)
-    results = _window_map(pool, normalize, batches) if pool else map(normalize, batches)
+    # a file of one batch is done here: sending it to a worker would only add the copying
+    results = _window_map(pool, normalize, batches) if pool and second else map(normalize, batches)
     contacts: dict[str, str] = {}
     bad: list[str] = []
     bad_count = 0
@@ -104,14 +108,15 @@ def normalize_rows(rows: Batch_in, *, phone_at: int, names: list[str], region: s
     return Batch(contacts, bad, bad_count)
 
 
-def _batches(rows: Iterator[tuple[int, list[str]]], width: int, size: int | None) -> Iterator[Batch_in]:
-    """The rows in batches of `size` (all in one if None), each checked for its field count."""
+def _batches(rows: Iterator[tuple[int, list[str]]], width: int, size: int) -> Iterator[Batch_in]:
+    """The rows in batches of `size` (the last one may be shorter, or empty), each row checked
+    for its field count."""
     batch: Batch_in = []
     for line, row in rows:
         if len(row) != width:
             raise InvalidInput(f"contacts line {line}: {len(row)} fields, the header has {width}")
         batch.append((line, row))
-        if size is not None and len(batch) == size:
+        if len(batch) == size:
             yield batch
             batch = []
     yield batch

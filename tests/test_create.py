@@ -235,3 +235,19 @@ def test_a_csv_over_10_mib_is_413(hub: Hub) -> None:
 def test_defaults_in_the_domain_match_the_spec(spec: dict[str, Any]) -> None:
     form = spec["components"]["schemas"]["CampaignCreateForm"]["properties"]
     assert {k: form[k]["default"] for k in DEFAULTS} == DEFAULTS
+
+
+def test_a_database_failure_is_a_json_500_and_the_server_keeps_serving(hub: Hub) -> None:
+    key = hub.key("broken")
+    accounts = hub.settings.data_dir / "accounts"
+    (accounts / "broken.db").write_bytes(b"this is not an SQLite file" * 100)
+    assert_error(hub.create(key), 500, "Database error")
+    assert hub.create(hub.key("acme")).status_code == 201
+
+
+def test_python_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "kataven_hub", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "serve" in done.stdout and "keys" in done.stdout
