@@ -204,3 +204,13 @@ def test_a_second_server_on_the_same_data_refuses_to_dispatch(tmp_path: Path) ->
         assert "another server" in second.stdout + second.stderr
         with serving(data_dir, {**ENV, "HUB_DISPATCH": "0"}) as (base, _log):
             assert httpx.get(f"{base}/openapi.json").status_code == 200
+
+
+def test_a_draft_deleted_while_watched_ends_the_stream(live: tuple[str, str]) -> None:
+    base, key = live
+    campaign_id = create(base, key, 1)
+    lines = events(base, key, campaign_id)
+    assert json.loads(next(lines)[6:])["status"] == "draft"
+    assert httpx.delete(f"{base}/api/v1/campaigns/{campaign_id}", headers={"Authorization": f"Bearer {key}"}).status_code == 204
+    rest = [line for line in lines if line and line != ": heartbeat"]
+    assert rest[-2:] == ["event: end", 'data: {"status": "deleted"}']
