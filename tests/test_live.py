@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,12 +83,12 @@ def test_a_declared_50_mb_body_is_refused_before_it_is_sent(live: tuple[str, str
         f"POST /api/v1/campaigns HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n"
         f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {50 * 1024 * 1024}\r\n\r\n"
     )
-    started = time.monotonic()
+    # only 1 KiB of the 50 MB is ever sent: an answer at all shows the server did not wait for it
     response, _sent = _raw_post(base, headers, b"x" * 1024, send_all=False)
     assert response.startswith(b"HTTP/1.1 413"), response[:200]
     assert b"content-type: application/json" in response.lower()
+    assert b"connection: close" in response.lower()
     assert f"exceeds the limit of {MAX_REQUEST_BYTES} bytes".encode() in response
-    assert time.monotonic() - started < 5
 
 
 def test_a_chunked_upload_without_length_is_a_client_error(live: tuple[str, str]) -> None:
