@@ -158,9 +158,7 @@ def keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
 def limits_show(settings: Settings, args: argparse.Namespace) -> int:
     with storage.Stores(settings.data_dir) as stores:
         limits = call_limits(stores.account(check_account_name(args.account)))
-    for name, value in limits.items():
-        print(f"{name}\t{value}")
-    return 0
+    return _print_limits(limits)
 
 
 def limits_set(settings: Settings, args: argparse.Namespace) -> int:
@@ -170,6 +168,10 @@ def limits_set(settings: Settings, args: argparse.Namespace) -> int:
             limits = set_call_limits(stores.account(check_account_name(args.account)), **changes)
         except ValueError as err:
             raise ConfigurationError(str(err)) from None
+    return _print_limits(limits)
+
+
+def _print_limits(limits: dict[str, int]) -> int:
     for name, value in limits.items():
         print(f"{name}\t{value}")
     return 0

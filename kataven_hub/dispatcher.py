@@ -81,7 +81,7 @@ class Dispatcher:
     def _record(self, db: sqlite_utils.Database, call: dict[str, Any], outcome: Outcome) -> None:
         campaign = storage.get_campaign(db, call["campaign_id"])
         assert campaign is not None
-        calls.finish_call(db, call["id"], clock.iso(outcome.ended_at), outcome.status, outcome.duration_seconds)
+        calls.finish_call(db, call["session_id"], clock.iso(outcome.ended_at), outcome.status, outcome.duration_seconds)
         attempts = calls.contact_attempts(db, call["contact_id"])
         retry = (
             outcome.status != "completed"
@@ -115,7 +115,7 @@ class Dispatcher:
                     session_id=session_id,
                     campaign_id=campaign["id"],
                     contact_id=contact["id"],
-                    attempt=calls.contact_attempts(db, contact["id"]),
+                    attempt=contact["attempts"] + 1,
                     phone_number=contact["phone_number"],
                     agent_id=campaign["agent_id"],
                     phone_number_id=campaign["phone_number_id"],
@@ -146,8 +146,7 @@ class Dispatcher:
 
     def _reject(self, db: sqlite_utils.Database, campaign_id: str, call: Call, reason: str, now: datetime) -> None:
         """The carrier refused the campaign: the attempt fails and so does the campaign."""
-        [record] = [c for c in calls.calls_in_flight(db) if c["session_id"] == call.session_id]
-        calls.finish_call(db, record["id"], clock.iso(now), "failed", 0.0)
+        calls.finish_call(db, call.session_id, clock.iso(now), "failed", 0.0)
         calls.settle_contact(db, call.contact_id, "failed", "failed", None)
         if storage.update_campaign(db, campaign_id, "running", status="failed", completed_at=clock.iso(now)):
             log.warning("campaign %s failed: %s", campaign_id, reason)

@@ -127,8 +127,9 @@ def finalize(settings: Settings) -> Settings:
         public_key = path.read_text()
     if settings.jwt_secret and public_key:
         raise ConfigurationError("set HUB_JWT_SECRET or HUB_JWT_PUBLIC_KEY, not both")
-    if settings.sim_time_scale <= 0:
-        raise ConfigurationError(f"sim_time_scale: {settings.sim_time_scale} must be positive")
+    for name in ("sim_time_scale", "dispatch_interval", "events_interval", "events_heartbeat"):
+        if getattr(settings, name) <= 0:
+            raise ConfigurationError(f"{name}: {getattr(settings, name)} must be positive")
     if settings.sim_outcomes:
         try:
             parse_weights(settings.sim_outcomes)

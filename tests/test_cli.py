@@ -80,3 +80,20 @@ def test_keys_refuse_a_reserved_account(tmp_path: Path, capsys: pytest.CaptureFi
     monkeypatch.setattr(cli.settings_module, "environ", lambda: {"HUB_PEPPER": "pep"})
     assert cli.main(["keys", "create", "--account", "kataven-admin", "--data-dir", str(tmp_path)]) == 2
     assert "reserved" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("field", ["sim_time_scale", "dispatch_interval", "events_interval", "events_heartbeat"])
+def test_intervals_and_the_time_scale_must_be_positive(tmp_path: Path, field: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"{field}: 0 must be positive"):
+        finalize(Settings(data_dir=tmp_path, pepper="p", **{field: 0}))  # type: ignore[arg-type]
+
+
+def test_limits_set_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    assert cli.main(["limits", "set", "--account", "acme", "--concurrent-max", "3", *data]) == 0
+    assert "concurrent_max\t3" in capsys.readouterr().out
+    assert cli.main(["limits", "show", "--account", "acme", *data]) == 0
+    out = capsys.readouterr().out
+    assert "concurrent_max\t3" in out and "calls_per_minute\t60" in out
+    assert cli.main(["limits", "set", "--account", "acme", "--daily-calls-max", "-1", *data]) == 2
+    assert "negative" in capsys.readouterr().err

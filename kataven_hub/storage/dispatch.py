@@ -38,11 +38,11 @@ def start_call(db: sqlite_utils.Database, campaign_id: str, contact_id: int, ses
 
 
 def finish_call(
-    db: sqlite_utils.Database, call_id: int, ended_at: str, outcome: str, duration_seconds: float
+    db: sqlite_utils.Database, session_id: str, ended_at: str, outcome: str, duration_seconds: float
 ) -> None:
     db.execute(
-        "UPDATE calls SET ended_at = ?, outcome = ?, duration_seconds = ? WHERE id = ?",
-        [ended_at, outcome, duration_seconds, call_id],
+        "UPDATE calls SET ended_at = ?, outcome = ?, duration_seconds = ? WHERE session_id = ?",
+        [ended_at, outcome, duration_seconds, session_id],
     )
 
 
@@ -60,16 +60,16 @@ def contact_attempts(db: sqlite_utils.Database, contact_id: int) -> int:
 
 
 def due_contacts(db: sqlite_utils.Database, campaign_id: str, now: str, limit: int) -> list[dict[str, Any]]:
-    """Pending contacts whose next attempt is due, in id order."""
+    """Pending contacts whose next attempt is due, in id order, with the attempts made so far."""
     rows = db.execute(
-        "SELECT id, phone_number, custom_fields FROM contacts"
+        "SELECT id, phone_number, custom_fields, attempts FROM contacts"
         " WHERE campaign_id = ? AND status = 'pending'"
         " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
         [campaign_id, now, limit],
     )
     return [
-        {"id": i, "phone_number": number, "custom_fields": json.loads(fields)}
-        for i, number, fields in rows
+        {"id": i, "phone_number": number, "custom_fields": json.loads(fields), "attempts": attempts}
+        for i, number, fields, attempts in rows
     ]
 
 
