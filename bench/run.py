@@ -1,4 +1,4 @@
-"""`make bench`: five targets of issue 4, each a figure, its baseline from the same run, the
+"""`make bench`: the targets of issues 4 and 10, each a figure, its baseline from the same run, the
 ratio and pass/fail. Servers run on 127.0.0.1 and stop by themselves; results also go to JSON.
 
     python -m bench.run            # the full suite, a few minutes
@@ -154,6 +154,10 @@ def _status_kib(pid: int, field: str) -> int:
 
 
 def create(client: httpx.Client, base: str, key: str, csv: bytes) -> str:
+    return str(post_contacts(client, base, key, csv, expect=201).json()["id"])
+
+
+def post_contacts(client: httpx.Client, base: str, key: str, csv: bytes, *, expect: int) -> httpx.Response:
     response = client.post(
         f"{base}/api/v1/campaigns",
         headers={"Authorization": f"Bearer {key}"},
@@ -161,9 +165,9 @@ def create(client: httpx.Client, base: str, key: str, csv: bytes) -> str:
         files={"contacts": ("contacts.csv", csv, "text/csv")},
         timeout=120,
     )
-    if response.status_code != 201:
-        raise RuntimeError(f"create answered {response.status_code}: {response.text[:200]}")
-    return str(response.json()["id"])
+    if response.status_code != expect:
+        raise RuntimeError(f"create answered {response.status_code}, not {expect}: {response.text[:200]}")
+    return response
 
 
 def timed(work: Callable[[], Any]) -> float:
@@ -387,6 +391,37 @@ def _send_declared(port: int, key: str, size: int) -> tuple[int, int]:
     return status, sent
 
 
+def hostile(config: Config, tmp: Path) -> Result:
+    """6. The costliest file of the hostile corpus over an honest file of the same size, each
+    sent through the create endpoint (median of `repeat`)."""
+    from tests.hostile import CORPUS
+
+    files = [(h.name, h.build(), h.status) for h in CORPUS]
+    large = [f for f in files if len(f[1]) >= 64 * 1024]
+    chosen = sorted(files, key=lambda f: len(f[1]))[:3] if config.smoke else large
+    per_row = len(contacts_csv(1000)) / 1000
+    rows: list[tuple[float, str, float, float]] = []
+    with hub_server(tmp, CORES) as (server, key), httpx.Client() as client:
+        create(client, server.base, key, config.small)  # warm: workers forked, metadata loaded
+        for name, data, status in chosen:
+            honest = contacts_csv(min(100_000, max(1, round(len(data) / per_row))))
+
+            def median_time(csv: bytes, expect: int) -> float:
+                runs = [timed(lambda: post_contacts(client, server.base, key, csv, expect=expect))
+                        for _ in range(config.repeat)]  # fmt: skip
+                return statistics.median(runs)
+
+            spent, honest_spent = median_time(data, status), median_time(honest, 201)
+            rows.append((spent / honest_spent, name, spent, honest_spent))
+    ratio, name, spent, honest_spent = max(rows)
+    others = "; ".join(f"{n} {r:.2f}" for r, n, _, _ in sorted(rows, reverse=True)[1:])
+    return _ratio_result(
+        "6 hostile upload", spent, honest_spent, 2.0, False, config.smoke, "s",
+        f"slowest: {name} ({len(dict((n, d) for n, d, _ in files)[name]) / 2**20:.1f} MiB), median of"
+        f" {config.repeat}; the other ratios: {others}",
+    )  # fmt: skip
+
+
 # --- the suite ------------------------------------------------------------------------------
 
 
@@ -394,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny inputs, no thresholds")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="where the JSON goes")
-    parser.add_argument("--only", type=int, action="append", choices=range(1, 6), metavar="N",
+    parser.add_argument("--only", type=int, action="append", choices=range(1, 7), metavar="N",
                         help="run only target N (repeatable)")  # fmt: skip
     args = parser.parse_args(argv)
     rows = 2_000 if args.smoke else 100_000
@@ -405,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         targets: tuple[Callable[[Config, Path], Result | list[Result]], ...] = (
-            large_create, memory, responsiveness, small_create, oversize,
+            large_create, memory, responsiveness, small_create, oversize, hostile,
         )  # fmt: skip
         for measure in (t for n, t in enumerate(targets, start=1) if not args.only or n in args.only):
             outcome = measure(config, Path(tmp))

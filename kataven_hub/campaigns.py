@@ -35,7 +35,7 @@ def create_campaign(
     """Create a `draft` campaign and its contacts in one transaction; InvalidInput if any is bad."""
     now = now or clock.now()
     scheduled_at = _future_time(form.get("scheduled_at"), now)
-    contacts = parse_contacts(csv_file, region=region, pool=pool)
+    parsed = parse_contacts(csv_file, region=region, pool=pool)
     campaign = {
         **DEFAULTS,
         **{k: form[k] for k in DEFAULTS if form.get(k) is not None},
@@ -46,12 +46,12 @@ def create_campaign(
         "status": "draft",
         "created_at": clock.iso(now),
         "created_by": created_by,
-        "contacts_total": len(contacts),
+        "contacts_total": len(parsed.contacts),
     }
     if scheduled_at:
         campaign["scheduled_at"] = scheduled_at
     with db.write() as conn:
-        storage.insert_campaign(conn, campaign, contacts)
+        storage.insert_campaign(conn, campaign, parsed.contacts, columns=parsed.columns)
     return campaign
 
 

@@ -85,7 +85,8 @@ class _AllowedMethods:
 
 
 def _malformed_multipart(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    return json_error(400, f"malformed multipart body: {exc}")
+    over_a_limit = str(exc).startswith(("Too many", "Part exceeded"))  # Starlette's form limits
+    return json_error(400, f"{'' if over_a_limit else 'malformed '}multipart body: {exc}")
 
 
 def _database_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

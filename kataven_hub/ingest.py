@@ -11,11 +11,13 @@ import itertools
 import json
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import BinaryIO, TextIO
 
 import phonenumbers
+from phonenumbers.phonenumberutil import _maybe_strip_national_prefix_carrier_code as _strip_national_prefix
 
 from kataven_hub.errors import InvalidInput, TooLarge
 
@@ -24,20 +26,41 @@ MAX_REQUEST_BYTES = MAX_CSV_BYTES + 64 * 1024
 """The whole request: the file plus room for the other fields and the multipart framing."""
 PHONE_COLUMN = "phone_number"
 REPORTED_LINES = 5
+MAX_COLUMNS = 200
+"""Columns of the header, `phone_number` included."""
+MAX_COLUMN_NAME = 100
+"""Characters of one column name (a custom field is a template variable of the voice agent)."""
+MAX_CONTACT_ROWS = 100_000
+"""Contact rows of one file: upstream's "10 MB, about 100k contacts", made exact. Each row costs
+far more to check than a byte, so a file of many tiny rows would otherwise cost many honest files."""
+MAX_BLANK_ROWS = 100_000
+"""Blank rows (no field with anything but spaces) of one file, skipped but still read."""
+MAX_CUSTOM_FIELDS = 16 * 1024
+"""Characters of one contact's custom fields, as stored (a JSON array of its values)."""
+EXCERPT = 40
+"""Characters of a bad value quoted back in an error."""
 
 PARALLEL_ROWS = 5_000
 """Rows are normalized in batches of this size; a file of more than one goes to the worker pool."""
 
 Contact = tuple[str, str]
-"""One contact: its E.164 number, and its other columns as a JSON object (text)."""
+"""One contact: its E.164 number, and the values of its other columns as a JSON array (text)."""
 Batch_in = list[tuple[int, list[str]]]
 """Rows to normalize: (line number, fields)."""
 
 
+@dataclasses.dataclass
+class ContactsFile:
+    columns: list[str]
+    """The names of the custom fields, in the order of each contact's values."""
+    contacts: list[Contact]
+
+
 def parse_contacts(
     source: bytes | BinaryIO, *, region: str = "US", pool: Executor | None = None
-) -> list[Contact]:
+) -> ContactsFile:
     """Contacts of a CSV file, first row kept for a repeated number; InvalidInput names bad lines.
+    Every check is linear in the size of the file; the limits above bound what one file can cost.
 
     The file is read as a stream, never whole in memory; the numbers are normalized here, or in
     batches by `pool` (worker processes: phonenumbers is pure Python, and a second core halves a
@@ -56,7 +79,7 @@ def parse_contacts(
         text.detach()  # the stream is the caller's to close
 
 
-def _parse(text: TextIO, region: str, pool: Executor | None) -> list[Contact]:
+def _parse(text: TextIO, region: str, pool: Executor | None) -> ContactsFile:
     rows = _rows(text)
     header = _header(next(rows, None))
     phone_at = header.index(PHONE_COLUMN)
@@ -64,7 +87,7 @@ def _parse(text: TextIO, region: str, pool: Executor | None) -> list[Contact]:
     batches = _batches(rows, len(header), PARALLEL_ROWS)
     first, second = next(batches), next(batches, [])
     batches = itertools.chain([first, second], batches)
-    normalize = functools.partial(normalize_rows, phone_at=phone_at, names=names, region=region)
+    normalize = functools.partial(normalize_rows, phone_at=phone_at, region=region)
     # a file of one batch is done here: sending it to a worker would only add the copying
     results = _window_map(pool, normalize, batches) if pool and second else map(normalize, batches)
     contacts: dict[str, str] = {}
@@ -75,12 +98,18 @@ def _parse(text: TextIO, region: str, pool: Executor | None) -> list[Contact]:
             contacts.setdefault(number, fields)
         bad.extend(batch.bad[: REPORTED_LINES - len(bad)])
         bad_count += batch.bad_count
+        if len(bad) == REPORTED_LINES and batch.rows == PARALLEL_ROWS:
+            # refused, and more of the file follows: checking it would only make the count exact
+            more = bad_count - len(bad)
+            raise InvalidInput(
+                f"contacts {'; '.join(bad)} (and {more} more by line {batch.last_line}, where checking stopped)"
+            )
     if bad:
         more = bad_count - len(bad)
         raise InvalidInput("contacts " + "; ".join(bad) + (f" (and {more} more)" if more else ""))
     if not contacts:
         raise InvalidInput("contacts: the file has a header but no contact rows")
-    return list(contacts.items())
+    return ContactsFile(names, list(contacts.items()))
 
 
 @dataclasses.dataclass
@@ -88,11 +117,13 @@ class Batch:
     contacts: list[Contact]
     bad: list[str]  # the first REPORTED_LINES of them
     bad_count: int
+    rows: int
+    last_line: int
 
 
-def normalize_rows(rows: Batch_in, *, phone_at: int, names: list[str], region: str) -> Batch:
-    """Numbers normalized and the other columns as JSON, for (line, fields) rows; a top-level
-    function, so worker processes can run it."""
+def normalize_rows(rows: Batch_in, *, phone_at: int, region: str) -> Batch:
+    """Numbers normalized and the other columns' values as JSON, for (line, fields) rows; a
+    top-level function, so worker processes can run it."""
     contacts: list[Contact] = []
     bad: list[str] = []
     bad_count = 0
@@ -102,19 +133,34 @@ def normalize_rows(rows: Batch_in, *, phone_at: int, names: list[str], region: s
         if number is None:
             bad_count += 1
             if len(bad) < REPORTED_LINES:
-                bad.append(f"line {line}: {raw.strip()!r} is not a phone number")
+                bad.append(f"line {line}: {_excerpt(raw.strip())} is not a phone number")
         elif bad_count == 0:
-            contacts.append((number, json.dumps(dict(zip(names, row)), ensure_ascii=False)))
-    return Batch(contacts, bad, bad_count)
+            fields = json.dumps(row, ensure_ascii=False)
+            if len(fields) > MAX_CUSTOM_FIELDS:
+                raise InvalidInput(
+                    f"contacts line {line}: custom fields of {len(fields)} characters (as JSON) are over"
+                    f" the limit of {MAX_CUSTOM_FIELDS} for one contact"
+                )
+            contacts.append((number, fields))
+    return Batch(contacts, bad, bad_count, len(rows), rows[-1][0] if rows else 0)
+
+
+def _excerpt(value: str) -> str:
+    return repr(value) if len(value) <= EXCERPT else repr(value[:EXCERPT]) + f" (… {len(value)} characters)"
 
 
 def _batches(rows: Iterator[tuple[int, list[str]]], width: int, size: int) -> Iterator[Batch_in]:
     """The rows in batches of `size` (the last one may be shorter, or empty), each row checked
-    for its field count."""
+    for its field count, and at most MAX_CONTACT_ROWS of them."""
     batch: Batch_in = []
-    for line, row in rows:
+    for count, (line, row) in enumerate(rows, start=1):
         if len(row) != width:
             raise InvalidInput(f"contacts line {line}: {len(row)} fields, the header has {width}")
+        if count > MAX_CONTACT_ROWS:
+            raise InvalidInput(
+                f"contacts line {line}: more than {MAX_CONTACT_ROWS} contact rows; split the file"
+                " into several campaigns"
+            )
         batch.append((line, row))
         if len(batch) == size:
             yield batch
@@ -151,8 +197,29 @@ def _from_e164(raw: str) -> phonenumbers.PhoneNumber | None:
             national = digits[length:]
             if not national or national[0] == "0":  # leading zeros: let parse keep them
                 return None
+            if _strips_national_prefix(country_code, national):  # +7 8…: parse drops the 8
+                return None
             return phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
     return None
+
+
+def _strips_national_prefix(country_code: int, national: str) -> bool:
+    """Whether `phonenumbers.parse` would strip a national prefix from this national number
+    (it does, even after a `+`, where the metadata of the country says so)."""
+    found = _national_prefix(country_code)
+    if found is None or found[1].match(national) is None:
+        return False
+    return _strip_national_prefix(national, found[0])[1] != national
+
+
+@functools.cache
+def _national_prefix(country_code: int) -> tuple[phonenumbers.PhoneMetadata, re.Pattern[str]] | None:
+    """The metadata of a country code and its national prefix pattern, if it has one."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None or not metadata.national_prefix_for_parsing:
+        return None
+    return metadata, re.compile(metadata.national_prefix_for_parsing)
 
 
 def ingest_pool(workers: int) -> Executor | None:
@@ -183,25 +250,43 @@ def _window_map(
     (Executor.map would read, and keep, every batch at once)."""
     window = 2 * getattr(pool, "_max_workers", 2)
     pending: collections.deque[Future[Batch]] = collections.deque()
-    for batch in batches:
-        pending.append(pool.submit(work, batch))
-        if len(pending) >= window:
+    try:
+        for batch in batches:
+            pending.append(pool.submit(work, batch))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
             yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+    finally:  # the caller stopped early (a refused file): drop the batches no worker has begun
+        for future in pending:
+            future.cancel()
 
 
 def _rows(text: TextIO) -> Iterator[tuple[int, list[str]]]:
     """(first line number, fields) of every non-blank record."""
-    reader = csv.reader(text, strict=True)
+    reader = csv.reader(_text_lines(text), strict=True)
     line = 1
+    blank = 0
     try:
         for row in reader:
             if any(field.strip() for field in row):
                 yield line, row
+            else:
+                blank += 1
+                if blank > MAX_BLANK_ROWS:
+                    raise InvalidInput(f"contacts line {line}: more than {MAX_BLANK_ROWS} blank rows")
             line = reader.line_num + 1
     except csv.Error as err:
         raise InvalidInput(f"contacts line {line}: {err}") from None
+
+
+def _text_lines(text: TextIO) -> Iterator[str]:
+    """The file's lines, refusing a NUL: no spreadsheet writes one, so the file is binary or
+    corrupted (and PostgreSQL, where upstream keeps contacts, cannot store it in text)."""
+    for number, line in enumerate(text, start=1):
+        if "\0" in line:
+            raise InvalidInput(f"contacts line {number}: a NUL byte; the file is not CSV text")
+        yield line
 
 
 def _not_utf8(stream: BinaryIO) -> str:
@@ -219,12 +304,22 @@ def _not_utf8(stream: BinaryIO) -> str:
 def _header(first: tuple[int, list[str]] | None) -> list[str]:
     if first is None:
         raise InvalidInput("contacts: the file is empty")
-    header = [name.strip() for name in first[1]]
+    line, fields = first
+    if len(fields) > MAX_COLUMNS:
+        raise InvalidInput(f"contacts line {line}: {len(fields)} columns, over the limit of {MAX_COLUMNS}")
+    header = [name.strip() for name in fields]
     if PHONE_COLUMN not in header:
         raise InvalidInput(f"contacts: the header has no {PHONE_COLUMN!r} column")
+    seen: set[str] = set()
     for position, name in enumerate(header, start=1):
         if not name:
             raise InvalidInput(f"contacts: header column {position} has no name")
-        if header.count(name) > 1:
+        if len(name) > MAX_COLUMN_NAME:
+            raise InvalidInput(
+                f"contacts line {line}: header column {position} has {len(name)} characters, over the"
+                f" limit of {MAX_COLUMN_NAME}"
+            )
+        if name in seen:
             raise InvalidInput(f"contacts: header column {name!r} appears more than once")
+        seen.add(name)
     return header

@@ -13,8 +13,9 @@ from kataven_hub.ingest import parse_contacts as parse_to_json
 
 
 def parse_contacts(data: bytes, **kwargs: object) -> list[tuple[str, dict[str, str]]]:
-    """The contacts with their custom fields read back from JSON."""
-    return [(number, json.loads(fields)) for number, fields in parse_to_json(data, **kwargs)]  # type: ignore[arg-type]
+    """The contacts with their custom fields read back from JSON, by name."""
+    parsed = parse_to_json(data, **kwargs)  # type: ignore[arg-type]
+    return [(number, dict(zip(parsed.columns, json.loads(values)))) for number, values in parsed.contacts]
 
 
 def test_numbers_are_normalized_to_e164_in_the_default_region() -> None:
@@ -76,7 +77,7 @@ def test_many_bad_numbers_report_the_first_five_and_a_count() -> None:
         (b"phone_number,a\n+14155552671\n", "line 2: 1 fields, the header has 2"),
         (b"phone_number\n\xff\xfe\n", "line 2: not UTF-8 text (byte 13)"),
         (b'phone_number\n"+14155552671"x\n', "line 2: "),
-        (b"phone_number\n\x00\n", "line 2: '\\x00' is not a phone number"),
+        (b"phone_number\n\x00\n", "line 2: a NUL byte"),
     ],
 )
 def test_bad_files_are_rejected_with_a_reason(data: bytes, message: str) -> None:
@@ -191,10 +192,16 @@ def test_the_worker_pool_gives_what_one_process_gives() -> None:
     assert pool is not None
     with pool:
         assert parse_to_json(good, pool=pool) == parse_to_json(good)
-        assert len(parse_to_json(good, pool=pool)) == 12000
+        assert len(parse_to_json(good, pool=pool).contacts) == 12000
         with pytest.raises(InvalidInput) as serial:
             parse_to_json(bad)
         with pytest.raises(InvalidInput) as parallel:
             parse_to_json(bad, pool=pool)
     assert parallel.value.message == serial.value.message
     assert "line 9: 'nope'" in serial.value.message and "line 11002: 'x'" in serial.value.message
+
+
+def test_the_e164_shortcut_leaves_a_national_prefix_to_parse() -> None:
+    # parse strips Russia's trunk prefix 8 even after +7: the shortcut must not keep it
+    assert normalize_number("+783010000000", "US") == "+73010000000"
+    assert _from_e164("+783010000000") is None

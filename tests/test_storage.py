@@ -42,8 +42,8 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
     database = Stores(tmp_path).account("acme")
     with pytest.raises(sqlite3.IntegrityError):
         with database.write() as db:
-            storage.insert_campaign(db, _campaign("c1"), [("+14155552671", "{}")])
-            storage.insert_campaign(db, _campaign("c1"), [])
+            storage.insert_campaign(db, _campaign("c1"), [("+14155552671", "[]")], columns=[])
+            storage.insert_campaign(db, _campaign("c1"), [], columns=[])
     assert database.read()["campaigns"].count == 0
     assert database.read()["contacts"].count == 0
 
@@ -56,7 +56,7 @@ def test_concurrent_writers_never_see_a_locked_database(tmp_path: Path) -> None:
         try:
             for i in range(20):
                 with database.write() as db:
-                    storage.insert_campaign(db, _campaign(f"{n}-{i}"), [(f"+1415555{n:02d}{i:02d}", "{}")])
+                    storage.insert_campaign(db, _campaign(f"{n}-{i}"), [(f"+1415555{n:02d}{i:02d}", "[]")], columns=[])
                 assert database.read()["campaigns"].count >= 1
         except BaseException as err:  # noqa: BLE001 - collected for the assertion below
             errors.append(err)
@@ -73,7 +73,7 @@ def test_concurrent_writers_never_see_a_locked_database(tmp_path: Path) -> None:
 def test_two_processes_worth_of_connections_share_a_file(tmp_path: Path) -> None:
     one, two = Stores(tmp_path), Stores(tmp_path)
     with one.account("acme").write() as db:
-        storage.insert_campaign(db, _campaign("a"), [])
+        storage.insert_campaign(db, _campaign("a"), [], columns=[])
     assert storage.get_campaign(two.account("acme").read(), "a")["id"] == "a"
     one.close()
     two.close()
@@ -85,3 +85,28 @@ def _campaign(campaign_id: str) -> dict[str, object]:
         "max_concurrent_calls": 5, "retries_per_contact": 0, "retry_delay_seconds": 300,
         "status": "draft", "created_at": "2026-01-01T00:00:00Z", "created_by": "t",
     }  # fmt: skip
+
+
+def test_version_2_keeps_custom_field_names_once_and_values_in_their_order(tmp_path: Path) -> None:
+    old = Database(tmp_path / "old.db", schema.ACCOUNT[:1])
+    with old.write() as db:
+        db.execute(
+            "INSERT INTO campaigns (id, name, agent_id, phone_number_id, status, created_at, created_by,"
+            " contacts_total, first_contact_id) VALUES ('c1', 'n', 'a', 'p', 'draft', 't', 'k', 2, 1)"
+        )
+        for n, fields in enumerate(['{"zeta": "1", "alpha": "x, \\"y\\""}', '{"zeta": "2", "alpha": ""}'], start=1):
+            db.execute(
+                "INSERT INTO contacts (id, campaign_id, phone_number, custom_fields, status, attempts)"
+                " VALUES (?, 'c1', ?, ?, 'pending', 0)",
+                [n, f"+1415555267{n}", fields],
+            )
+    old.close()
+    upgraded = Database(tmp_path / "old.db", schema.ACCOUNT)
+    db = upgraded.read()
+    campaign = storage.get_campaign(db, "c1")
+    assert campaign is not None
+    contacts, total = storage.contacts_page(db, campaign, None, 0, 100)
+    assert total == 2
+    assert [c["custom_fields"] for c in contacts] == [{"zeta": "1", "alpha": 'x, "y"'}, {"zeta": "2", "alpha": ""}]
+    assert list(contacts[0]["custom_fields"]) == ["zeta", "alpha"]  # the header's order, kept
+    upgraded.close()

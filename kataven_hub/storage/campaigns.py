@@ -23,13 +23,22 @@ _SELECT_CONTACT = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contacts"
 
 
 def insert_campaign(
-    db: sqlite_utils.Database, campaign: dict[str, Any], contacts: Iterable[tuple[str, str]]
+    db: sqlite_utils.Database,
+    campaign: dict[str, Any],
+    contacts: Iterable[tuple[str, str]],
+    *,
+    columns: list[str],
 ) -> None:
-    """Insert a campaign and its contacts (number, custom fields as JSON text), all `pending` and
-    with consecutive ids, in the caller's transaction; consecutive ids let a page of contacts be
-    found by arithmetic."""
+    """Insert a campaign and its contacts (number, custom-field values as a JSON array, in the
+    order of `columns`), all `pending` and with consecutive ids, in the caller's transaction;
+    consecutive ids let a page of contacts be found by arithmetic. The names are kept once, on
+    the campaign, so what is stored stays linear in the size of the upload."""
     first_id = db.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()[0]
-    row = {**{f: campaign[f] for f in CAMPAIGN_FIELDS if f in campaign}, "first_contact_id": first_id}
+    row = {
+        **{f: campaign[f] for f in CAMPAIGN_FIELDS if f in campaign},
+        "first_contact_id": first_id,
+        "custom_field_names": json.dumps(columns, ensure_ascii=False),
+    }
     db.execute(
         f"INSERT INTO campaigns ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
         list(row.values()),
@@ -102,17 +111,18 @@ def contacts_page(
     Without a status the page is an id range (ids are consecutive); with one, the covering index
     (campaign_id, status, id) finds where the page starts, so a late page costs about what the
     first does."""
+    first, names = db.execute(
+        "SELECT first_contact_id, custom_field_names FROM campaigns WHERE id = ?", [campaign["id"]]
+    ).fetchone()
+    columns = json.loads(names)
     if status is None:
-        first = db.execute(
-            "SELECT first_contact_id FROM campaigns WHERE id = ?", [campaign["id"]]
-        ).fetchone()[0]
         start = first + page * size
         rows = db.execute(
             # `+campaign_id`: keep the planner on the primary-key range, off the campaign index
             f"{_SELECT_CONTACT} WHERE id >= ? AND id < ? AND +campaign_id = ? ORDER BY id",
             [start, start + size, campaign["id"]],
         )
-        return [_contact(row) for row in rows], campaign["contacts_total"]
+        return [_contact(row, columns) for row in rows], campaign["contacts_total"]
     where = "campaign_id = ? AND status = ?"
     total = db.execute(f"SELECT count(*) FROM contacts WHERE {where}", [campaign["id"], status]).fetchone()[0]
     start_row = db.execute(
@@ -125,7 +135,7 @@ def contacts_page(
         f"{_SELECT_CONTACT} WHERE {where} AND id >= ? ORDER BY id LIMIT ?",
         [campaign["id"], status, start_row[0], size],
     )
-    return [_contact(row) for row in rows], total
+    return [_contact(row, columns) for row in rows], total
 
 
 def status_counts(db: sqlite_utils.Database, campaign_id: str) -> dict[str, int]:
@@ -148,9 +158,14 @@ def put_limits(db: sqlite_utils.Database, limits: dict[str, int]) -> None:
     db.table("call_limits").upsert({"id": 1, **limits}, pk="id")
 
 
-def _contact(row: tuple[Any, ...]) -> dict[str, Any]:
+def custom_field_names(db: sqlite_utils.Database, campaign_id: str) -> list[str]:
+    row = db.execute("SELECT custom_field_names FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
+    return list(json.loads(row[0]))
+
+
+def _contact(row: tuple[Any, ...], columns: list[str]) -> dict[str, Any]:
     contact = _present(CONTACT_FIELDS, row)
-    contact["custom_fields"] = json.loads(contact["custom_fields"])
+    contact["custom_fields"] = dict(zip(columns, json.loads(contact["custom_fields"])))
     return contact
 
 

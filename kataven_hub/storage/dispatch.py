@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
+from kataven_hub.storage.campaigns import custom_field_names
+
 _CALL_FIELDS = ("id", "campaign_id", "contact_id", "session_id", "started_at")
 
 
@@ -67,9 +69,11 @@ def due_contacts(db: sqlite_utils.Database, campaign_id: str, now: str, limit: i
         " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
         [campaign_id, now, limit],
     )
+    due = rows.fetchall()
+    columns = custom_field_names(db, campaign_id) if due else []
     return [
-        {"id": i, "phone_number": number, "custom_fields": json.loads(fields), "attempts": attempts}
-        for i, number, fields, attempts in rows
+        {"id": i, "phone_number": number, "custom_fields": dict(zip(columns, json.loads(fields))), "attempts": attempts}
+        for i, number, fields, attempts in due
     ]
 
 
