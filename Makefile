@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 SEED    ?= 20261127
 ARGS    ?=
 
-.PHONY: run test lint unit contract-test bench clean
+.PHONY: run test lint routes unit contract-test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,15 +16,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/hub serve --dev --data-dir ./data $(ARGS)
 
-test: lint unit contract-test
+test: lint routes unit contract-test
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+routes: $(STAMP)
+	$(VENV)/bin/hub routes --check
+
 unit: $(STAMP)
 	$(PY) -m pytest
 
+# BASE_URL=... TOKEN=... [ACCOUNT=...] checks another server instead of starting one
 contract-test: $(STAMP)
 	$(PY) -m tests.contract.run_live --seed $(SEED) --report-dir reports
 
@@ -32,4 +36,4 @@ bench: $(STAMP)
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) reports bench-results .pytest_cache .hypothesis
+	rm -rf $(VENV) reports bench-results .pytest_cache .hypothesis .schemathesis

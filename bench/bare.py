@@ -13,7 +13,7 @@ from connexion import AsyncApp
 from connexion.resolver import Resolver
 from connexion.security import BearerSecurityHandler
 
-from kataven_hub.app import SPEC
+from kataven_hub.settings import DEFAULT_SPEC as SPEC
 from kataven_hub.validation import VALIDATORS
 
 CANNED = {

@@ -1,5 +1,2 @@
-"""The HTTP edge: the functions Connexion calls, one module per tag."""
-
-from handlers import call_limits, campaigns
-
-MODULES = (campaigns, call_limits)
+"""The HTTP edge: the functions Connexion calls, one module per tag. Every module here is found by
+`kataven_hub.routing`; `hub scaffold` writes the stubs of new operations into them."""

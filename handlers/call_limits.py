@@ -1,4 +1,4 @@
-from kataven_hub.app import Hub
+from kataven_hub.hub import Hub
 from kataven_hub.limits import call_limits
 
 

@@ -4,9 +4,9 @@ from starlette.datastructures import UploadFile
 from starlette.responses import StreamingResponse
 
 from kataven_hub import campaigns
-from kataven_hub.app import Hub
 from kataven_hub.errors import InvalidInput
 from kataven_hub.events import campaign_events
+from kataven_hub.hub import Hub
 
 Principal = dict[str, str]
 

@@ -1,93 +1,28 @@
-"""The app factory: openapi.yaml served by Connexion, with our auth, validators, errors and middleware."""
+"""The app factory: the spec served by Connexion, with our auth, validators, errors and middleware;
+operations without a handler are served from the spec (`kataven_hub.mocking`)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
-from typing import Any, TypeVar
+import logging
+from collections.abc import Callable
+from typing import Any
 
-import anyio.to_thread
-import inflection
-import yaml
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
-from connexion.resolver import Resolver
 from connexion.security import BearerSecurityHandler
 from starlette.middleware.cors import CORSMiddleware
 
-from kataven_hub import errormap
+from kataven_hub import errormap, routing, spec
 from kataven_hub.auth import Authenticator
-from kataven_hub.dialer import SimulatedCarrier, parse_weights
-from kataven_hub.dispatcher import Dispatcher, DispatchLock, run_forever
-from kataven_hub.ingest import MAX_REQUEST_BYTES, ingest_pool, warm_up
+from kataven_hub.hub import Hub
+from kataven_hub.ingest import MAX_REQUEST_BYTES
 from kataven_hub.middleware import BodyLimit, Inject, PathAliases
+from kataven_hub.mocking import Mocker, Prefer
+from kataven_hub.routing import HubResolver
 from kataven_hub.settings import Settings
-from kataven_hub.storage import Stores
-from kataven_hub.validation import VALIDATORS
+from kataven_hub.validation import VALIDATORS, FormURIParser
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "openapi.yaml"
-T = TypeVar("T")
-
-
-class Hub:
-    """The services a request needs (settings, the data directory's databases, auth) and the
-    dispatcher, which runs for as long as the app does."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.stores = Stores(settings.data_dir)
-        self.authenticator = Authenticator(settings, self.stores.system)
-        carrier = SimulatedCarrier(
-            seed=settings.sim_seed,
-            time_scale=settings.sim_time_scale,
-            weights=parse_weights(settings.sim_outcomes) if settings.sim_outcomes else None,
-        )
-        self.dispatcher = Dispatcher(self.stores, carrier, time_scale=settings.sim_time_scale)
-        self._lock = DispatchLock(settings.data_dir)
-        self.ingest_pool = ingest_pool(settings.ingest_workers)
-
-    async def in_account(self, account: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run `work(account_db, ...)` in a worker thread, off the event loop."""
-
-        def run() -> T:
-            return work(self.stores.account(account), *args, **kwargs)
-
-        return await anyio.to_thread.run_sync(run)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(self, _app: Any) -> AsyncIterator[None]:
-        dispatching = None
-        if self.settings.dispatch:
-            self._lock.acquire()
-            interval = self.settings.dispatch_interval
-            dispatching = asyncio.create_task(run_forever(self.dispatcher, interval))
-        if self.ingest_pool is not None:  # start the workers now, not on the first large file
-            self.ingest_pool.submit(warm_up)
-        try:
-            yield
-        finally:
-            if dispatching is not None:
-                dispatching.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await dispatching
-            self._lock.release()
-            if self.ingest_pool is not None:
-                self.ingest_pool.shutdown(cancel_futures=True)
-            self.stores.close()
-
-
-def operation_function(operation_id: str) -> Callable[..., Any]:
-    """`postApiV1Campaigns` -> `handlers.<module>.post_api_v1_campaigns`, for any handler module."""
-    import handlers
-
-    name = inflection.underscore(operation_id)
-    for module in handlers.MODULES:
-        if hasattr(module, name):
-            return getattr(module, name)
-    raise LookupError(f"no handler function {name!r} for operationId {operation_id!r}")
+log = logging.getLogger(__name__)
 
 
 def _bearer_handler(authenticator: Authenticator) -> type[BearerSecurityHandler]:
@@ -103,8 +38,12 @@ def _bearer_handler(authenticator: Authenticator) -> type[BearerSecurityHandler]
 
 
 def create_app(settings: Settings) -> AsyncApp:
-    """A Connexion app over `settings.data_dir`; settings must have passed `settings.finalize`."""
-    hub = Hub(settings)
+    """A Connexion app over `settings.data_dir`; settings must have passed `settings.finalize`.
+    ConfigurationError, in one line, if the spec is not valid OpenAPI 3.0."""
+    document = spec.load(settings.spec)
+    operations = spec.operations(document)
+    mocker = Mocker(operations)
+    hub = Hub(settings, mocker)
     app = AsyncApp(
         __name__,
         lifespan=hub.lifespan,
@@ -112,14 +51,18 @@ def create_app(settings: Settings) -> AsyncApp:
         validator_map=VALIDATORS,
     )
     app.add_api(
-        SPEC,
+        document,
         base_path="",
-        resolver=Resolver(function_resolver=operation_function),
+        resolver=HubResolver(mocker),
         strict_validation=True,
         pythonic_params=True,
         validate_responses=settings.check_responses,
+        uri_parser_class=FormURIParser,
     )
-    errormap.register(app, yaml.safe_load(SPEC.read_text())["paths"])
+    for route in routing.routes(operations):
+        if route.served_by in (routing.MOCK, routing.STUB):
+            log.info("served from the spec (%s): %s (%s)", route.served_by, route.operation.label, route.operation.operation_id)
+    errormap.register(app, document["paths"])
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -127,9 +70,11 @@ def create_app(settings: Settings) -> AsyncApp:
             allow_origins=list(settings.allowed_origins),
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["Location"],
+            expose_headers=["Location", "X-Hub-Mock"],
         )
     app.add_middleware(PathAliases, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_SWAGGER, limit=MAX_REQUEST_BYTES)
     app.add_middleware(Inject, position=MiddlewarePosition.BEFORE_ROUTING, hub=hub)
+    if settings.dev:  # forced answers (Prefer: code=…) come after routing, auth and validation
+        app.add_middleware(Prefer, position=MiddlewarePosition.BEFORE_CONTEXT, mocker=mocker)
     return app

@@ -1,4 +1,5 @@
-"""The `hub` command: serve the API, and manage API keys."""
+"""The `hub` command: serve the API, see and scaffold what serves each operation, manage API keys
+and call limits."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from kataven_hub.limits import DEFAULT_LIMITS, call_limits, set_call_limits
 from kataven_hub.settings import Settings
 
 DEMO_ACCOUNT = "demo"
-_SETTING_FLAGS = {"host", "port", "data_dir", "dev", "sim_time_scale", "sim_seed"}
+_SETTING_FLAGS = {"host", "port", "data_dir", "dev", "sim_time_scale", "sim_seed", "spec"}
 log = logging.getLogger("kataven_hub")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # connexion imports starlette's test client, which warns about httpx on every import
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     args = _parser().parse_args(argv)
     overrides = {
         k: v for k, v in vars(args).items() if k in _SETTING_FLAGS and v is not None
@@ -42,10 +45,22 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8081)")
     _data_dir(serve)
+    _spec(serve)
     serve.add_argument("--dev", action="store_true", default=None, help="dev mode")
     serve.add_argument("--sim-time-scale", type=float, help="campaign seconds per real second")
     serve.add_argument("--sim-seed", type=int, help="seed of the simulated carrier")
     serve.set_defaults(command=serve_command)
+
+    routes = commands.add_parser("routes", help="which code serves each operation: a handler, a stub or the mock")
+    routes.add_argument(
+        "--check", action="store_true",
+        help="exit 1 if an operation is served by the mock or a stub, or a handler function by no operation",
+    )  # fmt: skip
+    _spec(routes)
+    routes.set_defaults(command=routes_command)
+    stubs = commands.add_parser("scaffold", help="write a handler stub for every operation served by the mock")
+    _spec(stubs)
+    stubs.set_defaults(command=scaffold_command)
 
     keys = commands.add_parser("keys", help="manage sk_live_ API keys").add_subparsers(
         required=True, metavar="ACTION"
@@ -84,11 +99,55 @@ def _data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, help="data directory (default ./data)")
 
 
+def _spec(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spec", type=Path, help="the OpenAPI document (default: the project's openapi.yaml)")
+
+
+def routes_command(settings: Settings, args: argparse.Namespace) -> int:
+    from kataven_hub import routing, spec
+
+    operations = spec.operations(spec.load(settings.spec))
+    found = routing.routes(operations)
+    path_width = max((len(r.operation.path) for r in found), default=0)
+    id_width = max((len(r.operation.operation_id) for r in found), default=0)
+    for route in found:
+        op = route.operation
+        print(f"{op.method.upper():<7} {op.path:<{path_width}}  {op.operation_id:<{id_width}}  {route.served_by}")
+    if not args.check:
+        return 0
+    problems = [
+        f"{route.served_by}: {route.operation.label} ({route.operation.operation_id}) "
+        + ("has no handler yet: `hub scaffold` writes a stub" if route.served_by == routing.MOCK else
+           f"is still the scaffolded stub {routing.PACKAGE}.{routing.module_name(route.operation.tag)}:"
+           f"{routing.function_name(route.operation.operation_id)}: implement it")
+        for route in found
+        if route.served_by in (routing.MOCK, routing.STUB)
+    ]  # fmt: skip
+    problems += [f"dead: {name} is served by no operation of {settings.spec}" for name in routing.unserved(operations)]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"hub routes --check: {len(problems)} problem(s), listed above", file=sys.stderr)
+        return 1
+    print(f"hub routes --check: every one of the {len(found)} operations has a handler, and every handler an operation")
+    return 0
+
+
+def scaffold_command(settings: Settings, _args: argparse.Namespace) -> int:
+    from kataven_hub import routing, spec
+    from kataven_hub.scaffold import scaffold
+
+    written = scaffold(routing.routes(spec.operations(spec.load(settings.spec))))
+    for stub in written:
+        print(f"wrote {stub.function} into {stub.path} for {stub.operation.label} ({stub.operation.operation_id})")
+    if not written:
+        print("nothing to scaffold: every operation has a handler")
+    return 0
+
+
 def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn
 
-    # connexion imports starlette's test client, which warns about httpx on every start
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from kataven_hub.app import create_app
     from kataven_hub.dispatcher import DispatchLock
 

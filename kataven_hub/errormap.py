@@ -23,6 +23,7 @@ from kataven_hub.errors import (
     TooLarge,
     Unauthenticated,
 )
+from kataven_hub.mocking import MockFailure
 
 log = logging.getLogger(__name__)
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -94,6 +95,10 @@ def _database_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResp
     return json_error(500, "Database error")
 
 
+def _mock_failure(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    return json_error(500, str(exc))
+
+
 def _unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     log.exception("unhandled error", exc_info=exc)
     return json_error(500, "Internal server error")
@@ -106,4 +111,5 @@ def register(app: AsyncApp, paths: dict[str, dict[str, object]]) -> None:
     app.add_error_handler(HTTPException, _AllowedMethods(paths))
     app.add_error_handler(MultiPartException, _malformed_multipart)
     app.add_error_handler(sqlite3.Error, _database_error)
+    app.add_error_handler(MockFailure, _mock_failure)
     app.add_error_handler(Exception, _unexpected)

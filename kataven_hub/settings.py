@@ -11,9 +11,12 @@ from pathlib import Path
 from kataven_hub.dialer import parse_weights
 from kataven_hub.errors import ConfigurationError
 
+DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"
+
 # name of the environment variable -> (field, help text); the README lists every one of these.
 ENVIRONMENT = {
     "HUB_DATA_DIR": ("data_dir", "directory for the SQLite files (default ./data)"),
+    "HUB_SPEC": ("spec", "the OpenAPI document to serve (default: the project's openapi.yaml)"),
     "HUB_HOST": ("host", "address to listen on (default 127.0.0.1)"),
     "HUB_PORT": ("port", "port to listen on (default 8081)"),
     "HUB_DEV": ("dev", "1 for dev mode: generated pepper, CORS for all origins, response checks"),
@@ -42,6 +45,7 @@ _TRUE = {"1", "true", "yes", "on"}
 @dataclasses.dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
+    spec: Path = DEFAULT_SPEC
     host: str = "127.0.0.1"
     port: int = 8081
     dev: bool = False

@@ -10,6 +10,7 @@ from typing import Any
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator
+from connexion.uri_parsing import OpenAPIURIParser
 from connexion.validators import VALIDATOR_MAP, MultiPartFormDataValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
@@ -97,6 +98,22 @@ class ParameterChecker(ParameterValidator):
         validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
         error = best_match(validator.iter_errors(value))
         return None if error is None else f"{param['name']}: {describe(error)}"
+
+
+class FormURIParser(OpenAPIURIParser):
+    """An optional form field sent empty is a field not given: an HTML form (Swagger UI's among
+    them) sends every field, the blank ones as `name=`. Both the validator and the handler read
+    the form through here. A required field sent empty stays, and fails its own rules."""
+
+    def resolve_form(self, form_data: dict[str, Any]) -> dict[str, Any]:
+        required = set((self._body_schema or {}).get("required", []))
+        for name in [k for k, values in form_data.items() if k not in required and _blank(values)]:
+            del form_data[name]
+        return super().resolve_form(form_data)
+
+
+def _blank(values: Any) -> bool:
+    return all(v == "" for v in values) if isinstance(values, list) else values == ""
 
 
 VALIDATORS = {

@@ -13,7 +13,8 @@ import yaml
 from starlette.testclient import TestClient
 
 from kataven_hub import auth
-from kataven_hub.app import SPEC, create_app
+from kataven_hub.app import create_app
+from kataven_hub.settings import DEFAULT_SPEC as SPEC
 from kataven_hub.settings import Settings, finalize
 from kataven_hub.storage import Stores
 

@@ -1,20 +1,31 @@
 """Schemathesis hooks: make generated positive data really valid, never make negative data valid.
 
 Schemathesis fills a `format: binary` field with random files (PNG, ZIP, empty), which the server
-rightly refuses. The hook puts a valid CSV in every file field, moves a valid but past
+rightly refuses. The hook puts a valid CSV in the file field of a positive case, moves a valid but past
 `scheduled_at` into the future, and makes a valid X-Account-ID name the key's account (any other
 account is a 403). It only ever replaces a value the schema accepts with another value the schema
 accepts, so a negative case stays negative.
+
+In the stateful phase a positive create is not scheduled, so that the campaign it makes starts
+`running` and its scenario can go on to pause, resume and stop it (dropping an optional field
+keeps a positive case positive).
+
+One rule the schema cannot say: an optional form field sent empty is a field not given (an HTML
+form sends blank fields as `name=`; the spec's create description says so). In a negative case,
+such an empty value becomes a non-empty invalid one, so the case stays negative.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import schemathesis
 from rfc3339_validator import validate_rfc3339
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.transport.serialization import Binary
 
 CONTACTS_CSV = (
@@ -24,21 +35,66 @@ CONTACTS_CSV = (
     b"+442079460958,Alan,\r\n"
 )
 ACCOUNT = os.environ.get("HUB_CONTRACT_ACCOUNT", "contract")
+
 ACCOUNT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+OPTIONAL_FORM_FIELDS = {"max_concurrent_calls", "retries_per_contact", "retry_delay_seconds", "scheduled_at"}
 
 
 @schemathesis.hook
 def map_case(ctx: object, case: schemathesis.Case) -> schemathesis.Case:
     if isinstance(case.body, dict):
-        if isinstance(case.body.get("contacts"), Binary):
+        negative = _negative_body(case)
+        if isinstance(case.body.get("contacts"), Binary) and not negative:  # a negative file stays
             case.body["contacts"] = Binary(CONTACTS_CSV)
+        if _stateful(case) and not negative:
+            case.body.pop("scheduled_at", None)
         scheduled_at = case.body.get("scheduled_at")
         if isinstance(scheduled_at, str) and _valid_but_past(scheduled_at):
             case.body["scheduled_at"] = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+        if negative:
+            for field in OPTIONAL_FORM_FIELDS & {k for k, v in case.body.items() if _sent_empty(v)}:
+                case.body[field] = "-"
     account = (case.headers or {}).get("X-Account-ID")
     if isinstance(account, str) and ACCOUNT_NAME.fullmatch(account):
         case.headers["X-Account-ID"] = ACCOUNT  # type: ignore[index]
     return case
+
+
+@schemathesis.hook
+def after_call(ctx: object, case: schemathesis.Case, response: Any) -> None:
+    """Every answer, one JSON line, where `make contract-test` asks (HUB_CONTRACT_RECORD)."""
+    if path := os.environ.get("HUB_CONTRACT_RECORD"):
+        with open(path, "a") as record:
+            sent = f"{case.method.upper()} {case.operation.path}"  # 405 probes send other methods
+            record.write(json.dumps({"operation": sent, "status": response.status_code}) + "\n")
+
+
+def _sent_empty(value: object) -> bool:
+    """Whether a form value goes out as an empty part (or parts): `""`, `None`, `[None, ""]`."""
+    if isinstance(value, list):
+        return all(_sent_empty(v) for v in value)
+    return value is None or value == ""
+
+
+def _stateful(case: schemathesis.Case) -> bool:
+    meta = _generated(case)
+    return meta is not None and meta.phase.name == "stateful"
+
+
+def _negative_body(case: schemathesis.Case) -> bool:
+    """Negative as a whole or in its body: either way the hook must not make it valid."""
+    meta = _generated(case)
+    if meta is None:
+        return False
+    component = meta.components.get(ParameterLocation.BODY)
+    return meta.generation.mode.is_negative or (component is not None and component.mode.is_negative)
+
+
+def _generated(case: schemathesis.Case) -> Any:
+    """How the case was generated, read without `case.meta`: that property re-validates the body
+    against the schema, and a body holding a file (`Binary`) never validates there, so reading it
+    would turn every positive create negative."""
+    return case._meta
 
 
 def _valid_but_past(value: str) -> bool:

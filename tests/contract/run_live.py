@@ -1,59 +1,91 @@
-"""`make contract-test`: Schemathesis against a live uvicorn server, over real HTTP.
+"""`make contract-test`: the contract checked over real HTTP against a live server.
 
-Starts `hub serve` on a free port with a fresh data directory, mints a key with the CLI, runs
-the Schemathesis CLI with every check on, a fixed seed and a JUnit report, stops the server and
-exits with Schemathesis's code (0 = no finding).
+1. The Schemathesis CLI, every check on, a fixed seed and a JUnit report; its stateful phase
+   explores the spec's links at random.
+2. The lifecycle walk: one campaign along the spec's links, create → start → pause → resume →
+   stop, each answer checked by Schemathesis; the walk does not depend on the random one's luck.
+3. The table: for each operation, the codes it documents and every code it answered. The run
+   fails if an implemented operation never answered its success code, naming it.
+
+Without BASE_URL it starts `hub serve` on a free port with a fresh data directory and a key of its
+own, and stops it at the end. With `BASE_URL=... TOKEN=...` (and `ACCOUNT=...` for a JWT) it
+checks that server instead and starts nothing. `HUB_SPEC` names another spec (default openapi.yaml).
+Exit 0 = no finding.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import json
 import os
 import secrets
 import subprocess
 import sys
 import tempfile
+import tomllib
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from tests.servers import BIN, hub, serving
 
 ROOT = Path(__file__).resolve().parents[2]
+SPEC = Path(os.environ.get("HUB_SPEC") or ROOT / "openapi.yaml")
 ACCOUNT = "contract"
+LIFECYCLE = ["StartCampaign", "PauseCampaign", "ResumeCampaign", "StopCampaign"]
+"""The links the walk follows from the create's answer, each from the answer before."""
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--report-dir", type=Path, default=ROOT / "reports")
     parser.add_argument("--max-examples", type=int, default=100)
     args = parser.parse_args()
-
+    remote = os.environ.get("BASE_URL")
     with tempfile.TemporaryDirectory(prefix="hub-contract-") as tmp:
-        data_dir = Path(tmp) / "data"
-        env = {
-            "HUB_PEPPER": secrets.token_hex(16),
-            "HUB_VALIDATE_RESPONSES": "1",
-            "HUB_CONTRACT_ACCOUNT": ACCOUNT,
-        }
-        out = hub("keys", "create", "--account", ACCOUNT, "--data-dir", str(data_dir), env=env)
-        key = out.stdout.strip().splitlines()[-1]
-        # room for every generated campaign to start, so the stateful phase reaches pause/resume
-        hub("limits", "set", "--account", ACCOUNT, "--concurrent-max", "1000000",
-            "--calls-per-minute", "1000000", "--data-dir", str(data_dir), env=env)  # fmt: skip
-        with serving(data_dir, env, "--sim-time-scale", "600") as (base, log):
-            code = run_schemathesis(base, key, args, env)
-        if "Traceback" in log.read_text():
-            print(f"the server logged a traceback:\n{log.read_text()}", file=sys.stderr)
-            code = code or 1
-        return code
+        record = Path(tmp) / "answers.jsonl"
+        with _server(Path(tmp), remote) as (base, token, account, env):
+            env = {**env, "HUB_CONTRACT_RECORD": str(record)}
+            code = run_schemathesis(base, token, account if remote else None, args, env)
+            code = walk_lifecycle(base, token, account, record) or code
+        return report(record, implemented=None if remote else _implemented()) or code
 
 
-def run_schemathesis(base: str, key: str, args: argparse.Namespace, env: dict[str, str]) -> int:
+@contextmanager
+def _server(tmp: Path, remote: str | None) -> Iterator[tuple[str, str, str, dict[str, str]]]:
+    """The server to check: BASE_URL's, or our own started here (its log must hold no traceback)."""
+    if remote:
+        token = os.environ.get("TOKEN", "")
+        if not token:
+            raise SystemExit("contract-test: BASE_URL needs TOKEN (an API key or a JWT; a JWT also ACCOUNT)")
+        account = os.environ.get("ACCOUNT", ACCOUNT)
+        yield remote.rstrip("/"), token, account, {"HUB_CONTRACT_ACCOUNT": account}
+        return
+    data_dir = tmp / "data"
+    env = {"HUB_PEPPER": secrets.token_hex(16), "HUB_VALIDATE_RESPONSES": "1", "HUB_CONTRACT_ACCOUNT": ACCOUNT,
+           "HUB_SPEC": str(SPEC), "PYTHONPATH": str(ROOT)}  # fmt: skip
+    key = hub("keys", "create", "--account", ACCOUNT, "--data-dir", str(data_dir), env=env).stdout.split()[-1]
+    # room for every generated campaign to start, so that the stateful phase reaches pause and resume
+    hub("limits", "set", "--account", ACCOUNT, "--concurrent-max", "1000000",
+        "--calls-per-minute", "1000000", "--data-dir", str(data_dir), env=env)  # fmt: skip
+    with serving(data_dir, env) as (base, log):  # time scale 1: a started campaign stays running
+        yield base, key, ACCOUNT, env
+    if "Traceback" in log.read_text():
+        raise SystemExit(f"the server logged a traceback:\n{log.read_text()}")
+
+
+def run_schemathesis(base: str, token: str, account: str | None, args: argparse.Namespace, env: dict[str, str]) -> int:
     args.report_dir.mkdir(parents=True, exist_ok=True)
     command = [
-        str(BIN / "schemathesis"), "run", str(ROOT / "openapi.yaml"),
+        str(BIN / "schemathesis"), "run", str(SPEC),
         "--url", base,
-        "--header", f"Authorization: Bearer {key}",
+        "--header", f"Authorization: Bearer {token}",
+        *(["--header", f"X-Account-ID: {account}"] if account else []),
         "--checks", "all",
         "--seed", str(args.seed),
         "--max-examples", str(args.max_examples),
@@ -64,6 +96,102 @@ def run_schemathesis(base: str, key: str, args: argparse.Namespace, env: dict[st
     ]  # fmt: skip
     environ = {**os.environ, **env, "PYTHONPATH": str(ROOT)}  # PYTHONPATH: for the hooks module
     return subprocess.run(command, env=environ, cwd=ROOT).returncode
+
+
+def walk_lifecycle(base: str, token: str, account: str, record: Path) -> int:
+    """Create a campaign, then follow LIFECYCLE's links; every answer must pass every check."""
+    import schemathesis
+    from schemathesis.transport.serialization import Binary
+
+    from tests.contract.hooks import CONTACTS_CSV, after_call
+
+    schema = schemathesis.openapi.from_path(SPEC)
+    raw = schema.raw_schema
+    by_id = {op["operationId"]: (path, method) for path, item in raw["paths"].items()
+             for method, op in item.items() if isinstance(op, dict) and "operationId" in op}  # fmt: skip
+    headers = {"Authorization": f"Bearer {token}", "X-Account-ID": account}
+    path, method = by_id["postApiV1Campaigns"]
+    case = schema[path][method.upper()].Case(
+        body={"name": "lifecycle walk", "agent_id": "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34",
+              "phone_number_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "contacts": Binary(CONTACTS_CSV)},
+        media_type="multipart/form-data",
+    )  # fmt: skip
+    steps = ["create"]
+    os.environ["HUB_CONTRACT_RECORD"] = str(record)
+    try:
+        response = _checked(case, base, headers, after_call)
+        operation = raw["paths"][path][method]
+        for link in LIFECYCLE:
+            target = operation["responses"][str(response.status_code)]["links"][link]
+            parameter, expression = next(iter(target["parameters"].items()))
+            value = response.json()[expression.rpartition("/")[2]]
+            path, method = by_id[target["operationId"]]
+            case = schema[path][method.upper()].Case(path_parameters={parameter: value})
+            response = _checked(case, base, headers, after_call)
+            operation = raw["paths"][path][method]
+            steps.append(link)
+    except Exception as failure:  # a failed check, an unexpected status, a missing link
+        print(f"\nlifecycle walk: failed after {' → '.join(steps)}:\n{failure}", file=sys.stderr)
+        return 1
+    print(f"\nlifecycle walk: {' → '.join(steps)}: every answer as documented")
+    return 0
+
+
+def _checked(case: Any, base: str, headers: dict[str, str], after_call: Any) -> Any:
+    response = case.call(base_url=base, headers=headers)
+    after_call(None, case, response)
+    case.validate_response(response, headers=headers)
+    if not 200 <= response.status_code < 300:
+        raise AssertionError(f"{case.operation.label} answered {response.status_code}: {response.text[:300]}")
+    return response
+
+
+def report(record: Path, implemented: set[str] | None) -> int:
+    """Print every operation's documented and answered codes; 1 if an implemented operation
+    (`None`: every operation) never answered its success code."""
+    import yaml
+
+    answered: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
+    for line in record.read_text().splitlines() if record.exists() else []:
+        entry = json.loads(line)
+        answered[entry["operation"]][entry["status"]] += 1
+    document = yaml.safe_load(SPEC.read_text())
+    disabled = _disabled_operations()
+    missing = []
+    print("\nwhat every operation answered (documented codes; answered code × times):")
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            label, operation_id = f"{method.upper()} {path}", operation["operationId"]
+            documented = sorted(operation["responses"])
+            success = min((c for c in documented if c.startswith("2")), default=None)
+            got = answered.get(label, collections.Counter())
+            seen = " ".join(f"{code}×{n}" for code, n in sorted(got.items())) or "-"
+            note = ""
+            if operation_id in disabled:
+                note = "  (not run here: its stream never ends; tests/test_events.py reads it)"
+            elif implemented is not None and operation_id not in implemented:
+                note = "  (served by the mock or a stub: not required)"
+            elif success is not None and int(success) not in got:
+                note = f"  ✘ {success} never answered"
+                missing.append(f"{operation_id} ({label}) never answered its success code {success}")
+            print(f"  {label:<40} {' '.join(documented):<32} {seen}{note}")
+    for problem in missing:
+        print(f"contract-test: {problem}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+def _implemented() -> set[str]:
+    from kataven_hub import routing, spec
+
+    routes = routing.routes(spec.operations(spec.load(SPEC)))
+    return {r.operation.operation_id for r in routes if r.served_by not in (routing.MOCK, routing.STUB)}
+
+
+def _disabled_operations() -> set[str]:
+    config = tomllib.loads((ROOT / "schemathesis.toml").read_text())
+    return {op["include-operation-id"] for op in config.get("operations", []) if op.get("enabled") is False}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,73 @@
+"""The services a request needs, in one object that handlers receive as `hub`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from starlette.responses import Response
+
+from kataven_hub.auth import Authenticator
+from kataven_hub.dialer import SimulatedCarrier, parse_weights
+from kataven_hub.dispatcher import Dispatcher, DispatchLock, run_forever
+from kataven_hub.ingest import ingest_pool, warm_up
+from kataven_hub.mocking import Mocker
+from kataven_hub.settings import Settings
+from kataven_hub.storage import Stores
+
+T = TypeVar("T")
+
+
+class Hub:
+    """The services a request needs (settings, the data directory's databases, auth) and the
+    dispatcher, which runs for as long as the app does."""
+
+    def __init__(self, settings: Settings, mocker: Mocker) -> None:
+        self.settings = settings
+        self.mocker = mocker
+        self.stores = Stores(settings.data_dir)
+        self.authenticator = Authenticator(settings, self.stores.system)
+        carrier = SimulatedCarrier(
+            seed=settings.sim_seed,
+            time_scale=settings.sim_time_scale,
+            weights=parse_weights(settings.sim_outcomes) if settings.sim_outcomes else None,
+        )
+        self.dispatcher = Dispatcher(self.stores, carrier, time_scale=settings.sim_time_scale)
+        self._lock = DispatchLock(settings.data_dir)
+        self.ingest_pool = ingest_pool(settings.ingest_workers)
+
+    async def in_account(self, account: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `work(account_db, ...)` in a worker thread, off the event loop."""
+
+        def run() -> T:
+            return work(self.stores.account(account), *args, **kwargs)
+
+        return await anyio.to_thread.run_sync(run)
+
+    def mock(self, operation_id: str) -> Response:
+        """What the spec documents for the operation: what a scaffolded stub answers."""
+        return self.mocker.answer(operation_id)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Any) -> AsyncIterator[None]:
+        dispatching = None
+        if self.settings.dispatch:
+            self._lock.acquire()
+            interval = self.settings.dispatch_interval
+            dispatching = asyncio.create_task(run_forever(self.dispatcher, interval))
+        if self.ingest_pool is not None:  # start the workers now, not on the first large file
+            self.ingest_pool.submit(warm_up)
+        try:
+            yield
+        finally:
+            if dispatching is not None:
+                dispatching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await dispatching
+            self._lock.release()
+            if self.ingest_pool is not None:
+                self.ingest_pool.shutdown(cancel_futures=True)
+            self.stores.close()

@@ -1,0 +1,135 @@
+"""Serving from the spec: an operation's documented response, with its example or a body generated
+from its schema. It answers operations that have no handler, and in dev mode any request that
+asks with `Prefer: code=NNN` / `example=NAME` (Stoplight Prism's header)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from connexion.json_schema import Draft4ResponseValidator
+from connexion.utils import build_example_from_schema
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import best_match
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kataven_hub.errors import InvalidInput
+from kataven_hub.spec import Operation
+
+MOCK_HEADER = "X-Hub-Mock"
+"""On every answer made from the spec: `example` (written in the spec) or `generated` (from its schema)."""
+GENERATION_TRIES = 20
+log = logging.getLogger(__name__)
+
+
+class Mocker:
+    """Answers of the operations of one document, by operationId."""
+
+    def __init__(self, operations: list[Operation]) -> None:
+        self._operations = {op.operation_id: op for op in operations}
+
+    def answer(self, operation_id: str, *, code: int | None = None, example: str | None = None) -> Response:
+        """The documented `code` response (by default the lowest 2xx), with the example named
+        `example` (by default the first), else the one example, else a generated body."""
+        operation = self._operations[operation_id]
+        status = self._status(operation, code)
+        response = operation.definition["responses"][str(status) if str(status) in operation.definition["responses"] else "default"]
+        headers = {MOCK_HEADER: "example"}
+        content = response.get("content") or {}
+        if status == 204 or not content:
+            return Response(status_code=status, headers=headers)
+        media_type = "application/json" if "application/json" in content else next(iter(content))
+        media = content[media_type]
+        body, kind = _body(operation, status, media, example)
+        headers[MOCK_HEADER] = kind
+        text = json.dumps(body) if "json" in media_type else str(body)
+        return Response(text, status_code=status, media_type=media_type, headers=headers)
+
+    def _status(self, operation: Operation, code: int | None) -> int:
+        documented = sorted(operation.definition["responses"])
+        codes = [int(c) for c in documented if c.isdigit()]
+        if code is None:
+            successes = [c for c in codes if 200 <= c < 300]
+            return min(successes or codes or [200])
+        if code not in codes and not (200 <= code < 600 and "default" in documented):
+            raise InvalidInput(
+                f"Prefer: code={code} is not documented for {operation.operation_id};"
+                f" documented: {', '.join(documented)}"
+            )
+        return code
+
+
+def _body(operation: Operation, status: int, media: dict[str, Any], name: str | None) -> tuple[Any, str]:
+    examples = media.get("examples") or {}
+    if name is not None:
+        if name not in examples:
+            known = ", ".join(examples) or "none"
+            raise InvalidInput(
+                f"Prefer: example={name} is not an example of the {status} response of"
+                f" {operation.operation_id}; its examples: {known}"
+            )
+        return examples[name]["value"], "example"
+    if examples:
+        return next(iter(examples.values()))["value"], "example"
+    schema = media.get("schema") or {}
+    for found in (media, schema):
+        if "example" in found:
+            return found["example"], "example"
+    return _generated(operation, status, schema), "generated"
+
+
+def _generated(operation: Operation, status: int, schema: dict[str, Any]) -> Any:
+    """A body that validates against `schema`. The generator (jsf, through Connexion) draws at
+    random and may break a `format` or `pattern`, so each draw is checked and another is made."""
+    validator = Draft4ResponseValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    problems = []
+    for _ in range(GENERATION_TRIES):
+        body = build_example_from_schema(schema)
+        error = best_match(validator.iter_errors(body))
+        if error is None:
+            return body
+        problems.append(error.message)
+    message = f"{operation.operation_id}: no body generated for its {status} response validates: {problems[-1]}"
+    log.warning("%s; add an example to the spec", message)
+    raise MockFailure(message)
+
+
+class MockFailure(Exception):
+    """The spec gives no example, and no generated body validates against the schema."""
+
+
+class Prefer:
+    """Dev mode: `Prefer: code=NNN`, `example=NAME` (RFC 7240 syntax, Prism's names) answer from
+    the spec instead of the handler. It sits after routing, auth and request validation."""
+
+    def __init__(self, app: ASGIApp, mocker: Mocker) -> None:
+        self.app = app
+        self.mocker = mocker
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        wanted = preferences(Headers(scope=scope).getlist("prefer")) if scope["type"] == "http" else {}
+        operation_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
+        if operation_id is None or not ({"code", "example"} & wanted.keys()):
+            await self.app(scope, receive, send)
+            return
+        code = wanted.get("code")
+        if code is not None and not code.isdigit():
+            raise InvalidInput(f"Prefer: code={code} is not a status code")
+        response = self.mocker.answer(
+            operation_id.rpartition(".")[2], code=int(code) if code else None, example=wanted.get("example")
+        )
+        await response(scope, receive, send)
+
+
+def preferences(values: list[str]) -> dict[str, str]:
+    """`Prefer` header values as {name: value}: `code=404, example="x"; p=1` -> code, example."""
+    found: dict[str, str] = {}
+    for value in values:
+        for preference in value.split(","):
+            name, _, setting = preference.split(";")[0].partition("=")
+            if name.strip():
+                found.setdefault(name.strip().lower(), setting.strip().strip('"'))
+    return found

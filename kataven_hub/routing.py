@@ -1,0 +1,132 @@
+"""Which code serves each operation: a handler function of the `handlers` package (found by the
+snake_case of its operationId, in any of the package's modules), a scaffolded stub, or the mock."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib
+import inspect
+import logging
+import pkgutil
+import textwrap
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import inflection
+from connexion.resolver import Resolution, Resolver
+
+from kataven_hub.mocking import Mocker
+from kataven_hub.spec import Operation
+
+PACKAGE = "handlers"
+MOCK, STUB = "mock", "stub"
+STUB_CALL = "mock"
+"""A stub's whole body is `return hub.mock("<operationId>")`."""
+log = logging.getLogger(__name__)
+
+
+def handler_modules() -> list[ModuleType]:
+    """Every module of the handlers package: a module written into it is found with no registry."""
+    package = importlib.import_module(PACKAGE)
+    importlib.invalidate_caches()
+    names = sorted(info.name for info in pkgutil.iter_modules(package.__path__))
+    return [importlib.import_module(f"{PACKAGE}.{name}") for name in names]
+
+
+def function_name(operation_id: str) -> str:
+    """`getApiV1CampaignsId` -> `get_api_v1_campaigns_id`."""
+    return str(inflection.underscore(operation_id))
+
+
+def module_name(tag: str | None) -> str:
+    """The handler module of an operation's first tag: `Call Limits` -> `call_limits`."""
+    return str(inflection.parameterize(tag, separator="_")) if tag else "default"
+
+
+def handler_functions(module: ModuleType) -> dict[str, Callable[..., Any]]:
+    """The public coroutine functions a module defines (what an operation can be served by)."""
+    return {
+        name: fn
+        for name, fn in inspect.getmembers(module, inspect.iscoroutinefunction)
+        if fn.__module__ == module.__name__ and not name.startswith("_")
+    }
+
+
+def find_handler(operation_id: str, modules: list[ModuleType]) -> Callable[..., Any] | None:
+    name = function_name(operation_id)
+    return next((handler_functions(m)[name] for m in modules if name in handler_functions(m)), None)
+
+
+def is_stub(function: Callable[..., Any]) -> bool:
+    """Whether the function is still what `hub scaffold` wrote: a docstring, then only
+    `return hub.mock(...)`."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    definition = tree.body[0]
+    assert isinstance(definition, ast.AsyncFunctionDef | ast.FunctionDef)
+    body = definition.body[1:] if ast.get_docstring(definition) is not None else definition.body
+    if len(body) != 1 or not isinstance(body[0], ast.Return):
+        return False
+    call = body[0].value
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == STUB_CALL
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "hub"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    operation: Operation
+    served_by: str
+    """`module:function`, or `stub`, or `mock`."""
+
+
+def routes(operations: list[Operation]) -> list[Route]:
+    modules = handler_modules()
+    found = []
+    for operation in operations:
+        function = find_handler(operation.operation_id, modules)
+        if function is None:
+            served_by = MOCK
+        elif is_stub(function):
+            served_by = STUB
+        else:
+            served_by = f"{function.__module__}:{function.__name__}"
+        found.append(Route(operation, served_by))
+    return found
+
+
+def unserved(operations: list[Operation]) -> list[str]:
+    """`module:function` of every handler function no operation is served by (dead code)."""
+    wanted = {function_name(op.operation_id) for op in operations}
+    return [
+        f"{module.__name__}:{name}"
+        for module in handler_modules()
+        for name in handler_functions(module)
+        if name not in wanted
+    ]
+
+
+class HubResolver(Resolver):
+    """Our handler for every operation that has one; the mock for the others."""
+
+    def __init__(self, mocker: Mocker) -> None:
+        super().__init__()
+        self.mocker = mocker
+        self.modules = handler_modules()
+
+    def resolve(self, operation: Any) -> Resolution:
+        operation_id = self.resolve_operation_id(operation)
+        function = find_handler(operation_id, self.modules) or self._mock(operation_id)
+        return Resolution(function, operation_id)
+
+    def _mock(self, operation_id: str) -> Callable[..., Any]:
+        async def mock(**_arguments: Any) -> Any:
+            return self.mocker.answer(operation_id)
+
+        mock.__name__ = f"mock_{function_name(operation_id)}"
+        return mock

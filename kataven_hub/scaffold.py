@@ -1,0 +1,122 @@
+"""`hub scaffold`: a handler stub for every operation served as a mock, written into the handler
+module of its tag, with the signature Connexion calls it with and a body that answers what the
+mock answered. It only appends: existing code is never rewritten, and a second run adds nothing."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib
+from pathlib import Path
+from typing import Any
+
+from connexion.decorators.parameter import pythonic
+
+from kataven_hub.routing import MOCK, PACKAGE, Route, function_name, module_name
+from kataven_hub.spec import Operation
+
+LINE = 120
+"""ruff's line length in pyproject.toml."""
+HUB_IMPORT = "from kataven_hub.hub import Hub"
+_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "array": "list[object]",
+          "object": "dict[str, object]"}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class Written:
+    path: Path
+    function: str
+    operation: Operation
+
+
+def scaffold(routes: list[Route]) -> list[Written]:
+    """Write a stub for each route served by the mock; what was written."""
+    package = Path(importlib.import_module(PACKAGE).__path__[0])
+    written = []
+    for route in routes:
+        if route.served_by != MOCK:
+            continue
+        path = package / f"{module_name(route.operation.tag)}.py"
+        source = path.read_text() if path.exists() else _new_module(route.operation)
+        name = function_name(route.operation.operation_id)
+        path.write_text(_with_hub_import(source).rstrip("\n") + "\n\n\n" + stub(route.operation) + "\n")
+        written.append(Written(path, name, route.operation))
+    return written
+
+
+def stub(operation: Operation) -> str:
+    """The source of the stub: `async def <operationId in snake_case>(…)`, its docstring the
+    operation's summary, its body `return hub.mock("<operationId>")`."""
+    name = function_name(operation.operation_id)
+    params = ", ".join(parameters(operation))
+    head = f"async def {name}({params}) -> object:"
+    if len(head) > LINE:
+        head = f"async def {name}(\n" + "".join(f"    {p},\n" for p in parameters(operation)) + ") -> object:"
+    summary = operation.summary.replace('"""', "'''").replace("\\", "\\\\")
+    return f'{head}\n    """{summary}"""\n    return hub.mock("{operation.operation_id}")\n'
+
+
+def parameters(operation: Operation) -> list[str]:
+    """What Connexion passes, as `name: type` (required first, then `name: type = default`)."""
+    definition = operation.definition
+    required = ["hub: Hub"]
+    optional = []
+    if definition.get("security"):
+        required.append("token_info: dict[str, str]")
+    for param in definition.get("parameters", []):
+        if param["in"] not in ("path", "query"):
+            continue  # Connexion validates headers and cookies but passes them to no handler
+        kind = _TYPES.get(param.get("schema", {}).get("type", "string"), "object")
+        name = pythonic(param["name"])
+        if param["in"] == "path" or param.get("required"):
+            required.append(f"{name}: {kind}")
+        else:
+            optional.append(f"{name}: {kind} | None = {_default(param.get('schema', {}))}")
+    body = definition.get("requestBody")
+    if body:
+        content = body.get("content", {})
+        media_type = next(iter(content), "application/json")
+        schema = content.get(media_type, {}).get("schema", {})
+        kind = _TYPES.get(schema.get("type", "object"), "object")
+        body_name = pythonic(body.get("x-body-name", "body"))
+        (required if body.get("required") else optional).append(
+            f"{body_name}: {kind}" if body.get("required") else f"{body_name}: {kind} | None = None"
+        )
+        if "form" in media_type:  # each file part comes as an argument of its own
+            files = [k for k, v in schema.get("properties", {}).items() if v.get("format") in ("binary", "base64")]
+            optional.extend(f"{field}: object = None" for field in files)
+    return required + optional
+
+
+def _default(schema: dict[str, Any]) -> str:
+    return repr(schema["default"]) if "default" in schema else "None"
+
+
+def _new_module(operation: Operation) -> str:
+    tag = operation.tag or "untagged"
+    return f'"""Handlers of the operations tagged {tag!r}."""\n'
+
+
+def _with_hub_import(source: str) -> str:
+    """The module with `Hub` imported, the import placed where ruff's isort puts it."""
+    tree = ast.parse(source)
+    if any(isinstance(n, ast.ImportFrom) and any((a.asname or a.name) == "Hub" for a in n.names) for n in tree.body):
+        return source
+    lines = source.splitlines()
+    imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    ours = [n for n in imports if isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] in ("kataven_hub", PACKAGE)]
+    after = [n for n in ours if (n.module or "") > "kataven_hub.hub"]
+    if after:  # first party, in module order
+        at = after[0].lineno - 1
+        lines[at:at] = [HUB_IMPORT]
+    elif ours:
+        at = ours[-1].end_lineno or ours[-1].lineno
+        lines[at:at] = [HUB_IMPORT]
+    elif imports:  # a block of its own after the others
+        at = imports[-1].end_lineno or imports[-1].lineno
+        lines[at:at] = ["", HUB_IMPORT]
+    else:  # after the module docstring
+        docstring = tree.body[0] if tree.body and isinstance(tree.body[0], ast.Expr) else None
+        at = (docstring.end_lineno or 0) if docstring else 0
+        lines[at:at] = (["", HUB_IMPORT] if docstring else [HUB_IMPORT])
+    return "\n".join(lines) + "\n"
