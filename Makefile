@@ -4,8 +4,10 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SEED    ?= 20261127
 ARGS    ?=
+# the browser tests drive Debian's Chromium with Playwright (a downloaded browser cannot install here)
+export CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint routes unit contract-test bench clean
+.PHONY: run test lint routes browser unit contract-test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,7 +18,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/hub serve --dev --data-dir ./data $(ARGS)
 
-test: lint routes unit contract-test
+test: lint routes browser unit contract-test
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -25,7 +27,17 @@ lint: $(STAMP)
 routes: $(STAMP)
 	$(VENV)/bin/hub routes --check
 
-unit: $(STAMP)
+browser:
+	@test -x "$(CHROMIUM)" || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "make test needs Chromium for its browser tests: run 'sudo apt-get install -y chromium'," \
+	         "or set CHROMIUM=/path/to/chromium"; exit 1; \
+	  fi; }
+
+unit: $(STAMP) browser
 	$(PY) -m pytest
 
 # BASE_URL=... TOKEN=... [ACCOUNT=...] checks another server instead of starting one

@@ -7,9 +7,12 @@ import re
 import subprocess
 from pathlib import Path
 
+from tests.project import copy_project
+from tests.project import env as project_env
 from tests.servers import hub, serving
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 # fail on an HTTP error; a --max-time that runs out (exit 28) is how the walkthrough stops watching
 CURL = 'curl() { command curl --fail-with-body "$@" || { rc=$?; [ "$rc" -eq 28 ] || exit "$rc"; }; }\n'
 
@@ -38,3 +41,54 @@ def test_the_walkthrough_works_as_written(tmp_path: Path) -> None:
     for marker in order:
         position = out.index(marker, position) + 1
     assert '"status": "skipped"' in out
+
+
+def _block(name: str, language: str) -> str:
+    block = re.search(rf"<!-- add-operation: {name} -->\n```{language}\n(.*?)```", README.read_text(), re.S)
+    assert block, f"the README has no add-operation {name} block"
+    return block.group(1)
+
+
+def test_adding_an_operation_works_as_written(tmp_path: Path) -> None:
+    copy = copy_project(tmp_path / "project")
+    (copy / ".venv").symlink_to(ROOT / ".venv")
+    stamp = (ROOT / ".venv" / ".installed").stat().st_mtime
+    os.utime(copy / "pyproject.toml", (stamp - 60, stamp - 60))  # make must never reinstall into our venv
+    environ = {**os.environ, **project_env(copy), "HUB_PEPPER": "readme"}
+
+    # 1. write it in the spec: the path under `paths:`, the link under the create's 201 `links:`
+    spec = copy / "openapi.yaml"
+    text = spec.read_text().replace("\npaths:\n", "\npaths:\n" + _block("paths", "yaml"), 1)
+    spec.write_text(text.replace("\n          links:\n", "\n          links:\n" + _block("link", "yaml"), 1))
+
+    # 2. served at once, from the spec; then scaffolded
+    data_dir = tmp_path / "data"
+    key = hub("keys", "create", "--account", "demo", "--data-dir", str(data_dir), env=environ).stdout.split()[-1]
+    with serving(data_dir, environ) as (base, log):
+        served = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", _block("serve", "sh").replace("http://127.0.0.1:8081", base)],
+            cwd=copy, env={**environ, "KEY": key}, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert served.returncode == 0, served.stdout + served.stderr
+    assert "served from the spec (mock): GET /api/v1/campaigns/{id}/summary" in log.read_text()
+    out = served.stdout
+    assert re.search(r"(?i)x-hub-mock: example", out) and '"total": 200' in out
+    assert re.findall(r"getApiV1CampaignsIdSummary +(\S+)$", out, re.M) == ["mock", "stub"]
+    assert "wrote get_api_v1_campaigns_id_summary into" in out
+
+    # 3. implement it: the README's handler replaces the stub
+    module = copy / "handlers" / "campaigns.py"
+    source = module.read_text()
+    stub_at = source.index("async def get_api_v1_campaigns_id_summary(")
+    assert source[stub_at:].rstrip().endswith('return hub.mock("getApiV1CampaignsIdSummary")')
+    module.write_text(source[:stub_at] + _block("handler", "python"))
+
+    # 4. check: every operation has a handler, and the contract run sees the new one answer 200
+    checked = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", _block("check", "sh")], cwd=copy, env=environ,
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-4000:]
+    [summary] = re.findall(r"^  GET /api/v1/campaigns/\{id\}/summary +200 400 401 403 404 500 +(.*)$", checked.stdout, re.M)
+    assert summary.startswith("200×") and "✘" not in summary
+    assert "hub routes --check: every one of the 12 operations has a handler" in checked.stdout

@@ -3,7 +3,8 @@
 1. The Schemathesis CLI, every check on, a fixed seed and a JUnit report; its stateful phase
    explores the spec's links at random.
 2. The lifecycle walk: one campaign along the spec's links, create → start → pause → resume →
-   stop, each answer checked by Schemathesis; the walk does not depend on the random one's luck.
+   stop, and from every answer each link to a read (GET), each answer checked by Schemathesis;
+   this walk does not depend on the random one's luck.
 3. The table: for each operation, the codes it documents and every code it answered. The run
    fails if an implemented operation never answered its success code, naming it.
 
@@ -99,7 +100,8 @@ def run_schemathesis(base: str, token: str, account: str | None, args: argparse.
 
 
 def walk_lifecycle(base: str, token: str, account: str, record: Path) -> int:
-    """Create a campaign, then follow LIFECYCLE's links; every answer must pass every check."""
+    """Create a campaign, then follow LIFECYCLE's links; from every answer, also every link to a
+    read (GET) that Schemathesis runs. Every answer must be a 2xx that passes every check."""
     import schemathesis
     from schemathesis.transport.serialization import Binary
 
@@ -109,41 +111,46 @@ def walk_lifecycle(base: str, token: str, account: str, record: Path) -> int:
     raw = schema.raw_schema
     by_id = {op["operationId"]: (path, method) for path, item in raw["paths"].items()
              for method, op in item.items() if isinstance(op, dict) and "operationId" in op}  # fmt: skip
+    skipped = _disabled_operations()
     headers = {"Authorization": f"Bearer {token}", "X-Account-ID": account}
-    path, method = by_id["postApiV1Campaigns"]
-    case = schema[path][method.upper()].Case(
-        body={"name": "lifecycle walk", "agent_id": "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34",
-              "phone_number_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "contacts": Binary(CONTACTS_CSV)},
-        media_type="multipart/form-data",
-    )  # fmt: skip
-    steps = ["create"]
     os.environ["HUB_CONTRACT_RECORD"] = str(record)
+
+    def call(operation_id: str, **request: Any) -> tuple[Any, dict[str, Any]]:
+        path, method = by_id[operation_id]
+        case = schema[path][method.upper()].Case(**request)
+        response = case.call(base_url=base, headers=headers)
+        after_call(None, case, response)
+        case.validate_response(response, headers=headers)
+        if not 200 <= response.status_code < 300:
+            raise AssertionError(f"{case.operation.label} answered {response.status_code}: {response.text[:300]}")
+        links = raw["paths"][path][method]["responses"][str(response.status_code)].get("links", {})
+        return response, links
+
+    def follow(link: dict[str, Any], response: Any) -> tuple[Any, dict[str, Any]]:
+        parameters = {name: response.json()[expression.rpartition("/")[2]]
+                      for name, expression in link["parameters"].items()}  # fmt: skip
+        return call(link["operationId"], path_parameters=parameters)
+
+    steps = ["create"]
     try:
-        response = _checked(case, base, headers, after_call)
-        operation = raw["paths"][path][method]
-        for link in LIFECYCLE:
-            target = operation["responses"][str(response.status_code)]["links"][link]
-            parameter, expression = next(iter(target["parameters"].items()))
-            value = response.json()[expression.rpartition("/")[2]]
-            path, method = by_id[target["operationId"]]
-            case = schema[path][method.upper()].Case(path_parameters={parameter: value})
-            response = _checked(case, base, headers, after_call)
-            operation = raw["paths"][path][method]
-            steps.append(link)
+        response, links = call(
+            "postApiV1Campaigns", media_type="multipart/form-data",
+            body={"name": "lifecycle walk", "agent_id": "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34",
+                  "phone_number_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "contacts": Binary(CONTACTS_CSV)},
+        )  # fmt: skip
+        for step in [*LIFECYCLE, None]:
+            for name, link in links.items():
+                if by_id[link["operationId"]][1] == "get" and link["operationId"] not in skipped:
+                    follow(link, response)
+                    steps.append(f"({name})")
+            if step is not None:
+                response, links = follow(links[step], response)
+                steps.append(step)
     except Exception as failure:  # a failed check, an unexpected status, a missing link
         print(f"\nlifecycle walk: failed after {' → '.join(steps)}:\n{failure}", file=sys.stderr)
         return 1
     print(f"\nlifecycle walk: {' → '.join(steps)}: every answer as documented")
     return 0
-
-
-def _checked(case: Any, base: str, headers: dict[str, str], after_call: Any) -> Any:
-    response = case.call(base_url=base, headers=headers)
-    after_call(None, case, response)
-    case.validate_response(response, headers=headers)
-    if not 200 <= response.status_code < 300:
-        raise AssertionError(f"{case.operation.label} answered {response.status_code}: {response.text[:300]}")
-    return response
 
 
 def report(record: Path, implemented: set[str] | None) -> int:

@@ -1,0 +1,86 @@
+"""A newcomer's first calls, in a real browser: Swagger UI in headless Chromium (Debian's, driven by
+Playwright), against a live server, with a key of an account that is not `demo`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from tests.servers import hub, serving
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / "reports"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# the probe's flags: this machine's network is closed, and root needs --no-sandbox
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]  # fmt: skip
+AGENT = "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34"
+NUMBER_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: `make test` installs it (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def authorize(page: Page, key: str) -> None:
+    page.get_by_role("button", name="Authorize").first.click()
+    page.get_by_label("auth-bearer-value").fill(key)
+    page.locator(".auth-btn-wrapper").get_by_role("button", name="Authorize").click()
+    page.get_by_role("button", name="Close").click()
+
+
+def try_it_out(page: Page, operation_id: str, tag: str = "Campaigns") -> Locator:
+    operation = page.locator(f"#operations-{tag}-{operation_id}")
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    return operation
+
+
+def execute(operation: Locator) -> Locator:
+    """Execute, and the live response's status cell once it is there."""
+    operation.get_by_role("button", name="Execute").click()
+    return operation.locator(".live-responses-table tbody .response-col_status").first
+
+
+def test_a_newcomer_creates_lists_and_starts_a_campaign_in_swagger_ui(tmp_path: Path, browser: Browser) -> None:
+    env = {"HUB_PEPPER": "browser"}
+    data_dir = tmp_path / "data"
+    key = hub("keys", "create", "--account", "frontend", "--data-dir", str(data_dir), env=env).stdout.split()[-1]
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("phone_number,first_name\n+14155552671,Ada\n+442079460958,Alan\n")
+    with serving(data_dir, env, "--dev") as (base, log):
+        page = browser.new_page(viewport={"width": 1280, "height": 2200})
+        page.goto(f"{base}/ui/")
+        authorize(page, key)
+
+        create = try_it_out(page, "postApiV1Campaigns")
+        body = create.locator(".opblock-section-request-body")
+        body.locator('tr[data-property-name="name"] input[type=text]').fill("Browser campaign")
+        body.locator('tr[data-property-name="agent_id"] input[type=text]').fill(AGENT)
+        body.locator('tr[data-property-name="phone_number_id"] input[type=text]').fill(NUMBER_ID)
+        body.locator('tr[data-property-name="contacts"] input[type=file]').set_input_files(str(contacts))
+        created = execute(create)
+        expect(created).to_have_text("201", timeout=15_000)
+        answer = create.locator(".live-responses-table tbody .response-col_description pre").first.inner_text()
+        campaign_id = answer.split('"id": "')[1].split('"')[0]
+        REPORTS.mkdir(exist_ok=True)
+        create.screenshot(path=str(REPORTS / "swagger-ui-create.png"))
+
+        listing = try_it_out(page, "getApiV1Campaigns")
+        expect(execute(listing)).to_have_text("200", timeout=15_000)
+        expect(listing.locator(".live-responses-table")).to_contain_text("Browser campaign")
+
+        start = try_it_out(page, "postApiV1CampaignsIdStart")
+        start.locator('tr[data-param-name="id"] input').fill(campaign_id)
+        expect(execute(start)).to_have_text("200", timeout=15_000)
+        expect(start.locator(".live-responses-table")).to_contain_text('"status": "running"')
+    assert "Traceback" not in log.read_text()
