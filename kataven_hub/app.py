@@ -61,7 +61,8 @@ def create_app(settings: Settings) -> AsyncApp:
     )
     for route in routing.routes(operations):
         if route.served_by in (routing.MOCK, routing.STUB):
-            log.info("served from the spec (%s): %s (%s)", route.served_by, route.operation.label, route.operation.operation_id)
+            operation = route.operation
+            log.info("served from the spec (%s): %s (%s)", route.served_by, operation.label, operation.operation_id)
     errormap.register(app, document["paths"])
     if settings.allowed_origins:
         app.add_middleware(

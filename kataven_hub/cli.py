@@ -115,15 +115,7 @@ def routes_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{op.method.upper():<7} {op.path:<{path_width}}  {op.operation_id:<{id_width}}  {route.served_by}")
     if not args.check:
         return 0
-    problems = [
-        f"{route.served_by}: {route.operation.label} ({route.operation.operation_id}) "
-        + ("has no handler yet: `hub scaffold` writes a stub" if route.served_by == routing.MOCK else
-           f"is still the scaffolded stub {routing.PACKAGE}.{routing.module_name(route.operation.tag)}:"
-           f"{routing.function_name(route.operation.operation_id)}: implement it")
-        for route in found
-        if route.served_by in (routing.MOCK, routing.STUB)
-    ]  # fmt: skip
-    problems += [f"dead: {name} is served by no operation of {settings.spec}" for name in routing.unserved(operations)]
+    problems = routing.problems(operations)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

@@ -36,7 +36,8 @@ class Mocker:
         `example` (by default the first), else the one example, else a generated body."""
         operation = self._operations[operation_id]
         status = self._status(operation, code)
-        response = operation.definition["responses"][str(status) if str(status) in operation.definition["responses"] else "default"]
+        responses = operation.definition["responses"]
+        response = responses.get(str(status)) or responses.get("default", {})
         headers = {MOCK_HEADER: "example"}
         content = response.get("content") or {}
         if status == 204 or not content:

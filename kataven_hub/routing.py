@@ -83,6 +83,8 @@ class Route:
     operation: Operation
     served_by: str
     """`module:function`, or `stub`, or `mock`."""
+    handler: str | None
+    """`module:function` of the handler or the stub; None for the mock."""
 
 
 def routes(operations: list[Operation]) -> list[Route]:
@@ -90,14 +92,28 @@ def routes(operations: list[Operation]) -> list[Route]:
     found = []
     for operation in operations:
         function = find_handler(operation.operation_id, modules)
+        handler = None if function is None else f"{function.__module__}:{function.__name__}"
         if function is None:
             served_by = MOCK
         elif is_stub(function):
             served_by = STUB
         else:
             served_by = f"{function.__module__}:{function.__name__}"
-        found.append(Route(operation, served_by))
+        found.append(Route(operation, served_by, handler))
     return found
+
+
+def problems(operations: list[Operation]) -> list[str]:
+    """What `hub routes --check` refuses: operations served by the mock or a stub, and handler
+    functions no operation is served by."""
+    found = []
+    for route in routes(operations):
+        where = f"{route.operation.label} ({route.operation.operation_id})"
+        if route.served_by == MOCK:
+            found.append(f"mock: {where} has no handler yet: `hub scaffold` writes a stub")
+        elif route.served_by == STUB:
+            found.append(f"stub: {where} is still the scaffolded stub {route.handler}: implement it")
+    return found + [f"dead: {name} is served by no operation" for name in unserved(operations)]
 
 
 def unserved(operations: list[Operation]) -> list[str]:

@@ -131,7 +131,7 @@ def test_a_handler_no_operation_serves_fails_the_check(tmp_path: Path) -> None:
         module.write("\n\nasync def get_api_v1_forgotten() -> None:\n    return None\n")
     checked = run(copy, "hub", "routes", "--check", check=False)
     assert checked.returncode == 1
-    assert "dead: handlers.campaigns:get_api_v1_forgotten is served by no operation" in checked.stderr
+    assert "dead: handlers.campaigns:get_api_v1_forgotten is served by no operation\n" in checked.stderr
 
 
 @pytest.mark.parametrize(
