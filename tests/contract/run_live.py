@@ -3,8 +3,8 @@
 1. The Schemathesis CLI, every check on, a fixed seed and a JUnit report; its stateful phase
    explores the spec's links at random.
 2. The lifecycle walk: one campaign along the spec's links, create → start → pause → resume →
-   stop, and from every answer each link to a read (GET), each answer checked by Schemathesis;
-   this walk does not depend on the random one's luck.
+   stop, and from every answer each link to a read (GET); then a second one, create → delete.
+   Each answer is checked by Schemathesis; this walk does not depend on the random one's luck.
 3. The table: for each operation, the codes it documents and every code it answered. The run
    fails if an implemented operation never answered its success code, naming it.
 
@@ -38,6 +38,8 @@ SPEC = Path(os.environ.get("HUB_SPEC") or ROOT / "openapi.yaml")
 ACCOUNT = "contract"
 LIFECYCLE = ["StartCampaign", "PauseCampaign", "ResumeCampaign", "StopCampaign"]
 """The links the walk follows from the create's answer, each from the answer before."""
+FROM_A_DRAFT = ["DeleteCampaign"]
+"""Links the walk follows from a second create's answer, at the end."""
 
 
 def main() -> int:
@@ -131,13 +133,17 @@ def walk_lifecycle(base: str, token: str, account: str, record: Path) -> int:
                       for name, expression in link["parameters"].items()}  # fmt: skip
         return call(link["operationId"], path_parameters=parameters)
 
-    steps = ["create"]
-    try:
-        response, links = call(
+    def create() -> tuple[Any, dict[str, Any]]:
+        steps.append("create")
+        return call(
             "postApiV1Campaigns", media_type="multipart/form-data",
             body={"name": "lifecycle walk", "agent_id": "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34",
                   "phone_number_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "contacts": Binary(CONTACTS_CSV)},
         )  # fmt: skip
+
+    steps: list[str] = []
+    try:
+        response, links = create()
         for step in [*LIFECYCLE, None]:
             for name, link in links.items():
                 if by_id[link["operationId"]][1] == "get" and link["operationId"] not in skipped:
@@ -146,6 +152,10 @@ def walk_lifecycle(base: str, token: str, account: str, record: Path) -> int:
             if step is not None:
                 response, links = follow(links[step], response)
                 steps.append(step)
+        response, links = create()
+        for step in FROM_A_DRAFT:
+            follow(links[step], response)
+            steps.append(step)
     except Exception as failure:  # a failed check, an unexpected status, a missing link
         print(f"\nlifecycle walk: failed after {' → '.join(steps)}:\n{failure}", file=sys.stderr)
         return 1
