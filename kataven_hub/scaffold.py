@@ -52,7 +52,7 @@ def stub(operation: Operation) -> str:
     head = f"async def {name}({params}) -> object:"
     if len(head) > LINE:
         head = f"async def {name}(\n" + "".join(f"    {p},\n" for p in parameters(operation)) + ") -> object:"
-    summary = operation.summary.replace('"""', "'''").replace("\\", "\\\\")
+    summary = operation.summary.replace("\\", "\\\\").replace('"', '\\"')
     return f'{head}\n    """{summary}"""\n    return hub.mock("{operation.operation_id}")\n'
 
 
@@ -79,9 +79,10 @@ def parameters(operation: Operation) -> list[str]:
         schema = content.get(media_type, {}).get("schema", {})
         kind = _TYPES.get(schema.get("type", "object"), "object")
         body_name = pythonic(body.get("x-body-name", "body"))
-        (required if body.get("required") else optional).append(
-            f"{body_name}: {kind}" if body.get("required") else f"{body_name}: {kind} | None = None"
-        )
+        if body.get("required"):
+            required.append(f"{body_name}: {kind}")
+        else:
+            optional.append(f"{body_name}: {kind} | None = None")
         if "form" in media_type:  # each file part comes as an argument of its own
             files = [k for k, v in schema.get("properties", {}).items() if v.get("format") in ("binary", "base64")]
             optional.extend(f"{field}: object = None" for field in files)
