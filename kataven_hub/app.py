@@ -17,7 +17,7 @@ from kataven_hub.auth import Authenticator
 from kataven_hub.hub import Hub
 from kataven_hub.ingest import MAX_REQUEST_BYTES
 from kataven_hub.middleware import BodyLimit, Inject, PathAliases
-from kataven_hub.mocking import Mocker, Prefer
+from kataven_hub.mocking import Latency, Mocker, Prefer
 from kataven_hub.routing import HubResolver
 from kataven_hub.settings import Settings
 from kataven_hub.validation import VALIDATORS, FormURIParser
@@ -77,5 +77,10 @@ def create_app(settings: Settings) -> AsyncApp:
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_SWAGGER, limit=MAX_REQUEST_BYTES)
     app.add_middleware(Inject, position=MiddlewarePosition.BEFORE_ROUTING, hub=hub)
     if settings.dev:  # forced answers (Prefer: code=…) come after routing, auth and validation
-        app.add_middleware(Prefer, position=MiddlewarePosition.BEFORE_CONTEXT, mocker=mocker)
+        faults = {"error_rate": settings.error_rate, "seed": settings.fault_seed}
+        app.add_middleware(Prefer, position=MiddlewarePosition.BEFORE_CONTEXT, mocker=mocker, **faults)
+    if settings.dev and settings.latency_bounds:  # every API answer waits, errors included
+        app.add_middleware(
+            Latency, position=MiddlewarePosition.BEFORE_SWAGGER, bounds=settings.latency_bounds, seed=settings.fault_seed
+        )
     return app

@@ -18,7 +18,9 @@ from kataven_hub.limits import DEFAULT_LIMITS, call_limits, set_call_limits
 from kataven_hub.settings import Settings
 
 DEMO_ACCOUNT = "demo"
-_SETTING_FLAGS = {"host", "port", "data_dir", "dev", "sim_time_scale", "sim_seed", "spec"}
+_SETTING_FLAGS = {
+    "host", "port", "data_dir", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
+}  # fmt: skip
 log = logging.getLogger("kataven_hub")
 
 
@@ -49,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--dev", action="store_true", default=None, help="dev mode")
     serve.add_argument("--sim-time-scale", type=float, help="campaign seconds per real second")
     serve.add_argument("--sim-seed", type=int, help="seed of the simulated carrier")
+    serve.add_argument("--latency", metavar="MS|LOW-HIGH", help="dev mode: delay every API answer (milliseconds)")
+    serve.add_argument("--error-rate", type=float, metavar="P", help="dev mode: answer this share with the 500")
+    serve.add_argument("--fault-seed", type=int, help="seed of the injected latency and faults (default 0)")
     serve.set_defaults(command=serve_command)
 
     routes = commands.add_parser("routes", help="which code serves each operation: a handler, a stub or the mock")

@@ -36,6 +36,9 @@ ENVIRONMENT = {
     "HUB_SIM_OUTCOMES": ("sim_outcomes", "outcome weights, e.g. completed=0.6,no_answer=0.2,..."),
     "HUB_EVENTS_INTERVAL": ("events_interval", "seconds between event-stream snapshots (default 2)"),
     "HUB_EVENTS_HEARTBEAT": ("events_heartbeat", "seconds between heartbeat comments (default 15)"),
+    "HUB_LATENCY": ("latency", "dev mode: delay every API answer, MS or LOW-HIGH milliseconds"),
+    "HUB_ERROR_RATE": ("error_rate", "dev mode: share of API requests answered with the documented 500"),
+    "HUB_FAULT_SEED": ("fault_seed", "seed of the injected latency and faults (default 0)"),
     "HUB_INGEST_WORKERS": ("ingest_workers", "processes that normalize large CSVs (0: none)"),
 }
 
@@ -65,12 +68,20 @@ class Settings:
     sim_outcomes: str = ""
     events_interval: float = 2.0
     events_heartbeat: float = 15.0
+    latency: str = ""
+    error_rate: float = 0.0
+    fault_seed: int = 0
     ingest_workers: int = dataclasses.field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
     @property
     def check_responses(self) -> bool:
         """Response validation: on when asked for, and by default in dev mode."""
         return self.dev if self.validate_responses is None else self.validate_responses
+
+    @property
+    def latency_bounds(self) -> tuple[float, float] | None:
+        """Dev mode's injected latency, in seconds (uniform between the two)."""
+        return parse_latency(self.latency) if self.latency else None
 
     @property
     def allowed_origins(self) -> tuple[str, ...]:
@@ -134,6 +145,15 @@ def finalize(settings: Settings) -> Settings:
     for name in ("sim_time_scale", "dispatch_interval", "events_interval", "events_heartbeat"):
         if getattr(settings, name) <= 0:
             raise ConfigurationError(f"{name}: {getattr(settings, name)} must be positive")
+    if (settings.latency or settings.error_rate) and not settings.dev:
+        raise ConfigurationError("--latency and --error-rate are dev-mode tools: add --dev")
+    if settings.latency:
+        try:
+            parse_latency(settings.latency)
+        except ValueError as err:
+            raise ConfigurationError(f"latency: {err}") from None
+    if not 0 <= settings.error_rate <= 1:
+        raise ConfigurationError(f"error_rate: {settings.error_rate} must be between 0 and 1")
     if settings.sim_outcomes:
         try:
             parse_weights(settings.sim_outcomes)
@@ -164,6 +184,17 @@ def _stored_pepper(data_dir: Path, *, create: bool) -> str:
     path.touch(mode=0o600)
     path.write_text(pepper)
     return pepper
+
+
+def parse_latency(text: str) -> tuple[float, float]:
+    """`200` or `100-400` (milliseconds) -> bounds in seconds; ValueError if it is neither."""
+    low, _, high = text.partition("-")
+    if not (low.strip().isdigit() and (high.strip().isdigit() or not high)):
+        raise ValueError(f"{text!r}: give MS or LOW-HIGH, in milliseconds")
+    bounds = (int(low) / 1000, int(high or low) / 1000)
+    if bounds[0] > bounds[1]:
+        raise ValueError(f"{text!r}: LOW is above HIGH")
+    return bounds
 
 
 def environ() -> Mapping[str, str]:
