@@ -55,6 +55,13 @@ def create_campaign(
     return campaign
 
 
+def reset_account(db: Database) -> int:
+    """Delete every campaign, contact and call of the account in one transaction; its keys and
+    call limits stay. How many campaigns there were."""
+    with db.write() as conn:
+        return storage.delete_everything(conn)
+
+
 def get_campaign(db: Database, campaign_id: str) -> dict[str, Any]:
     return _existing(db.read(), campaign_id)
 

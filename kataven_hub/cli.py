@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     _spec(stubs)
     stubs.set_defaults(command=scaffold_command)
 
+    reset = commands.add_parser(
+        "reset", help="delete every campaign and contact of an account (keys and call limits stay)"
+    )
+    reset.add_argument("--account", required=True)
+    _data_dir(reset)
+    reset.set_defaults(command=reset_command)
+
     keys = commands.add_parser("keys", help="manage sk_live_ API keys").add_subparsers(
         required=True, metavar="ACTION"
     )
@@ -181,6 +188,15 @@ def _greet_demo(settings: Settings) -> None:
         f"Swagger UI: {base}/ui/\n",
         flush=True,
     )
+
+
+def reset_command(settings: Settings, args: argparse.Namespace) -> int:
+    from kataven_hub.campaigns import reset_account
+
+    with storage.Stores(settings.data_dir) as stores:
+        deleted = reset_account(stores.account(check_account_name(args.account)))
+    print(f"reset account {args.account}: deleted {deleted} campaign(s) and their contacts; keys and call limits kept")
+    return 0
 
 
 def keys_create(settings: Settings, args: argparse.Namespace) -> int:

@@ -54,6 +54,8 @@ class Dialer(Protocol):
 # campaign-time seconds a call of each outcome lasts: (shortest, longest)
 DURATIONS = {"completed": (20.0, 240.0), "no_answer": (25.0, 45.0), "busy": (2.0, 6.0), "failed": (1.0, 3.0)}
 DEFAULT_WEIGHTS = {"completed": 0.6, "no_answer": 0.2, "busy": 0.1, "failed": 0.1}
+FORGET_AFTER = timedelta(hours=1)
+"""A call ended this long and never polled is forgotten (checked at most once a minute)."""
 
 
 class SimulatedCarrier:
@@ -67,8 +69,10 @@ class SimulatedCarrier:
         self.time_scale = time_scale
         self.weights = weights or DEFAULT_WEIGHTS
         self._calls: dict[str, Outcome] = {}
+        self._purged_at: datetime | None = None
 
     def dial(self, call: Call, now: datetime) -> None:
+        self._forget_unpolled(now)
         if call.phone_number_id == UNREGISTERED_NUMBER:
             raise CampaignRejected(f"phone number {call.phone_number_id} is not registered")
         rng = random.Random(f"{self.seed}:{call.campaign_id}:{call.contact_id}:{call.attempt}")
@@ -76,6 +80,14 @@ class SimulatedCarrier:
         duration = round(rng.uniform(*DURATIONS[status]), 3)
         ended_at = now + timedelta(seconds=duration / self.time_scale)
         self._calls[call.session_id] = Outcome(status, ended_at, duration)
+
+    def _forget_unpolled(self, now: datetime) -> None:
+        """Drop calls that ended long ago and were never asked for: their rows are gone (`hub
+        reset` deleted them), since the dispatcher asks for every call it has, every round."""
+        if self._purged_at is not None and now - self._purged_at < FORGET_AFTER / 60:
+            return
+        self._purged_at = now
+        self._calls = {k: v for k, v in self._calls.items() if v.ended_at > now - FORGET_AFTER}
 
     def poll(self, session_id: str, now: datetime) -> Outcome | None:
         outcome = self._calls.get(session_id)

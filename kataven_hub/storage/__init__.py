@@ -10,6 +10,7 @@ from kataven_hub.storage.campaigns import (
     campaigns_in,
     contacts_page,
     delete_campaign,
+    delete_everything,
     get_campaign,
     get_limits,
     insert_campaign,
@@ -23,7 +24,7 @@ from kataven_hub.storage.db import Database, Stores
 from kataven_hub.storage.keys import find_key, insert_key, list_keys, revoke_key
 
 __all__ = [
-    "Database", "Stores", "attempts_made", "campaigns_in", "contacts_page", "delete_campaign",
+    "Database", "Stores", "attempts_made", "campaigns_in", "contacts_page", "delete_campaign", "delete_everything",
     "find_key", "get_campaign", "get_limits", "insert_campaign", "insert_key", "list_campaigns",
     "list_keys", "put_limits", "revoke_key", "skip_pending", "status_counts", "update_campaign",
 ]  # fmt: skip

@@ -94,6 +94,14 @@ def delete_campaign(db: sqlite_utils.Database, campaign_id: str) -> None:
     db.execute("DELETE FROM campaigns WHERE id = ?", [campaign_id])
 
 
+def delete_everything(db: sqlite_utils.Database) -> int:
+    """Every campaign, contact and call of the account; how many campaigns there were."""
+    count = db.execute("SELECT count(*) FROM campaigns").fetchone()[0]
+    for table in ("calls", "contacts", "campaigns"):
+        db.execute(f"DELETE FROM {table}")
+    return int(count)
+
+
 def skip_pending(db: sqlite_utils.Database, campaign_id: str) -> None:
     """Every contact not yet settled and not on a call becomes `skipped`."""
     db.execute(
