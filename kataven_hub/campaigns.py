@@ -31,15 +31,17 @@ def create_campaign(
     region: str,
     now: datetime | None = None,
     pool: Executor | None = None,
+    campaign_id: str | None = None,
 ) -> dict[str, Any]:
-    """Create a `draft` campaign and its contacts in one transaction; InvalidInput if any is bad."""
+    """Create a `draft` campaign and its contacts in one transaction; InvalidInput if any is bad.
+    The id is a new UUID unless given (demo data draws its ids from a seed)."""
     now = now or clock.now()
     scheduled_at = _future_time(form.get("scheduled_at"), now)
     parsed = parse_contacts(csv_file, region=region, pool=pool)
     campaign = {
         **DEFAULTS,
         **{k: form[k] for k in DEFAULTS if form.get(k) is not None},
-        "id": str(uuid.uuid4()),
+        "id": campaign_id or str(uuid.uuid4()),
         "name": form["name"],
         "agent_id": form["agent_id"],
         "phone_number_id": form["phone_number_id"],

@@ -71,8 +71,16 @@ def _parser() -> argparse.ArgumentParser:
         "reset", help="delete every campaign and contact of an account (keys and call limits stay)"
     )
     reset.add_argument("--account", required=True)
+    reset.add_argument("--demo", action="store_true", help="then fill the account with the demo campaigns")
+    reset.add_argument("--seed", type=int, default=0, help="seed of the demo data (default 0)")
     _data_dir(reset)
     reset.set_defaults(command=reset_command)
+    demo = commands.add_parser("demo", help="fill an account with demo campaigns, one in every status")
+    demo.add_argument("--account", required=True)
+    demo.add_argument("--seed", type=int, default=0, help="seed of the demo data (default 0)")
+    demo.add_argument("--replace", action="store_true", help="empty the account first (as `hub reset` does)")
+    _data_dir(demo)
+    demo.set_defaults(command=demo_command)
 
     keys = commands.add_parser("keys", help="manage sk_live_ API keys").add_subparsers(
         required=True, metavar="ACTION"
@@ -169,7 +177,10 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _greet_demo(settings: Settings) -> None:
-    """On the first dev start, mint a key for the `demo` account and show how to use it."""
+    """On the first dev start, mint a key for the `demo` account, fill it with the demo campaigns
+    and show how to use it."""
+    from kataven_hub import demo
+
     with storage.Stores(settings.data_dir) as stores:
         if storage.list_keys(stores.system.read(), DEMO_ACCOUNT):
             log.info("dev mode: mint another demo key with `hub keys create --account demo`")
@@ -177,6 +188,7 @@ def _greet_demo(settings: Settings) -> None:
         _record, key = auth.create_key(
             stores.system, settings.pepper, account=DEMO_ACCOUNT, name="demo (dev mode)"
         )
+        made = demo.fill(stores, DEMO_ACCOUNT)
     base = f"http://{settings.host}:{settings.port}"
     print(
         f"\nDev mode: created account '{DEMO_ACCOUNT}' with this API key (shown once):\n\n"
@@ -185,7 +197,9 @@ def _greet_demo(settings: Settings) -> None:
         f"    curl -s {base}/api/v1/campaigns -H 'Authorization: Bearer {key}' \\\n"
         "      -F name='First campaign' -F agent_id=3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34 \\\n"
         "      -F phone_number_id=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d -F contacts=@contacts.csv\n\n"
-        f"Swagger UI: {base}/ui/\n",
+        f"Swagger UI: {base}/ui/\n\n"
+        f"The account holds {len(made)} demo campaigns, one in every status (`hub demo`; empty it with"
+        f" `hub reset --account {DEMO_ACCOUNT}`).\n",
         flush=True,
     )
 
@@ -196,6 +210,22 @@ def reset_command(settings: Settings, args: argparse.Namespace) -> int:
     with storage.Stores(settings.data_dir) as stores:
         deleted = reset_account(stores.account(check_account_name(args.account)))
     print(f"reset account {args.account}: deleted {deleted} campaign(s) and their contacts; keys and call limits kept")
+    return demo_command(settings, args) if args.demo else 0
+
+
+def demo_command(settings: Settings, args: argparse.Namespace) -> int:
+    from kataven_hub import demo
+    from kataven_hub.campaigns import reset_account
+
+    account = check_account_name(args.account)
+    with storage.Stores(settings.data_dir) as stores:
+        if getattr(args, "replace", False):
+            reset_account(stores.account(account))
+        made = demo.fill(stores, account, seed=args.seed)
+    if not made:
+        print(f"account {account} has the demo campaigns already; `hub demo --replace` empties it and fills it again")
+    for campaign in made:
+        print(f"{campaign['status']:<10} {campaign['id']}  {campaign['name']}")
     return 0
 
 

@@ -1,0 +1,102 @@
+"""Demo data: an account with campaigns in every status, reached through the domain functions the
+API calls (create, start, pause, stop) and a dispatcher driven on a clock of its own; no status
+is ever written by hand, so demo data obeys every rule real data does. Deterministic for a seed:
+campaign ids, contacts and outcomes (not the timestamps, which follow the clock)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from kataven_hub import campaigns, clock
+from kataven_hub.dialer import UNREGISTERED_NUMBER, SimulatedCarrier
+from kataven_hub.dispatcher import Dispatcher
+from kataven_hub.ingest import normalize_number
+from kataven_hub.storage import Database, Stores
+
+PREFIX = "Demo · "
+"""Every demo campaign's name starts so: how a second run knows the account has them already."""
+AGENT = "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34"
+NUMBER_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+OUTCOMES = ("completed", "no_answer", "busy", "failed")
+STEP = timedelta(seconds=5)
+FIRST = ("Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Radia", "Edsger")
+LAST = ("Lovelace", "Hopper", "Turing", "Johnson", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson")
+# (country calling code, national digits to draw, plan, language) for numbers from several countries
+COUNTRIES = (("1", "415555", 4, "en"), ("44", "2079460", 3, "en"), ("49", "30", 8, "de"), ("33", "14268", 4, "fr"),
+             ("61", "29374", 4, "en"))  # fmt: skip
+PLANS = ("basic", "gold", "platinum")
+
+
+def fill(stores: Stores, account: str, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Add the demo campaigns to an account; nothing if it has them already. The campaigns made."""
+    db = stores.account(account)
+    if any(c["name"].startswith(PREFIX) for c in campaigns.list_campaigns(db)["campaigns"]):
+        return []
+    now = now or clock.now()
+    rng = random.Random(seed)
+    drive = _driver(stores, db, seed)
+    past = now - timedelta(hours=2)
+    made = []
+
+    done = _create(db, rng, "Spring renewals", 80, past, max_concurrent_calls=5)
+    at = drive(done, past, until=lambda s: all(s["counts"][o] for o in OUTCOMES) or not s["counts"]["pending"])
+    made.append(campaigns.stop_campaign(db, done["id"], now=at))  # the contacts not yet called: skipped
+    drive(done, at, until=lambda s: s["in_flight"] == 0)
+
+    paused = _create(db, rng, "Win-back, part called", 60, past + timedelta(minutes=30), max_concurrent_calls=4)
+    at = drive(paused, past + timedelta(minutes=30), until=lambda s: s["attempts"] >= 12)
+    made.append(campaigns.pause_campaign(db, paused["id"], now=at))
+    drive(paused, at, until=lambda s: s["in_flight"] == 0)
+
+    refused = _create(db, rng, "Unregistered number", 20, past + timedelta(hours=1), phone_number_id=UNREGISTERED_NUMBER)
+    drive(refused, past + timedelta(hours=1), until=lambda s: s["status"] == "failed")
+    made.append(campaigns.get_campaign(db, refused["id"]))
+
+    made.append(_create(db, rng, "Draft, not started", 25, now))
+    ahead = clock.iso(now + timedelta(days=1))
+    scheduled = _create(db, rng, "Tomorrow morning", 30, now, scheduled_at=ahead, max_concurrent_calls=2)
+    made.append(campaigns.start_campaign(db, scheduled["id"], now=now))
+    running = _create(db, rng, "Live now", 1500, now, max_concurrent_calls=3, retries_per_contact=1)
+    made.append(campaigns.start_campaign(db, running["id"], now=now))  # the server's dispatcher dials it
+    return made
+
+
+def _driver(stores: Stores, db: Database, seed: int) -> Callable[..., datetime]:
+    """Run one campaign's dispatch on a clock of its own, from `start` until `until(snapshot)`."""
+    dispatcher = Dispatcher(stores, SimulatedCarrier(seed=seed))
+
+    def drive(campaign: dict[str, Any], start: datetime, until: Callable[[dict[str, Any]], bool]) -> datetime:
+        if campaigns.get_campaign(db, campaign["id"])["status"] == "draft":
+            campaigns.start_campaign(db, campaign["id"], now=start)
+        at = start
+        for _ in range(2_000):  # at most three hours of campaign time
+            if until(campaigns.snapshot(db, campaign["id"], now=at)):
+                break
+            at += STEP
+            dispatcher.tick_account(db, at)
+        return at
+
+    return drive
+
+
+def _create(db: Database, rng: random.Random, name: str, size: int, now: datetime, **form: Any) -> dict[str, Any]:
+    defaults = {"agent_id": AGENT, "phone_number_id": NUMBER_ID, "name": PREFIX + name}
+    campaign_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    return campaigns.create_campaign(
+        db, {**defaults, **form}, contacts_csv(rng, size), created_by="demo", region="US", now=now, campaign_id=campaign_id
+    )
+
+
+def contacts_csv(rng: random.Random, size: int) -> bytes:
+    """Real-looking contacts: names, valid numbers from several countries, a plan and a language."""
+    lines = ["phone_number,first_name,last_name,plan,language"]
+    while len(lines) <= size:
+        code, prefix, digits, language = rng.choice(COUNTRIES)
+        number = f"+{code}{prefix}{rng.randrange(10**digits):0{digits}d}"
+        if normalize_number(number, "US") is not None:
+            lines.append(f"{number},{rng.choice(FIRST)},{rng.choice(LAST)},{rng.choice(PLANS)},{language}")
+    return ("\n".join(lines) + "\n").encode()
