@@ -18,6 +18,7 @@ from kataven_hub.hub import Hub
 from kataven_hub.ingest import MAX_REQUEST_BYTES
 from kataven_hub.middleware import BodyLimit, Inject, PathAliases
 from kataven_hub.mocking import Latency, Mocker, Prefer
+from kataven_hub.ratelimits import RateLimits
 from kataven_hub.routing import HubResolver
 from kataven_hub.settings import Settings
 from kataven_hub.validation import VALIDATORS, FormURIParser
@@ -76,6 +77,8 @@ def create_app(settings: Settings) -> AsyncApp:
     app.add_middleware(PathAliases, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_SWAGGER, limit=MAX_REQUEST_BYTES)
     app.add_middleware(Inject, position=MiddlewarePosition.BEFORE_ROUTING, hub=hub)
+    if settings.rate_limits:  # after auth, which names the account
+        app.add_middleware(RateLimits, position=MiddlewarePosition.BEFORE_VALIDATION, stores=hub.stores)
     if settings.dev:  # forced answers (Prefer: code=…) come after routing, auth and validation
         faults = {"error_rate": settings.error_rate, "seed": settings.fault_seed}
         app.add_middleware(Prefer, position=MiddlewarePosition.BEFORE_CONTEXT, mocker=mocker, **faults)

@@ -14,12 +14,13 @@ from kataven_hub import auth, storage
 from kataven_hub import settings as settings_module
 from kataven_hub.auth import check_account_name
 from kataven_hub.errors import ConfigurationError, HubError
-from kataven_hub.limits import DEFAULT_LIMITS, call_limits, set_call_limits
+from kataven_hub.limits import ALL_LIMITS, all_limits, set_call_limits
 from kataven_hub.settings import Settings
 
 DEMO_ACCOUNT = "demo"
 _SETTING_FLAGS = {
     "host", "port", "data_dir", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
+    "rate_limits",
 }  # fmt: skip
 log = logging.getLogger("kataven_hub")
 
@@ -54,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--latency", metavar="MS|LOW-HIGH", help="dev mode: delay every API answer (milliseconds)")
     serve.add_argument("--error-rate", type=float, metavar="P", help="dev mode: answer this share with the 500")
     serve.add_argument("--fault-seed", type=int, help="seed of the injected latency and faults (default 0)")
+    serve.add_argument(
+        "--rate-limits", action="store_true", default=None, help="enforce each account's request-rate limits"
+    )
     serve.set_defaults(command=serve_command)
 
     routes = commands.add_parser("routes", help="which code serves each operation: a handler, a stub or the mock")
@@ -99,16 +103,16 @@ def _parser() -> argparse.ArgumentParser:
     _data_dir(revoke)
     revoke.set_defaults(command=keys_revoke)
 
-    limits = commands.add_parser("limits", help="an account's call limits").add_subparsers(
+    limits = commands.add_parser("limits", help="an account's call and request-rate limits").add_subparsers(
         required=True, metavar="ACTION"
     )
-    show = limits.add_parser("show", help="print an account's call limits")
+    show = limits.add_parser("show", help="print an account's limits")
     show.add_argument("--account", required=True)
     _data_dir(show)
     show.set_defaults(command=limits_show)
-    change = limits.add_parser("set", help="set some of an account's call limits (0 blocks)")
+    change = limits.add_parser("set", help="set some of an account's limits (0 blocks)")
     change.add_argument("--account", required=True)
-    for name in DEFAULT_LIMITS:
+    for name in ALL_LIMITS:
         change.add_argument(f"--{name.replace('_', '-')}", type=int, metavar="N")
     _data_dir(change)
     change.set_defaults(command=limits_set)
@@ -259,12 +263,12 @@ def keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 def limits_show(settings: Settings, args: argparse.Namespace) -> int:
     with storage.Stores(settings.data_dir) as stores:
-        limits = call_limits(stores.account(check_account_name(args.account)))
+        limits = all_limits(stores.account(check_account_name(args.account)))
     return _print_limits(limits)
 
 
 def limits_set(settings: Settings, args: argparse.Namespace) -> int:
-    changes = {name: getattr(args, name) for name in DEFAULT_LIMITS}
+    changes = {name: getattr(args, name) for name in ALL_LIMITS}
     with storage.Stores(settings.data_dir) as stores:
         try:
             limits = set_call_limits(stores.account(check_account_name(args.account)), **changes)

@@ -1,4 +1,5 @@
-"""Call limits: per-account caps the dispatcher honours. Set by operators, read through the API."""
+"""Per-account limits, set by operators: the call limits the dispatcher honours (read through the
+API), and the request-rate limits `hub serve --rate-limits` enforces (contract §6)."""
 
 from __future__ import annotations
 
@@ -12,22 +13,45 @@ DEFAULT_LIMITS = {
     "daily_minutes_max": 5_000,
 }
 """What an account gets until an operator sets its limits; 0 blocks that dimension."""
+DEFAULT_REQUEST_LIMITS = {
+    "requests_per_minute": 60,
+    "requests_per_hour": 1_000,
+    "requests_per_day": 10_000,
+    "requests_in_flight": 20,
+}
+"""Contract §6, enforced only by `hub serve --rate-limits`; 0 blocks that dimension."""
+ALL_LIMITS = {**DEFAULT_LIMITS, **DEFAULT_REQUEST_LIMITS}
 
 
 def call_limits(db: Database) -> dict[str, int]:
-    """The account's limits: as set by `hub limits set`, else the defaults."""
-    return storage.get_limits(db.read()) or dict(DEFAULT_LIMITS)
+    """The account's call limits: as set by `hub limits set`, else the defaults."""
+    return _limits(db, DEFAULT_LIMITS)
+
+
+def request_limits(db: Database) -> dict[str, int]:
+    """The account's request-rate limits: as set by `hub limits set`, else the defaults."""
+    return _limits(db, DEFAULT_REQUEST_LIMITS)
+
+
+def all_limits(db: Database) -> dict[str, int]:
+    return _limits(db, ALL_LIMITS)
+
+
+def _limits(db: Database, defaults: dict[str, int]) -> dict[str, int]:
+    stored = storage.get_limits(db.read()) or {}
+    return {name: stored.get(name, default) for name, default in defaults.items()}
 
 
 def set_call_limits(db: Database, **changes: int | None) -> dict[str, int]:
-    """Change some limits, keep the others; ValueError for a negative or unknown one."""
+    """Change some limits (call or request), keep the others; every limit after the change.
+    ValueError for a negative or unknown one."""
     for name, value in changes.items():
-        if name not in DEFAULT_LIMITS:
+        if name not in ALL_LIMITS:
             raise ValueError(f"unknown limit {name!r}")
         if value is not None and value < 0:
             raise ValueError(f"{name}: {value} is negative (0 blocks that dimension)")
     with db.write() as conn:
-        limits = storage.get_limits(conn) or dict(DEFAULT_LIMITS)
+        limits = {**ALL_LIMITS, **(storage.get_limits(conn) or {})}
         limits.update({k: v for k, v in changes.items() if v is not None})
         storage.put_limits(conn, limits)
     return limits

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import importlib
 import inspect
 import logging
@@ -21,6 +22,7 @@ from kataven_hub.mocking import Mocker
 from kataven_hub.spec import Operation
 
 PACKAGE = "handlers"
+JSON = {"Content-Type": "application/json"}
 MOCK, STUB = "mock", "stub"
 STUB_CALL = "mock"
 """A stub's whole body is `return hub.mock("<operationId>")`."""
@@ -127,6 +129,24 @@ def unserved(operations: list[Operation]) -> list[str]:
     ]
 
 
+def _answers_json(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The handler, its body answers marked JSON. Connexion picks a body's content type among all
+    those an operation documents, and the request-rate 429 adds `text/plain` to every operation:
+    a dict, a list or a (body, status[, headers]) tuple is JSON here; a Response passes as it is."""
+
+    @functools.wraps(function)  # Connexion reads the signature through __wrapped__
+    async def handler(**arguments: Any) -> Any:
+        answer = await function(**arguments)
+        if isinstance(answer, dict | list):
+            return answer, 200, JSON
+        if isinstance(answer, tuple) and answer[0] is not None:
+            body, status, *headers = answer
+            return body, status, {**(headers[0] if headers else {}), **JSON}
+        return answer
+
+    return handler
+
+
 class HubResolver(Resolver):
     """Our handler for every operation that has one; the mock for the others."""
 
@@ -137,8 +157,8 @@ class HubResolver(Resolver):
 
     def resolve(self, operation: Any) -> Resolution:
         operation_id = self.resolve_operation_id(operation)
-        function = find_handler(operation_id, self.modules) or self._mock(operation_id)
-        return Resolution(function, operation_id)
+        function = find_handler(operation_id, self.modules)
+        return Resolution(_answers_json(function) if function else self._mock(operation_id), operation_id)
 
     def _mock(self, operation_id: str) -> Callable[..., Any]:
         async def mock(**_arguments: Any) -> Any:

@@ -50,11 +50,14 @@ def test_every_operation_documents_its_errors_as_json_strings(spec: dict[str, An
         for required in ("summary", "description", "tags", "security"):
             assert op.get(required), (operation_id, required)
         statuses = set(op["responses"])
-        assert {"400", "401", "403", "500"} <= statuses, operation_id
+        assert {"400", "401", "403", "429", "500"} <= statuses, operation_id
         for status, response in op["responses"].items():
             if "$ref" in response:
                 response = spec["components"]["responses"][response["$ref"].split("/")[-1]]
-            if status.startswith(("4", "5")):
+            if status == "429":  # contract §1: the request-rate 429 alone is text/plain, with Retry-After
+                assert response["content"]["text/plain"]["schema"] == {"type": "string"}
+                assert "Retry-After" in response["headers"]
+            elif status.startswith(("4", "5")):
                 assert response["content"]["application/json"]["schema"] == {"type": "string"}
 
 

@@ -17,7 +17,10 @@ CONTACT_FIELDS = (
     "id", "phone_number", "custom_fields", "status", "attempts", "last_attempt_at",
     "next_attempt_at", "last_outcome", "session_id", "created_at",
 )  # fmt: skip
-LIMIT_FIELDS = ("concurrent_max", "calls_per_minute", "daily_calls_max", "daily_minutes_max")
+LIMIT_FIELDS = (
+    "concurrent_max", "calls_per_minute", "daily_calls_max", "daily_minutes_max",
+    "requests_per_minute", "requests_per_hour", "requests_per_day", "requests_in_flight",
+)  # fmt: skip
 _SELECT_CAMPAIGN = f"SELECT {', '.join(CAMPAIGN_FIELDS)} FROM campaigns"
 _SELECT_CONTACT = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contacts"
 
@@ -159,7 +162,7 @@ def attempts_made(db: sqlite_utils.Database, campaign_id: str) -> int:
 
 def get_limits(db: sqlite_utils.Database) -> dict[str, int] | None:
     row = db.execute(f"SELECT {', '.join(LIMIT_FIELDS)} FROM call_limits WHERE id = 1").fetchone()
-    return None if row is None else dict(zip(LIMIT_FIELDS, row))
+    return None if row is None else _present(LIMIT_FIELDS, row)
 
 
 def put_limits(db: sqlite_utils.Database, limits: dict[str, int]) -> None:

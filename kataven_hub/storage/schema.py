@@ -67,6 +67,12 @@ def _account_v2(db: sqlite_utils.Database) -> None:
     )
 
 
+def _account_v3(db: sqlite_utils.Database) -> None:
+    """The account's request-rate limits beside its call limits (empty: the defaults)."""
+    for column in ("requests_per_minute", "requests_per_hour", "requests_per_day", "requests_in_flight"):
+        db.execute(f"ALTER TABLE call_limits ADD COLUMN {column} INTEGER")
+
+
 def _system_v1(db: sqlite_utils.Database) -> None:
     db.table("api_keys").create(
         {
@@ -79,5 +85,5 @@ def _system_v1(db: sqlite_utils.Database) -> None:
     db.table("api_keys").create_index(["hash"], unique=True)
 
 
-ACCOUNT: list[Migration] = [_account_v1, _account_v2]
+ACCOUNT: list[Migration] = [_account_v1, _account_v2, _account_v3]
 SYSTEM: list[Migration] = [_system_v1]

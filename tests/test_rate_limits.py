@@ -1,0 +1,84 @@
+"""`hub serve --rate-limits`: each account's request limits, a truthful `Retry-After`, in-flight
+requests counted (an open event stream is one); off by default."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kataven_hub.app import create_app
+from kataven_hub.limits import set_call_limits
+from kataven_hub.storage import Stores
+from tests.conftest import AGENT, CSV, NUMBER_ID, Hub, make_settings
+from tests.servers import hub, serving
+
+
+@pytest.fixture
+def limited(tmp_path: Path) -> Iterator[Hub]:
+    settings = make_settings(tmp_path / "data", rate_limits=True)
+    with Stores(settings.data_dir) as stores:
+        set_call_limits(stores.account("acme"), requests_per_minute=5)
+    with create_app(settings).test_client() as client:
+        yield Hub(settings, client)
+
+
+def test_the_sixth_request_in_a_minute_is_a_429_and_retry_after_tells_the_truth(limited: Hub) -> None:
+    """About a minute long: the window is a minute."""
+    auth = {"Authorization": f"Bearer {limited.key()}"}
+    assert [limited.client.get("/api/v1/campaigns", headers=auth).status_code for _ in range(5)] == [200] * 5
+    refused = limited.client.get("/api/v1/call-limits", headers=auth)
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("text/plain")
+    assert refused.text == "rate_limited: per-minute (5) exceeded"
+    wait = int(refused.headers["retry-after"])
+    assert 1 <= wait <= 60
+    time.sleep(wait)
+    assert limited.client.get("/api/v1/campaigns", headers=auth).status_code == 200
+
+
+def test_other_accounts_have_their_own_windows(limited: Hub) -> None:
+    acme, other = {"Authorization": f"Bearer {limited.key()}"}, {"Authorization": f"Bearer {limited.key('other')}"}
+    for _ in range(6):
+        limited.client.get("/api/v1/campaigns", headers=acme)
+    assert limited.client.get("/api/v1/campaigns", headers=acme).status_code == 429
+    assert limited.client.get("/api/v1/campaigns", headers=other).status_code == 200
+
+
+def test_a_limit_of_zero_blocks(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", rate_limits=True)
+    with Stores(settings.data_dir) as stores:
+        set_call_limits(stores.account("acme"), requests_per_day=0)
+    with create_app(settings).test_client() as client:
+        refused = client.get("/api/v1/campaigns", headers={"Authorization": f"Bearer {Hub(settings, client).key()}"})
+    assert (refused.status_code, refused.text, refused.headers["retry-after"]) == (
+        429, "rate_limited: per-day (0) exceeded", "86400",
+    )  # fmt: skip
+
+
+def test_without_the_flag_a_hundred_requests_in_a_second_are_all_answered(hub: Hub) -> None:
+    auth = {"Authorization": f"Bearer {hub.key()}"}
+    assert {hub.client.get("/api/v1/campaigns", headers=auth).status_code for _ in range(100)} == {200}
+
+
+def test_an_open_event_stream_is_a_request_in_flight(tmp_path: Path) -> None:
+    env = {"HUB_PEPPER": "rates"}
+    data_dir = tmp_path / "data"
+    key = hub("keys", "create", "--account", "acme", "--data-dir", str(data_dir), env=env).stdout.split()[-1]
+    hub("limits", "set", "--account", "acme", "--requests-in-flight", "1", "--data-dir", str(data_dir), env=env)
+    with serving(data_dir, env, "--rate-limits") as (base, _log), httpx.Client(
+        base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=30
+    ) as client:
+        form = {"name": "watched", "agent_id": AGENT, "phone_number_id": NUMBER_ID}
+        campaign = client.post("/campaigns", data=form, files={"contacts": ("c.csv", CSV, "text/csv")}).json()
+        with client.stream("GET", f"/campaigns/{campaign['id']}/events") as stream:
+            assert stream.status_code == 200
+            refused = httpx.get(f"{base}/api/v1/campaigns", headers={"Authorization": f"Bearer {key}"})
+            assert (refused.status_code, refused.text) == (429, "rate_limited: in-flight (1) exceeded")
+        deadline = time.monotonic() + 10
+        while client.get("/campaigns").status_code != 200:  # the stream's end is seen at once, or nearly
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
