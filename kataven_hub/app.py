@@ -16,7 +16,7 @@ from kataven_hub import errormap, routing, spec
 from kataven_hub.auth import Authenticator
 from kataven_hub.hub import Hub
 from kataven_hub.ingest import MAX_REQUEST_BYTES
-from kataven_hub.middleware import BodyLimit, Inject, PathAliases
+from kataven_hub.middleware import BodyLimit, Console, Inject, PathAliases
 from kataven_hub.mocking import Latency, Mocker, Prefer
 from kataven_hub.ratelimits import RateLimits
 from kataven_hub.routing import HubResolver
@@ -75,6 +75,8 @@ def create_app(settings: Settings) -> AsyncApp:
             expose_headers=["Location", "X-Hub-Mock"],
         )
     app.add_middleware(PathAliases, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    if settings.dev or settings.console:
+        app.add_middleware(Console, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_SWAGGER, limit=MAX_REQUEST_BYTES)
     app.add_middleware(Inject, position=MiddlewarePosition.BEFORE_ROUTING, hub=hub)
     if settings.rate_limits:  # after auth, which names the account

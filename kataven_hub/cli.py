@@ -20,7 +20,7 @@ from kataven_hub.settings import Settings
 DEMO_ACCOUNT = "demo"
 _SETTING_FLAGS = {
     "host", "port", "data_dir", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
-    "rate_limits",
+    "rate_limits", "console",
 }  # fmt: skip
 log = logging.getLogger("kataven_hub")
 
@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--rate-limits", action="store_true", default=None, help="enforce each account's request-rate limits"
     )
+    serve.add_argument("--console", action="store_true", default=None, help="serve /console/ outside dev mode")
     serve.set_defaults(command=serve_command)
 
     routes = commands.add_parser("routes", help="which code serves each operation: a handler, a stub or the mock")

@@ -1,9 +1,13 @@
-"""ASGI middleware in front of Connexion: base-path aliases, the body-size cap, service injection."""
+"""ASGI middleware in front of Connexion: base-path aliases, the body-size cap, service injection,
+and the campaign console's page."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from starlette.routing import Mount, Router
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kataven_hub.errors import TooLarge
@@ -82,4 +86,21 @@ class Inject:
         if scope["type"] == "http":
             context = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
             context.update(self.services)
+        await self.app(scope, receive, send)
+
+
+class Console:
+    """The campaign console (`kataven_hub/console/`, static files, no build step) at `/console/`.
+    The page itself needs no key: it calls the API with the key the user gives it."""
+
+    DIRECTORY = Path(__file__).resolve().parent / "console"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.files = Router(routes=[Mount("/console", app=StaticFiles(directory=self.DIRECTORY, html=True))])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (scope["path"] == "/console" or scope["path"].startswith("/console/")):
+            await self.files(scope, receive, send)
+            return
         await self.app(scope, receive, send)

@@ -39,6 +39,7 @@ ENVIRONMENT = {
     "HUB_LATENCY": ("latency", "dev mode: delay every API answer, MS or LOW-HIGH milliseconds"),
     "HUB_ERROR_RATE": ("error_rate", "dev mode: share of API requests answered with the documented 500"),
     "HUB_FAULT_SEED": ("fault_seed", "seed of the injected latency and faults (default 0)"),
+    "HUB_CONSOLE": ("console", "1 to serve the campaign console at /console/ outside dev mode"),
     "HUB_RATE_LIMITS": ("rate_limits", "1 to enforce each account's request-rate limits (default off)"),
     "HUB_INGEST_WORKERS": ("ingest_workers", "processes that normalize large CSVs (0: none)"),
 }
@@ -69,6 +70,7 @@ class Settings:
     sim_outcomes: str = ""
     events_interval: float = 2.0
     events_heartbeat: float = 15.0
+    console: bool = False
     rate_limits: bool = False
     latency: str = ""
     error_rate: float = 0.0

@@ -1,7 +1,9 @@
-"""Fixtures: an app per test over its own temporary data directory, and credentials for it."""
+"""Fixtures: an app per test over its own temporary data directory, credentials for it, and a
+headless Chromium (Debian's, driven by Playwright) for the browser tests."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 import jwt
 import pytest
 import yaml
+from playwright.sync_api import Browser, sync_playwright
 from starlette.testclient import TestClient
 
 from kataven_hub import auth
@@ -22,6 +25,12 @@ JWT_SECRET = "test-jwt-secret-of-a-decent-length!"
 AGENT = "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34"
 NUMBER_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 CSV = b"phone_number,first_name\n+14155552671,Ada\n+442079460958,Alan\n"
+REPORTS = Path(__file__).resolve().parents[1] / "reports"
+"""Where browser tests keep their screenshots."""
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# the probe's flags: this machine's network is closed, and root needs --no-sandbox
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
 class Hub:
@@ -90,3 +99,12 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
     settings = make_settings(tmp_path / "data")
     with create_app(settings).test_client() as client:
         yield Hub(settings, client)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: `make test` installs it (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()

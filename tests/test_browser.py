@@ -3,32 +3,15 @@ Playwright), against a live server, with a key of an account that is not `demo`.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
+from tests.conftest import REPORTS
 from tests.servers import hub, serving
 
-ROOT = Path(__file__).resolve().parents[1]
-REPORTS = ROOT / "reports"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# the probe's flags: this machine's network is closed, and root needs --no-sandbox
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]  # fmt: skip
 AGENT = "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34"
 NUMBER_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: `make test` installs it (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 def authorize(page: Page, key: str) -> None:
