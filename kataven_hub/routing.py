@@ -17,6 +17,7 @@ from typing import Any
 
 import inflection
 from connexion.resolver import Resolution, Resolver
+from starlette.responses import Response
 
 from kataven_hub.mocking import Mocker
 from kataven_hub.spec import Operation
@@ -132,15 +133,18 @@ def unserved(operations: list[Operation]) -> list[str]:
 def _answers_json(function: Callable[..., Any]) -> Callable[..., Any]:
     """The handler, its body answers marked JSON. Connexion picks a body's content type among all
     those an operation documents, and the request-rate 429 adds `text/plain` to every operation:
-    a dict, a list or a (body, status[, headers]) tuple is JSON here; a Response passes as it is."""
+    a dict, a list or a (body, status[, headers]) tuple is JSON here, a tuple without a body an
+    empty answer; a Response passes as it is."""
 
     @functools.wraps(function)  # Connexion reads the signature through __wrapped__
     async def handler(**arguments: Any) -> Any:
         answer = await function(**arguments)
         if isinstance(answer, dict | list):
             return answer, 200, JSON
-        if isinstance(answer, tuple) and answer[0] is not None:
+        if isinstance(answer, tuple):
             body, status, *headers = answer
+            if body is None:  # no body (a 204): nothing to choose
+                return Response(status_code=status, headers=headers[0] if headers else None)
             return body, status, {**(headers[0] if headers else {}), **JSON}
         return answer
 

@@ -76,7 +76,7 @@ def test_prefer_comes_after_auth(dev: Hub) -> None:
 @pytest.mark.parametrize(
     ("prefer", "says"),
     [
-        ("code=299", "Prefer: code=299 is not documented for getApiV1Campaigns; documented: 200, 400, 401, 403, 500"),
+        ("code=299", "Prefer: code=299 is not documented for getApiV1Campaigns; documented: 200, 400, 401, 403, 429, 500"),
         ("code=abc", "Prefer: code=abc is not a status code"),
         ("code=409, example=nope", "Prefer: example=nope is not an example of the 409 response of"
                                    " postApiV1CampaignsIdStart; its examples: state, budget"),
@@ -113,7 +113,7 @@ def test_the_mocker_answers_the_lowest_2xx_and_204_without_a_body() -> None:
     assert created.status_code == 201 and created.headers["x-hub-mock"] == "example"
     deleted = mocker.answer("deleteApiV1CampaignsId")
     assert deleted.status_code == 204 and deleted.body == b""
-    with pytest.raises(InvalidInput, match="documented: 204, 400, 401, 403, 404, 409, 500"):
+    with pytest.raises(InvalidInput, match="documented: 204, 400, 401, 403, 404, 409, 429, 500"):
         mocker.answer("deleteApiV1CampaignsId", code=200)
 
 

@@ -89,6 +89,6 @@ def test_adding_an_operation_works_as_written(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-4000:]
-    [summary] = re.findall(r"^  GET /api/v1/campaigns/\{id\}/summary +200 400 401 403 404 500 +(.*)$", checked.stdout, re.M)
+    [summary] = re.findall(r"^  GET /api/v1/campaigns/\{id\}/summary +200 400 401 403 404 429 500 +(.*)$", checked.stdout, re.M)
     assert summary.startswith("200×") and "✘" not in summary
     assert "hub routes --check: every one of the 12 operations has a handler" in checked.stdout
