@@ -175,9 +175,10 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     # every millisecond instead of every five, so one large upload cannot stall other requests
     sys.setswitchinterval(0.001)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    app = create_app(settings)  # an invalid spec is refused here, before anything is written
     if settings.dev:
         _greet_demo(settings)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0
 
 
