@@ -19,8 +19,7 @@ from kataven_hub.storage import Stores
 
 def naive_create(data: bytes, region: str = "US") -> float:
     """Seconds the naive pipeline takes for one file, into a fresh account database."""
-    with tempfile.TemporaryDirectory() as tmp, Stores(Path(tmp)) as stores:
-        database = stores.account("naive")
+    with tempfile.TemporaryDirectory() as tmp, Stores(Path(tmp)) as stores, stores.account("naive") as database:
         started = time.perf_counter()
         contacts: dict[str, str] = {}
         for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")):

@@ -1,4 +1,4 @@
-"""`make bench`: the targets of issues 4 and 10, each a figure, its baseline from the same run, the
+"""`make bench`: the targets of issues 4, 10 and 9 (7-11, in `bench.scale`), each a figure, its baseline from the same run, the
 ratio and pass/fail. Servers run on 127.0.0.1 and stop by themselves; results also go to JSON.
 
     python -m bench.run            # the full suite, a few minutes
@@ -12,177 +12,39 @@ import asyncio
 import json
 import os
 import platform
-import secrets
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import httpx
 
+from bench import scale
 from bench.data import contacts_csv
+from bench.harness import (
+    AGENT,
+    BIN,
+    CLIENT_CORES,
+    CORES,
+    NUMBER_ID,
+    ROOT,
+    SERVER_CORES,
+    Config,
+    Result,
+    Server,
+    create,
+    hub_server,
+    p99,
+    post_contacts,
+    ratio_result,
+    timed,
+)
 from bench.naive import naive_create
 from kataven_hub.ingest import MAX_REQUEST_BYTES
-
-BIN = Path(sys.executable).parent
-ROOT = Path(__file__).resolve().parents[1]
-AGENT = "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34"
-NUMBER_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
-CORES = sorted(os.sched_getaffinity(0))
-SERVER_CORES = CORES[:1] if len(CORES) > 1 else CORES  # for the load targets
-CLIENT_CORES = CORES[1:] if len(CORES) > 1 else CORES
-
-
-@dataclass
-class Result:
-    target: str
-    figure: float
-    baseline: float
-    ratio: float
-    goal: str
-    passed: bool | None  # None in smoke mode: no thresholds
-    unit: str
-    detail: str
-
-    def line(self) -> str:
-        verdict = {True: "PASS", False: "FAIL", None: "smoke"}[self.passed]
-        return (
-            f"{self.target:<18} {self.figure:>10.3f} {self.unit:<6} baseline {self.baseline:>10.3f}"
-            f"  ratio {self.ratio:>6.3f}  goal {self.goal:<8} {verdict}  ({self.detail})"
-        )
-
-
-@dataclass
-class Config:
-    smoke: bool
-    rows: int
-    repeat: int
-    seconds: float
-    large: bytes
-    small: bytes
-
-
-# --- servers --------------------------------------------------------------------------------
-
-
-class Server:
-    """A server process on a free port of 127.0.0.1, pinned to `cores`."""
-
-    def __init__(self, command: list[str], env: dict[str, str], cores: list[int], log: Path) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._log = open(log, "w")
-        self.process = subprocess.Popen(
-            [*command, "--port", str(self.port)],
-            env={**os.environ, **env},
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=lambda: os.sched_setaffinity(0, cores),
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(self.base + "/openapi.json", timeout=1)
-                break
-            except httpx.TransportError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {log.read_text()}") from None
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self._log.close()
-
-    def pids(self) -> list[int]:
-        """The server and its worker processes."""
-        found, todo = [], [self.process.pid]
-        while todo:
-            pid = todo.pop()
-            found.append(pid)
-            for task in Path(f"/proc/{pid}/task").glob("*"):
-                todo.extend(int(c) for c in (task / "children").read_text().split())
-        return found
-
-    def rss(self) -> int:
-        """Resident bytes of the server and its workers."""
-        return sum(_status_kib(pid, "VmRSS") * 1024 for pid in self.pids())
-
-
-@contextmanager
-def hub_server(tmp: Path, cores: list[int], **env: str) -> Iterator[tuple[Server, str]]:
-    """`hub serve` over a fresh data directory, with a key for account `bench`."""
-    data_dir = tmp / f"data-{secrets.token_hex(4)}"
-    env = {"HUB_PEPPER": "bench", "HUB_DATA_DIR": str(data_dir), **env}
-    minted = subprocess.run(
-        [str(BIN / "hub"), "keys", "create", "--account", "bench"], env={**os.environ, **env},
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    subprocess.run(
-        [str(BIN / "hub"), "limits", "set", "--account", "bench", "--concurrent-max", "100000"],
-        env={**os.environ, **env}, check=True, capture_output=True,
-    )  # fmt: skip
-    server = Server([str(BIN / "hub"), "serve"], env, cores, tmp / f"{data_dir.name}.log")
-    try:
-        yield server, minted.stdout.split()[-1]
-    finally:
-        server.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _status_kib(pid: int, field: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except FileNotFoundError:
-        pass
-    return 0
-
-
-def create(client: httpx.Client, base: str, key: str, csv: bytes) -> str:
-    return str(post_contacts(client, base, key, csv, expect=201).json()["id"])
-
-
-def post_contacts(client: httpx.Client, base: str, key: str, csv: bytes, *, expect: int) -> httpx.Response:
-    response = client.post(
-        f"{base}/api/v1/campaigns",
-        headers={"Authorization": f"Bearer {key}"},
-        data={"name": "bench", "agent_id": AGENT, "phone_number_id": NUMBER_ID},
-        files={"contacts": ("contacts.csv", csv, "text/csv")},
-        timeout=120,
-    )
-    if response.status_code != expect:
-        raise RuntimeError(f"create answered {response.status_code}, not {expect}: {response.text[:200]}")
-    return response
-
-
-def timed(work: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    work()
-    return time.perf_counter() - started
-
-
-def _ratio_result(target: str, figure: float, baseline: float, goal: float, higher_is_better: bool,
-                  smoke: bool, unit: str, detail: str) -> Result:  # fmt: skip
-    ratio = figure / baseline if baseline else float("inf")
-    passed = None if smoke else (ratio >= goal if higher_is_better else ratio <= goal)
-    sign = "≥" if higher_is_better else "≤"
-    return Result(target, figure, baseline, ratio, f"{sign} {goal:g}", passed, unit, detail)
-
 
 # --- the targets ----------------------------------------------------------------------------
 
@@ -195,7 +57,7 @@ def large_create(config: Config, tmp: Path) -> Result:
         times = [timed(lambda: create(client, server.base, key, config.large)) for _ in range(config.repeat)]
     figure, floor = statistics.median(times), statistics.median(floors)
     detail = f"{config.rows} rows, {len(config.large) / 2**20:.1f} MiB, median of {config.repeat}; server on cores {CORES}"
-    return _ratio_result("1 large create", figure, floor, 0.6, False, config.smoke, "s", detail)
+    return ratio_result("1 large create", figure, floor, 0.6, False, config.smoke, "s", detail)
 
 
 def memory(config: Config, tmp: Path) -> list[Result]:
@@ -229,17 +91,24 @@ def memory(config: Config, tmp: Path) -> list[Result]:
         "2a peak memory", growth, 150.0, growth / 150.0, "≤ 150 MiB", None if config.smoke else growth <= 150,
         "MiB", f"peak {max(peak) / mib:.0f} MiB over idle {idle / mib:.0f} MiB, server and its workers, sampled every 5 ms",
     )  # fmt: skip
-    drift = _ratio_result(
+    drift = ratio_result(
         "2b idle after 10", after_ten / mib, after_one / mib, 1.2, False, config.smoke, "MiB",
         "idle RSS after the 10th large create over idle RSS after the 1st",
     )  # fmt: skip
     return [peak_result, drift]
 
 
-def responsiveness(config: Config, tmp: Path) -> Result:
-    """3. p99 of GET /api/v1/campaigns/{id} while a large create is in flight, over idle p99."""
-    os.sched_setaffinity(0, CLIENT_CORES)
-    with hub_server(tmp, SERVER_CORES) as (server, key), httpx.Client() as client:
+def responsiveness(config: Config, tmp: Path) -> list[Result]:
+    """3. p99 of GET /api/v1/campaigns/{id} while a large create is in flight, over idle p99: with
+    the server on one core and the client on the other, and with nothing pinned, as on a laptop."""
+    pinned = _busyp99(config, tmp, SERVER_CORES, CLIENT_CORES, "3 p99 under load")
+    free = _busyp99(config, tmp, CORES, CORES, "3b p99 unpinned")
+    return [pinned, free]
+
+
+def _busyp99(config: Config, tmp: Path, server_cores: list[int], client_cores: list[int], target: str) -> Result:
+    os.sched_setaffinity(0, client_cores)
+    with hub_server(tmp, server_cores) as (server, key), httpx.Client() as client:
         campaign_id = create(client, server.base, key, config.small)
         create(client, server.base, key, config.large)  # warm
         url = f"{server.base}/api/v1/campaigns/{campaign_id}"
@@ -262,20 +131,15 @@ def responsiveness(config: Config, tmp: Path) -> Result:
                 busy.append(probe())
             uploading.join()
     os.sched_setaffinity(0, CORES)
-    idle_p99, busy_p99 = _p99(idle), _p99(busy)
-    detail = (f"{len(busy)} GETs during {config.repeat} large creates, {len(idle)} idle; server on core {SERVER_CORES},"
-              f" client on {CLIENT_CORES}; p50 {statistics.median(busy) * 1000:.1f} ms vs {statistics.median(idle) * 1000:.1f} ms")  # fmt: skip
-    return _ratio_result("3 p99 under load", busy_p99 * 1000, idle_p99 * 1000, 5.0, False, config.smoke, "ms", detail)
+    idle_p99, busy_p99 = p99(idle), p99(busy)
+    detail = (f"{len(busy)} GETs during {config.repeat} large creates, {len(idle)} idle; server on cores {server_cores},"
+              f" client on {client_cores}; p50 {statistics.median(busy) * 1000:.1f} ms vs {statistics.median(idle) * 1000:.1f} ms")  # fmt: skip
+    return ratio_result(target, busy_p99 * 1000, idle_p99 * 1000, 5.0, False, config.smoke, "ms", detail)
 
 
 def _upload(base: str, key: str, csv: bytes) -> None:
     with httpx.Client() as client:
         create(client, base, key, csv)
-
-
-def _p99(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 def small_create(config: Config, tmp: Path) -> Result:
@@ -293,7 +157,7 @@ def small_create(config: Config, tmp: Path) -> Result:
     finally:
         bare_server.stop()
     os.sched_setaffinity(0, CORES)
-    result = _ratio_result(
+    result = ratio_result(
         "4 small create", ours, bare, 0.8, True, config.smoke, "req/s",
         f"32 connections for {config.seconds:g} s each; errors: ours {our_errors}, bare {bare_errors}",
     )  # fmt: skip
@@ -415,7 +279,7 @@ def hostile(config: Config, tmp: Path) -> Result:
             rows.append((spent / honest_spent, name, spent, honest_spent))
     ratio, name, spent, honest_spent = max(rows)
     others = "; ".join(f"{n} {r:.2f}" for r, n, _, _ in sorted(rows, reverse=True)[1:])
-    return _ratio_result(
+    return ratio_result(
         "6 hostile upload", spent, honest_spent, 2.0, False, config.smoke, "s",
         f"slowest: {name} ({len(dict((n, d) for n, d, _ in files)[name]) / 2**20:.1f} MiB), median of"
         f" {config.repeat}; the other ratios: {others}",
@@ -429,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny inputs, no thresholds")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="where the JSON goes")
-    parser.add_argument("--only", type=int, action="append", choices=range(1, 7), metavar="N",
+    parser.add_argument("--only", type=int, action="append", choices=range(1, 12), metavar="N",
                         help="run only target N (repeatable)")  # fmt: skip
     args = parser.parse_args(argv)
     rows = 2_000 if args.smoke else 100_000
@@ -441,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         targets: tuple[Callable[[Config, Path], Result | list[Result]], ...] = (
             large_create, memory, responsiveness, small_create, oversize, hostile,
+            scale.idle_cpu, scale.open_files, scale.working_set, scale.calls_in_flight, scale.concurrent_memory,
         )  # fmt: skip
         for measure in (t for n, t in enumerate(targets, start=1) if not args.only or n in args.only):
             outcome = measure(config, Path(tmp))

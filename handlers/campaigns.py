@@ -15,16 +15,17 @@ async def post_api_v1_campaigns(
     hub: Hub, token_info: Principal, body: dict[str, Any], contacts: Any = None
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
     upload = _file_part("contacts", contacts)
-    try:  # the CSV is read from the upload's spooled file, in the worker thread
-        campaign = await hub.in_account(
-            token_info["account"],
-            campaigns.create_campaign,
-            body,
-            upload.file,
-            created_by=token_info["sub"],
-            region=hub.settings.default_region,
-            pool=hub.ingest_pool,
-        )
+    try:  # the CSV is read from the upload's spooled file, in the worker thread, in its turn
+        async with hub.ingest_turns.turn(upload.size or 0):
+            campaign = await hub.in_account(
+                token_info["account"],
+                campaigns.create_campaign,
+                body,
+                upload.file,
+                created_by=token_info["sub"],
+                region=hub.settings.default_region,
+                pool=hub.ingest_pool,
+            )
     finally:
         await upload.close()
     return campaign, 201, {"Location": f"/api/v1/campaigns/{campaign['id']}"}

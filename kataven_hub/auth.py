@@ -85,9 +85,10 @@ class Authenticator:
 
     def _from_key(self, token: str, account_header: str | None) -> Principal:
         shape = _KEY_SHAPE.fullmatch(token)
-        record = shape and storage.find_key(
-            self._system.read(), hash_key(self._settings.pepper, token)
-        )
+        record = None
+        if shape:
+            with self._system.read() as db:
+                record = storage.find_key(db, hash_key(self._settings.pepper, token))
         if not record or record["revoked_at"]:
             raise Unauthenticated("API key is not valid or has been revoked")
         account = check_account_name(record["account"])

@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 from kataven_hub import clock, storage
 from kataven_hub.errors import Conflict, InvalidInput, NotFound
 from kataven_hub.ingest import parse_contacts
-from kataven_hub.limits import call_limits
+from kataven_hub.limits import call_limits_in
 from kataven_hub.storage import Database
 
 DEFAULTS = {"max_concurrent_calls": 5, "retries_per_contact": 0, "retry_delay_seconds": 300}
@@ -65,12 +65,14 @@ def reset_account(db: Database) -> int:
 
 
 def get_campaign(db: Database, campaign_id: str) -> dict[str, Any]:
-    return _existing(db.read(), campaign_id)
+    with db.read() as conn:
+        return _existing(conn, campaign_id)
 
 
 def list_campaigns(db: Database) -> dict[str, list[dict[str, Any]]]:
     """Every campaign of the account, newest first."""
-    return {"campaigns": storage.list_campaigns(db.read())}
+    with db.read() as conn:
+        return {"campaigns": storage.list_campaigns(conn)}
 
 
 def delete_campaign(db: Database, campaign_id: str) -> None:
@@ -95,7 +97,8 @@ def start_campaign(db: Database, campaign_id: str, now: datetime | None = None) 
             )
         _require(campaign, "start", ("draft", "paused", "scheduled"), target)
         if campaign["status"] != "scheduled":
-            _check_budget(db, conn, campaign)
+            _check_budget(conn, campaign)
+        db.mark_work()
         return _move(conn, campaign, target, now)
 
 
@@ -112,7 +115,8 @@ def resume_campaign(db: Database, campaign_id: str, now: datetime | None = None)
     with db.write() as conn:
         campaign = _existing(conn, campaign_id)
         _require(campaign, "resume", ("paused",), "running")
-        _check_budget(db, conn, campaign)
+        _check_budget(conn, campaign)
+        db.mark_work()
         return _move(conn, campaign, "running", now or clock.now())
 
 
@@ -128,24 +132,25 @@ def stop_campaign(db: Database, campaign_id: str, now: datetime | None = None) -
 
 def list_contacts(db: Database, campaign_id: str, status: str | None, page: int) -> dict[str, Any]:
     """One page (100, 0-based) of a campaign's contacts, optionally of one status."""
-    conn = db.read()
-    campaign = _existing(conn, campaign_id)
-    contacts, total = storage.contacts_page(conn, campaign, status, page, PAGE_SIZE)
+    with db.read() as conn:
+        campaign = _existing(conn, campaign_id)
+        contacts, total = storage.contacts_page(conn, campaign, status, page, PAGE_SIZE)
     return {"contacts": contacts, "page": page, "page_size": PAGE_SIZE, "total": total}
 
 
 def snapshot(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
     """Where a campaign stands: its status and how many contacts are in each state."""
-    conn = db.read()
-    campaign = _existing(conn, campaign_id)
-    counts = dict.fromkeys(CONTACT_STATUSES, 0) | storage.status_counts(conn, campaign_id)
+    with db.read() as conn:
+        campaign = _existing(conn, campaign_id)
+        counts = dict.fromkeys(CONTACT_STATUSES, 0) | storage.status_counts(conn, campaign_id)
+        attempts = storage.attempts_made(conn, campaign_id)
     return {
         "campaign_id": campaign_id,
         "status": campaign["status"],
         "total": campaign["contacts_total"],
         "counts": counts,
         "in_flight": counts["dialing"],
-        "attempts": storage.attempts_made(conn, campaign_id),
+        "attempts": attempts,
         "at": clock.iso(now or clock.now()),
     }
 
@@ -166,8 +171,8 @@ def _require(campaign: dict[str, Any], operation: str, allowed: tuple[str, ...],
         )
 
 
-def _check_budget(db: Database, conn: Any, campaign: dict[str, Any]) -> None:
-    limit = call_limits(db)["concurrent_max"]
+def _check_budget(conn: Any, campaign: dict[str, Any]) -> None:
+    limit = call_limits_in(conn)["concurrent_max"]
     held = sum(
         c["max_concurrent_calls"] for c in storage.campaigns_in(conn, _HOLDS_BUDGET) if c["id"] != campaign["id"]
     )

@@ -178,7 +178,13 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     app = create_app(settings)  # an invalid spec is refused here, before anything is written
     if settings.dev:
         _greet_demo(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    log.info(
+        "open files: limit %d; up to %d account databases open at once and %d connections"
+        " (more get a 503)", settings_module.open_file_limit(), settings.open_accounts, settings.connection_bound,
+    )  # fmt: skip
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level="info", limit_concurrency=settings.connection_bound
+    )
     return 0
 
 
@@ -188,7 +194,9 @@ def _greet_demo(settings: Settings) -> None:
     from kataven_hub import demo
 
     with storage.Stores(settings.data_dir) as stores:
-        if storage.list_keys(stores.system.read(), DEMO_ACCOUNT):
+        with stores.system.read() as db:
+            minted = storage.list_keys(db, DEMO_ACCOUNT)
+        if minted:
             log.info("dev mode: mint another demo key with `hub keys create --account demo`")
             return
         _record, key = auth.create_key(
@@ -214,7 +222,8 @@ def reset_command(settings: Settings, args: argparse.Namespace) -> int:
     from kataven_hub.campaigns import reset_account
 
     with storage.Stores(settings.data_dir) as stores:
-        deleted = reset_account(stores.account(check_account_name(args.account)))
+        with stores.account(check_account_name(args.account)) as database:
+            deleted = reset_account(database)
     print(f"reset account {args.account}: deleted {deleted} campaign(s) and their contacts; keys and call limits kept")
     return demo_command(settings, args) if args.demo else 0
 
@@ -226,7 +235,8 @@ def demo_command(settings: Settings, args: argparse.Namespace) -> int:
     account = check_account_name(args.account)
     with storage.Stores(settings.data_dir) as stores:
         if getattr(args, "replace", False):
-            reset_account(stores.account(account))
+            with stores.account(account) as database:
+                reset_account(database)
         made = demo.fill(stores, account, seed=args.seed)
     if not made:
         print(f"account {account} has the demo campaigns already; `hub demo --replace` empties it and fills it again")
@@ -245,8 +255,8 @@ def keys_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def keys_list(settings: Settings, args: argparse.Namespace) -> int:
-    with storage.Stores(settings.data_dir) as stores:
-        keys = storage.list_keys(stores.system.read(), args.account)
+    with storage.Stores(settings.data_dir) as stores, stores.system.read() as db:
+        keys = storage.list_keys(db, args.account)
     for key in keys:
         state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "live"
         print(
@@ -264,16 +274,16 @@ def keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def limits_show(settings: Settings, args: argparse.Namespace) -> int:
-    with storage.Stores(settings.data_dir) as stores:
-        limits = all_limits(stores.account(check_account_name(args.account)))
+    with storage.Stores(settings.data_dir) as stores, stores.account(check_account_name(args.account)) as db:
+        limits = all_limits(db)
     return _print_limits(limits)
 
 
 def limits_set(settings: Settings, args: argparse.Namespace) -> int:
     changes = {name: getattr(args, name) for name in ALL_LIMITS}
-    with storage.Stores(settings.data_dir) as stores:
+    with storage.Stores(settings.data_dir) as stores, stores.account(check_account_name(args.account)) as db:
         try:
-            limits = set_call_limits(stores.account(check_account_name(args.account)), **changes)
+            limits = set_call_limits(db, **changes)
         except ValueError as err:
             raise ConfigurationError(str(err)) from None
     return _print_limits(limits)

@@ -34,7 +34,11 @@ PLANS = ("basic", "gold", "platinum")
 
 def fill(stores: Stores, account: str, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
     """Add the demo campaigns to an account; nothing if it has them already. The campaigns made."""
-    db = stores.account(account)
+    with stores.account(account) as db:
+        return _fill(stores, db, seed, now)
+
+
+def _fill(stores: Stores, db: Database, seed: int, now: datetime | None) -> list[dict[str, Any]]:
     if any(c["name"].startswith(PREFIX) for c in campaigns.list_campaigns(db)["campaigns"]):
         return []
     now = now or clock.now()

@@ -22,6 +22,7 @@ from kataven_hub.errors import (
     NotFound,
     TooLarge,
     Unauthenticated,
+    Unavailable,
 )
 from kataven_hub.mocking import MockFailure
 
@@ -36,6 +37,7 @@ STATUS: dict[type[HubError], int] = {
     NotFound: 404,
     Conflict: 409,
     TooLarge: 413,
+    Unavailable: 503,
 }
 
 
@@ -55,7 +57,8 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
 def _hub_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, HubError)
     status = next(STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS)
-    return json_error(status, exc.message)
+    retry_after = getattr(exc, "retry_after", None)
+    return json_error(status, exc.message, {"Retry-After": str(retry_after)} if retry_after else None)
 
 
 def _problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

@@ -7,7 +7,8 @@
     ├── Forbidden             a valid credential that does not grant this account
     ├── NotFound              no such resource in this account
     ├── Conflict              the resource's state does not allow the operation
-    └── TooLarge              the upload is over its size limit
+    ├── TooLarge              the upload is over its size limit
+    └── Unavailable           the server is at a limit of its own for now; the client may retry
     ConfigurationError        bad settings at start-up (never reaches a client)
 """
 
@@ -46,6 +47,12 @@ class Conflict(HubError):
 
 class TooLarge(HubError):
     pass
+
+
+class Unavailable(HubError):
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ConfigurationError(Exception):

@@ -17,6 +17,7 @@ from kataven_hub.ingest import ingest_pool, warm_up
 from kataven_hub.mocking import Mocker
 from kataven_hub.settings import Settings
 from kataven_hub.storage import Stores
+from kataven_hub.turns import IngestTurns
 
 T = TypeVar("T")
 
@@ -28,7 +29,7 @@ class Hub:
     def __init__(self, settings: Settings, mocker: Mocker) -> None:
         self.settings = settings
         self.mocker = mocker
-        self.stores = Stores(settings.data_dir)
+        self.stores = Stores(settings.data_dir, max_open=settings.open_accounts)
         self.authenticator = Authenticator(settings, self.stores.system)
         carrier = SimulatedCarrier(
             seed=settings.sim_seed,
@@ -38,12 +39,14 @@ class Hub:
         self.dispatcher = Dispatcher(self.stores, carrier, time_scale=settings.sim_time_scale)
         self._lock = DispatchLock(settings.data_dir)
         self.ingest_pool = ingest_pool(settings.ingest_workers)
+        self.ingest_turns = IngestTurns(settings.ingests_at_once, settings.ingest_wait)
 
     async def in_account(self, account: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(account_db, ...)` in a worker thread, off the event loop."""
 
         def run() -> T:
-            return work(self.stores.account(account), *args, **kwargs)
+            with self.stores.account(account) as database:
+                return work(database, *args, **kwargs)
 
         return await anyio.to_thread.run_sync(run)
 
@@ -56,6 +59,7 @@ class Hub:
         dispatching = None
         if self.settings.dispatch:
             self._lock.acquire()
+            await anyio.to_thread.run_sync(self.dispatcher.recover)
             interval = self.settings.dispatch_interval
             dispatching = asyncio.create_task(run_forever(self.dispatcher, interval))
         if self.ingest_pool is not None:  # start the workers now, not on the first large file

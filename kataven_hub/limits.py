@@ -3,6 +3,8 @@ API), and the request-rate limits `hub serve --rate-limits` enforces (contract Â
 
 from __future__ import annotations
 
+from typing import Any
+
 from kataven_hub import storage
 from kataven_hub.storage import Database
 
@@ -37,8 +39,15 @@ def all_limits(db: Database) -> dict[str, int]:
     return _limits(db, ALL_LIMITS)
 
 
+def call_limits_in(conn: Any) -> dict[str, int]:
+    """`call_limits` from a connection already held, as inside a transaction."""
+    stored = storage.get_limits(conn) or {}
+    return {name: stored.get(name, default) for name, default in DEFAULT_LIMITS.items()}
+
+
 def _limits(db: Database, defaults: dict[str, int]) -> dict[str, int]:
-    stored = storage.get_limits(db.read()) or {}
+    with db.read() as conn:
+        stored = storage.get_limits(conn) or {}
     return {name: stored.get(name, default) for name, default in defaults.items()}
 
 

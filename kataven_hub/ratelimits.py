@@ -42,7 +42,7 @@ class RateLimits:
         if scope["type"] != "http" or account is None:
             await self.app(scope, receive, send)
             return
-        limits = await anyio.to_thread.run_sync(request_limits, self.stores.account(account))
+        limits = await anyio.to_thread.run_sync(self._limits, account)
         refusal = self._refusal(account, limits)
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -52,6 +52,10 @@ class RateLimits:
             await self.app(scope, receive, send)
         finally:
             self.in_flight[account] -= 1
+
+    def _limits(self, account: str) -> dict[str, int]:
+        with self.stores.account(account) as database:
+            return request_limits(database)
 
     def _refusal(self, account: str, limits: dict[str, int]) -> PlainTextResponse | None:
         """The 429 for the first limit this request would break; else None, and it is counted."""

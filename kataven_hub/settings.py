@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import resource
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,7 +43,13 @@ ENVIRONMENT = {
     "HUB_CONSOLE": ("console", "1 to serve the campaign console at /console/ outside dev mode"),
     "HUB_RATE_LIMITS": ("rate_limits", "1 to enforce each account's request-rate limits (default off)"),
     "HUB_INGEST_WORKERS": ("ingest_workers", "processes that normalize large CSVs (0: none)"),
+    "HUB_INGESTS_AT_ONCE": ("ingests_at_once", "large uploads (1 MiB and over) ingested at once; the rest wait (default 2)"),
+    "HUB_INGEST_WAIT": ("ingest_wait", "seconds a large upload may wait for its turn before a 503 (default 60)"),
+    "HUB_OPEN_ACCOUNTS": ("open_accounts", "account databases open at once (default: open-file limit / 8, at most 128)"),
+    "HUB_MAX_CONNECTIONS": ("max_connections", "connections at once before a 503 (default: what the open-file limit leaves)"),
 }
+RESERVED_FILES = 64
+"""Open files kept for the process itself: Python, system.db, the ingest workers' pipes, logs."""
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -76,6 +83,10 @@ class Settings:
     error_rate: float = 0.0
     fault_seed: int = 0
     ingest_workers: int = dataclasses.field(default_factory=lambda: min(os.cpu_count() or 1, 4))
+    ingests_at_once: int = 2
+    ingest_wait: float = 60.0
+    open_accounts: int = dataclasses.field(default_factory=lambda: max(4, min(128, open_file_limit() // 8)))
+    max_connections: int = 0
 
     @property
     def check_responses(self) -> bool:
@@ -86,6 +97,15 @@ class Settings:
     def latency_bounds(self) -> tuple[float, float] | None:
         """Dev mode's injected latency, in seconds (uniform between the two)."""
         return parse_latency(self.latency) if self.latency else None
+
+    @property
+    def connection_bound(self) -> int:
+        """HUB_MAX_CONNECTIONS, else half of the open files left once the account databases
+        (about three each) and the process's own are counted: a connection may hold a spooled
+        upload or a second database connection besides its socket."""
+        if self.max_connections:
+            return self.max_connections
+        return max(8, (open_file_limit() - 3 * self.open_accounts - RESERVED_FILES) // 2)
 
     @property
     def allowed_origins(self) -> tuple[str, ...]:
@@ -146,7 +166,12 @@ def finalize(settings: Settings) -> Settings:
         public_key = path.read_text()
     if settings.jwt_secret and public_key:
         raise ConfigurationError("set HUB_JWT_SECRET or HUB_JWT_PUBLIC_KEY, not both")
-    for name in ("sim_time_scale", "dispatch_interval", "events_interval", "events_heartbeat"):
+    for name in ("ingests_at_once", "open_accounts"):
+        if getattr(settings, name) < 1:
+            raise ConfigurationError(f"{name}: {getattr(settings, name)} must be at least 1")
+    if settings.max_connections < 0:
+        raise ConfigurationError(f"max_connections: {settings.max_connections} must not be negative")
+    for name in ("sim_time_scale", "dispatch_interval", "events_interval", "events_heartbeat", "ingest_wait"):
         if getattr(settings, name) <= 0:
             raise ConfigurationError(f"{name}: {getattr(settings, name)} must be positive")
     if (settings.latency or settings.error_rate) and not settings.dev:
@@ -199,6 +224,12 @@ def parse_latency(text: str) -> tuple[float, float]:
     if bounds[0] > bounds[1]:
         raise ValueError(f"{text!r}: LOW is above HIGH")
     return bounds
+
+
+def open_file_limit() -> int:
+    """The process's soft limit of open files (`ulimit -n`)."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
 
 
 def environ() -> Mapping[str, str]:

@@ -71,7 +71,8 @@ class Hub:
     def rows(self, account: str, table: str) -> list[dict[str, Any]]:
         stores = Stores(self.settings.data_dir)
         try:
-            return list(stores.account(account).read()[table].rows)
+            with stores.account(account) as database, database.read() as db:
+                return list(db[table].rows)
         finally:
             stores.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -29,23 +30,37 @@ def hub(*args: str, env: dict[str, str], **kwargs: object) -> subprocess.Complet
     )  # fmt: skip
 
 
+PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
+"""The server process behind each base URL that `serving` yields, while it serves."""
+
+
 @contextmanager
-def serving(data_dir: Path, env: dict[str, str], *flags: str) -> Iterator[tuple[str, Path]]:
-    """`hub serve` until the block ends; yields its base URL and the file its output goes to."""
+def serving(
+    data_dir: Path, env: dict[str, str], *flags: str, open_files: int | None = None
+) -> Iterator[tuple[str, Path]]:
+    """`hub serve` until the block ends; yields its base URL and the file its output goes to.
+    `open_files` is its limit of open files, as `ulimit -n` would set it."""
     port = free_port()
     log = data_dir.parent / f"server-{port}.log"
     with open(log, "w") as out:
         server = subprocess.Popen(
             [str(BIN / "hub"), "serve", "--port", str(port), "--data-dir", str(data_dir), *flags],
             env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+            preexec_fn=None if open_files is None else lambda: _limit_open_files(open_files),
         )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        PROCESSES[base] = server
         try:
-            base = f"http://127.0.0.1:{port}"
             wait_until_up(base + "/openapi.json", server, log)
             yield base, log
         finally:
+            del PROCESSES[base]
             server.terminate()
             server.wait(timeout=20)
+
+
+def _limit_open_files(count: int) -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
 
 
 def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path, seconds: float = 30) -> None:

@@ -88,7 +88,8 @@ def test_keys_are_stored_only_as_a_peppered_hash(hub: Hub) -> None:
     raw = b"".join(p.read_bytes() for p in hub.settings.data_dir.glob("system.db*"))
     assert key.split("_")[-1].encode() not in raw
     stores = Stores(hub.settings.data_dir)
-    [row] = stores.system.read()["api_keys"].rows
+    with stores.system.read() as db:
+        [row] = db["api_keys"].rows
     stores.close()
     assert row["hash"] == auth.hash_key(hub.settings.pepper, key)
     assert key.split("_")[-1] not in str(row)

@@ -25,8 +25,7 @@ def _fill(data_dir: Path, seed: int = 0) -> list[dict[str, Any]]:
 
 def _contacts(data_dir: Path) -> dict[str, list[tuple[str, str]]]:
     """Campaign name -> (number, status) of its contacts."""
-    with Stores(data_dir) as stores:
-        db = stores.account("acme")
+    with Stores(data_dir) as stores, stores.account("acme") as db:
         found = {}
         for campaign in campaigns.list_campaigns(db)["campaigns"]:
             pages = [campaigns.list_contacts(db, campaign["id"], None, page) for page in range(20)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
@@ -68,7 +69,7 @@ class ScriptedDialer:
 class World:
     def __init__(self, data_dir: Path, dialer: Any, time_scale: float = 1.0) -> None:
         self.stores = Stores(data_dir)
-        self.db = self.stores.account("acme")
+        self.db = contextlib.ExitStack().enter_context(self.stores.account("acme"))  # held for the world's life
         self.dialer = dialer
         self.dispatcher = Dispatcher(self.stores, dialer, time_scale=time_scale)
         self.now = T0

@@ -71,7 +71,7 @@ def campaign_in(hub: Hub, key: str, state: str) -> str:
     for operation in path:
         assert call(hub, key, operation, campaign_id).status_code == 200
     if state == "failed":
-        with Stores(hub.settings.data_dir) as stores, stores.account("acme").write() as db:
+        with Stores(hub.settings.data_dir) as stores, stores.account("acme") as database, database.write() as db:
             db.execute("UPDATE campaigns SET status = 'failed' WHERE id = ?", [campaign_id])
     return campaign_id
 
@@ -124,8 +124,8 @@ def test_start_with_scheduled_at_ahead_schedules(hub: Hub) -> None:
 
 
 def set_limits(hub: Hub, account: str = "acme", **values: int) -> None:
-    with Stores(hub.settings.data_dir) as stores:
-        limits.set_call_limits(stores.account(account), **values)
+    with Stores(hub.settings.data_dir) as stores, stores.account(account) as database:
+        limits.set_call_limits(database, **values)
 
 
 def test_the_concurrency_budget_is_checked_on_start_and_resume(hub: Hub) -> None:
@@ -233,7 +233,7 @@ def test_contacts_are_paged_by_100_in_id_order(hub: Hub) -> None:
 def test_contacts_filter_by_status(hub: Hub) -> None:
     key = hub.key()
     campaign_id = hub.create(key, csv=_csv(230)).json()["id"]
-    with Stores(hub.settings.data_dir) as stores, stores.account("acme").write() as db:
+    with Stores(hub.settings.data_dir) as stores, stores.account("acme") as database, database.write() as db:
         db.execute("UPDATE contacts SET status = 'failed' WHERE id % 2 = 0")
     failed = [contacts(hub, key, campaign_id, status="failed", page=p).json() for p in range(3)]
     assert [len(p["contacts"]) for p in failed] == [100, 15, 0]
@@ -259,8 +259,7 @@ def test_a_late_page_uses_the_index_not_a_scan(hub: Hub) -> None:
     from kataven_hub.storage import campaigns as stored
 
     campaign_id = hub.create(hub.key(), csv=_csv(1000)).json()["id"]
-    with Stores(hub.settings.data_dir) as stores:
-        db = stores.account("acme").read()
+    with Stores(hub.settings.data_dir) as stores, stores.account("acme") as database, database.read() as db:
         campaign = stored.get_campaign(db, campaign_id)
         plans: list[str] = []
         real_execute = db.execute

@@ -21,7 +21,8 @@ from tests.servers import hub, serving
 def limited(tmp_path: Path) -> Iterator[Hub]:
     settings = make_settings(tmp_path / "data", rate_limits=True)
     with Stores(settings.data_dir) as stores:
-        set_call_limits(stores.account("acme"), requests_per_minute=5)
+        with stores.account("acme") as db:
+            set_call_limits(db, requests_per_minute=5)
     with create_app(settings).test_client() as client:
         yield Hub(settings, client)
 
@@ -51,7 +52,8 @@ def test_other_accounts_have_their_own_windows(limited: Hub) -> None:
 def test_a_limit_of_zero_blocks(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "data", rate_limits=True)
     with Stores(settings.data_dir) as stores:
-        set_call_limits(stores.account("acme"), requests_per_day=0)
+        with stores.account("acme") as db:
+            set_call_limits(db, requests_per_day=0)
     with create_app(settings).test_client() as client:
         refused = client.get("/api/v1/campaigns", headers={"Authorization": f"Bearer {Hub(settings, client).key()}"})
     assert (refused.status_code, refused.text, refused.headers["retry-after"]) == (

@@ -1,6 +1,7 @@
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,12 +12,12 @@ from kataven_hub.storage import Database, Stores, schema
 def test_account_databases_are_created_on_first_use_in_wal_mode(tmp_path: Path) -> None:
     stores = Stores(tmp_path)
     assert not (tmp_path / "accounts" / "acme.db").exists()
-    db = stores.account("acme").read()
-    assert (tmp_path / "accounts" / "acme.db").exists()
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == len(schema.ACCOUNT)
-    indexes = {tuple(i.columns) for i in db["contacts"].indexes}
-    assert ("campaign_id", "status", "id") in indexes
+    with stores.account("acme") as database, database.read() as db:
+        assert (tmp_path / "accounts" / "acme.db").exists()
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(schema.ACCOUNT)
+        indexes = {tuple(i.columns) for i in db["contacts"].indexes}
+        assert ("campaign_id", "status", "id") in indexes
     stores.close()
 
 
@@ -34,30 +35,34 @@ def test_migrations_run_once_and_upgrade_an_old_file(tmp_path: Path) -> None:
     assert calls == [1]
     upgraded = Database(tmp_path / "x.db", [first, second])
     assert calls == [1, 2]
-    assert upgraded.read().execute("PRAGMA user_version").fetchone()[0] == 2
+    with upgraded.read() as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
     upgraded.close()
 
 
 def test_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
-    database = Stores(tmp_path).account("acme")
-    with pytest.raises(sqlite3.IntegrityError):
-        with database.write() as db:
-            storage.insert_campaign(db, _campaign("c1"), [("+14155552671", "[]")], columns=[])
-            storage.insert_campaign(db, _campaign("c1"), [], columns=[])
-    assert database.read()["campaigns"].count == 0
-    assert database.read()["contacts"].count == 0
+    with Stores(tmp_path) as stores, stores.account("acme") as database:
+        with pytest.raises(sqlite3.IntegrityError):
+            with database.write() as db:
+                storage.insert_campaign(db, _campaign("c1"), [("+14155552671", "[]")], columns=[])
+                storage.insert_campaign(db, _campaign("c1"), [], columns=[])
+        with database.read() as db:
+            assert db["campaigns"].count == 0
+            assert db["contacts"].count == 0
 
 
 def test_concurrent_writers_never_see_a_locked_database(tmp_path: Path) -> None:
-    database = Stores(tmp_path).account("acme")
+    stores = Stores(tmp_path)
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:
         try:
             for i in range(20):
-                with database.write() as db:
-                    storage.insert_campaign(db, _campaign(f"{n}-{i}"), [(f"+1415555{n:02d}{i:02d}", "[]")], columns=[])
-                assert database.read()["campaigns"].count >= 1
+                with stores.account("acme") as database:
+                    with database.write() as db:
+                        storage.insert_campaign(db, _campaign(f"{n}-{i}"), [(f"+1415555{n:02d}{i:02d}", "[]")], columns=[])
+                    with database.read() as db:
+                        assert db["campaigns"].count >= 1
         except BaseException as err:  # noqa: BLE001 - collected for the assertion below
             errors.append(err)
 
@@ -67,14 +72,17 @@ def test_concurrent_writers_never_see_a_locked_database(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    assert database.read()["campaigns"].count == 160
+    with stores.account("acme") as database, database.read() as db:
+        assert db["campaigns"].count == 160
+    stores.close()
 
 
 def test_two_processes_worth_of_connections_share_a_file(tmp_path: Path) -> None:
     one, two = Stores(tmp_path), Stores(tmp_path)
-    with one.account("acme").write() as db:
+    with one.account("acme") as database, database.write() as db:
         storage.insert_campaign(db, _campaign("a"), [], columns=[])
-    assert storage.get_campaign(two.account("acme").read(), "a")["id"] == "a"
+    with two.account("acme") as database, database.read() as db:
+        assert storage.get_campaign(db, "a")["id"] == "a"
     one.close()
     two.close()
 
@@ -102,11 +110,15 @@ def test_version_2_keeps_custom_field_names_once_and_values_in_their_order(tmp_p
             )
     old.close()
     upgraded = Database(tmp_path / "old.db", schema.ACCOUNT)
-    db = upgraded.read()
+    with upgraded.read() as db:
+        _check_version_2(db)
+    upgraded.close()
+
+
+def _check_version_2(db: Any) -> None:
     campaign = storage.get_campaign(db, "c1")
     assert campaign is not None
     contacts, total = storage.contacts_page(db, campaign, None, 0, 100)
     assert total == 2
     assert [c["custom_fields"] for c in contacts] == [{"zeta": "1", "alpha": 'x, "y"'}, {"zeta": "2", "alpha": ""}]
     assert list(contacts[0]["custom_fields"]) == ["zeta", "alpha"]  # the header's order, kept
-    upgraded.close()

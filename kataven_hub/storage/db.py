@@ -1,52 +1,69 @@
-"""SQLite files: a connection per thread for reading, one writer at a time, numbered migrations."""
+"""SQLite files: a few pooled connections each, one writer at a time, numbered migrations; the
+account databases opened on demand, at most a bounded number at once, and an index of the
+accounts that have work for the dispatcher."""
 
 from __future__ import annotations
 
+import collections
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
 
+from kataven_hub.errors import Unavailable
 from kataven_hub.storage import schema
+from kataven_hub.storage.dispatch import has_work
 from kataven_hub.storage.schema import Migration
+
+KEEP_IDLE = 1
+"""Connections a database keeps open between uses (two files each: the database and its WAL);
+a burst of concurrent requests opens more for a moment and closes them after."""
+OPEN_WAIT = 30.0
+"""Seconds a request waits for an open account database to become free before it is refused."""
 
 
 class Database:
-    """One SQLite file: a connection per thread for reading, one writer at a time."""
+    """One SQLite file: pooled connections for reading, one writer at a time."""
 
-    def __init__(self, path: Path, migrations: list[Migration]) -> None:
+    def __init__(self, path: Path, migrations: list[Migration], *, name: str = "",
+                 on_work: Callable[[str], None] | None = None) -> None:  # fmt: skip
         self.path = path
+        self.name = name
+        self._on_work = on_work
         self._write_lock = threading.Lock()
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
-        with self.write() as db:
-            _migrate(db, migrations)
+        self._idle: list[sqlite_utils.Database] = []
+        self._idle_lock = threading.Lock()
+        with self.read() as db:
+            self.version_found = db.execute("PRAGMA user_version").fetchone()[0]
+        if self.version_found < len(migrations):  # a write lock only when there is work to do
+            with self.write() as db:
+                _migrate(db, migrations)
 
-    def read(self) -> sqlite_utils.Database:
-        """This thread's connection; it sees the last committed state."""
-        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+    @contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        """A connection of this database's own for the block; it sees the last committed state."""
+        with self._idle_lock:
+            db = self._idle.pop() if self._idle else None
         if db is None:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA cache_size=-1024")  # 1 MiB a connection, and one per thread
-            db = self._local.db = sqlite_utils.Database(conn)
-            with self._connections_lock:
-                self._connections.append(conn)
-        return db
+            db = sqlite_utils.Database(_connect(self.path))
+        try:
+            yield db
+        finally:
+            with self._idle_lock:
+                keep = len(self._idle) < KEEP_IDLE
+                if keep:
+                    self._idle.append(db)
+            if not keep:
+                db.conn.close()
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
         """A transaction that commits on success and leaves nothing behind on any error."""
-        with self._write_lock:
-            db = self.read()
+        with self._write_lock, self.read() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -55,35 +72,140 @@ class Database:
                 raise
             db.execute("COMMIT")
 
+    def mark_work(self) -> None:
+        """Put this account in the dispatcher's index; called inside the write that gives it work,
+        so the index is written first and a crash can leave it too wide, never too narrow."""
+        if self._on_work is not None:
+            self._on_work(self.name)
+
     def close(self) -> None:
-        with self._connections_lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        with self._idle_lock:
+            for db in self._idle:
+                db.conn.close()
+            self._idle.clear()
+
+
+class _Open:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.users = 0
 
 
 class Stores:
-    """The data directory: system.db and the account databases, opened on first use."""
+    """The data directory: system.db and the account databases. An account database is opened on
+    first use and closed when it is the least recently used one and `max_open` are open, never
+    while a request or a dispatcher round holds it."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, max_open: int = 128) -> None:
         self.data_dir = data_dir
+        self.max_open = max(1, max_open)
         (data_dir / "accounts").mkdir(parents=True, exist_ok=True)
         self.system = Database(data_dir / "system.db", schema.SYSTEM)
-        self._accounts: dict[str, Database] = {}
-        self._lock = threading.Lock()
+        if self.system.version_found == 0 and not self.account_names():  # a new data directory
+            self._index_built()
+        self._open: collections.OrderedDict[str, _Open] = collections.OrderedDict()
+        self._changed = threading.Condition()
 
     def account_names(self) -> list[str]:
         """Every account that has a database file."""
         return sorted(path.stem for path in (self.data_dir / "accounts").glob("*.db"))
 
-    def account(self, name: str) -> Database:
-        """The database of a (validly named) account, created on first use."""
-        with self._lock:
-            if name not in self._accounts:
-                path = self.data_dir / "accounts" / f"{name}.db"
-                self._accounts[name] = Database(path, schema.ACCOUNT)
-            return self._accounts[name]
+    def has_account(self, name: str) -> bool:
+        return (self.data_dir / "accounts" / f"{name}.db").exists()
+
+    @contextmanager
+    def account(self, name: str) -> Iterator[Database]:
+        """The database of a (validly named) account, created on first use, for the block."""
+        entry = self._acquire(name)
+        try:
+            yield entry.database
+        finally:
+            with self._changed:
+                entry.users -= 1
+                self._changed.notify_all()
+
+    def open_count(self) -> int:
+        with self._changed:
+            return len(self._open)
+
+    def _acquire(self, name: str) -> _Open:
+        deadline = time.monotonic() + OPEN_WAIT
+        with self._changed:
+            while True:
+                entry = self._open.get(name)
+                if entry is not None:
+                    self._open.move_to_end(name)
+                    break
+                if len(self._open) < self.max_open or self._evict_one():
+                    path = self.data_dir / "accounts" / f"{name}.db"
+                    database = Database(path, schema.ACCOUNT, name=name, on_work=self.mark_work)
+                    entry = self._open[name] = _Open(database)
+                    break
+                if not self._changed.wait(deadline - time.monotonic()):
+                    raise Unavailable(
+                        f"all {self.max_open} open account databases are in use; try again, or raise"
+                        " HUB_OPEN_ACCOUNTS (each takes about three open files)"
+                    )
+            entry.users += 1
+            return entry
+
+    def _evict_one(self) -> bool:
+        """Close the least recently used account database that nobody holds, if there is one."""
+        for name, entry in self._open.items():
+            if entry.users == 0:
+                del self._open[name]
+                entry.database.close()
+                return True
+        return False
+
+    # --- the index of accounts with work -------------------------------------------------------
+
+    def mark_work(self, name: str) -> None:
+        with self.system.read() as db:
+            if db.execute("SELECT 1 FROM accounts_with_work WHERE account = ?", [name]).fetchone():
+                return
+        with self.system.write() as db:
+            db.execute("INSERT OR IGNORE INTO accounts_with_work (account) VALUES (?)", [name])
+
+    def accounts_with_work(self) -> list[str]:
+        with self.system.read() as db:
+            return [row[0] for row in db.execute("SELECT account FROM accounts_with_work ORDER BY account")]
+
+    def forget_if_idle(self, name: str) -> bool:
+        """Drop an account from the index if it has no work, deciding under its write lock, so
+        that no start can slip in between; whether it was dropped."""
+        with self.account(name) as database, database.write() as db:
+            if has_work(db):
+                return False
+            with self.system.write() as system:
+                system.execute("DELETE FROM accounts_with_work WHERE account = ?", [name])
+            return True
+
+    def check_work_index(self) -> int:
+        """At start-up: drop what a crash left in the index (an account whose write never
+        committed, or whose file is gone), reading only the indexed accounts; on a data directory
+        that has no index yet, build it once from every account. How many accounts were read to
+        build it (0 when it was there)."""
+        with self.system.read() as db:
+            built = db.execute("SELECT value FROM hub_state WHERE key = 'work_index'").fetchone()
+        names = [] if built else self.account_names()
+        for name in names:
+            with self.account(name) as database, database.read() as account:
+                if has_work(account):
+                    self.mark_work(name)
+        if not built:
+            self._index_built()
+        for name in self.accounts_with_work():
+            if not self.has_account(name):
+                with self.system.write() as db:
+                    db.execute("DELETE FROM accounts_with_work WHERE account = ?", [name])
+            else:
+                self.forget_if_idle(name)
+        return len(names)
+
+    def _index_built(self) -> None:
+        with self.system.write() as db:
+            db.execute("INSERT OR REPLACE INTO hub_state (key, value) VALUES ('work_index', 'built')")
 
     def __enter__(self) -> Stores:
         return self
@@ -92,11 +214,20 @@ class Stores:
         self.close()
 
     def close(self) -> None:
-        with self._lock:
-            for database in self._accounts.values():
-                database.close()
-            self._accounts.clear()
+        with self._changed:
+            for entry in self._open.values():
+                entry.database.close()
+            self._open.clear()
         self.system.close()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA cache_size=-1024")  # 1 MiB a connection
+    return conn
 
 
 def _migrate(db: sqlite_utils.Database, migrations: list[Migration]) -> None:
@@ -104,5 +235,3 @@ def _migrate(db: sqlite_utils.Database, migrations: list[Migration]) -> None:
     for number, migration in enumerate(migrations[version:], start=version + 1):
         migration(db)
         db.execute(f"PRAGMA user_version = {number}")
-
-

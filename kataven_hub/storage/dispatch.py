@@ -7,9 +7,10 @@ from typing import Any
 
 import sqlite_utils
 
-from kataven_hub.storage.campaigns import custom_field_names
+from kataven_hub.storage.campaigns import CAMPAIGN_FIELDS
 
-_CALL_FIELDS = ("id", "campaign_id", "contact_id", "session_id", "started_at")
+_LIVE = (*CAMPAIGN_FIELDS, "custom_field_names")
+_LIVE_FIELDS = ", ".join(_LIVE)
 
 
 def has_work(db: sqlite_utils.Database) -> bool:
@@ -21,79 +22,82 @@ def has_work(db: sqlite_utils.Database) -> bool:
     return bool(row[0])
 
 
-def calls_in_flight(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    rows = db.execute(f"SELECT {', '.join(_CALL_FIELDS)} FROM calls WHERE ended_at IS NULL ORDER BY id")
-    return [dict(zip(_CALL_FIELDS, row)) for row in rows]
+def calls_in_flight(db: sqlite_utils.Database) -> list[tuple[int, str, int, str, int]]:
+    """Every call not yet ended: (call id, campaign id, contact id, session id, attempts its
+    contact has had, this one included)."""
+    return db.conn.execute(
+        "SELECT calls.id, calls.campaign_id, calls.contact_id, calls.session_id, contacts.attempts"
+        " FROM calls JOIN contacts ON contacts.id = calls.contact_id WHERE calls.ended_at IS NULL ORDER BY calls.id"
+    ).fetchall()
 
 
-def start_call(db: sqlite_utils.Database, campaign_id: str, contact_id: int, session_id: str, now: str) -> None:
-    """Record an attempt before it is dialled: the contact is `dialing` and its attempt counted."""
-    db.execute(
+def start_calls(db: sqlite_utils.Database, started: list[tuple[str, int, str]], now: str) -> None:
+    """Record attempts (campaign, contact, session) before they are dialled: each contact is
+    `dialing` and its attempt counted."""
+    db.conn.executemany(
         "INSERT INTO calls (campaign_id, contact_id, session_id, started_at) VALUES (?, ?, ?, ?)",
-        [campaign_id, contact_id, session_id, now],
+        [(campaign_id, contact_id, session_id, now) for campaign_id, contact_id, session_id in started],
     )
-    db.execute(
+    db.conn.executemany(
         "UPDATE contacts SET status = 'dialing', attempts = attempts + 1, last_attempt_at = ?,"
         " session_id = ?, next_attempt_at = NULL WHERE id = ?",
-        [now, session_id, contact_id],
+        [(now, session_id, contact_id) for _campaign_id, contact_id, session_id in started],
     )
 
 
-def finish_call(
-    db: sqlite_utils.Database, session_id: str, ended_at: str, outcome: str, duration_seconds: float
-) -> None:
-    db.execute(
-        "UPDATE calls SET ended_at = ?, outcome = ?, duration_seconds = ? WHERE session_id = ?",
-        [ended_at, outcome, duration_seconds, session_id],
+def finish_calls(db: sqlite_utils.Database, ended: list[tuple[str, str, float, str]]) -> None:
+    """Record the end of calls: (ended at, outcome, duration in seconds, session id)."""
+    db.conn.executemany(
+        "UPDATE calls SET ended_at = ?, outcome = ?, duration_seconds = ? WHERE session_id = ?", ended
     )
 
 
-def settle_contact(
-    db: sqlite_utils.Database, contact_id: int, status: str, outcome: str, next_attempt_at: str | None
-) -> None:
-    db.execute(
-        "UPDATE contacts SET status = ?, last_outcome = ?, next_attempt_at = ? WHERE id = ?",
-        [status, outcome, next_attempt_at, contact_id],
+def settle_contacts(db: sqlite_utils.Database, settled: list[tuple[str, str, str | None, int]]) -> None:
+    """Contacts after a call: (status, last outcome, next attempt at or None, contact id)."""
+    db.conn.executemany(
+        "UPDATE contacts SET status = ?, last_outcome = ?, next_attempt_at = ? WHERE id = ?", settled
     )
 
 
-def contact_attempts(db: sqlite_utils.Database, contact_id: int) -> int:
-    return int(db.execute("SELECT attempts FROM contacts WHERE id = ?", [contact_id]).fetchone()[0])
+def live_campaigns(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Campaigns running, scheduled or paused, oldest start first, each with its custom-field
+    names (JSON text) beside the spec's fields."""
+    rows = db.conn.execute(
+        f"SELECT {_LIVE_FIELDS} FROM campaigns WHERE status IN ('running', 'scheduled', 'paused')"
+    ).fetchall()
+    found = [{k: v for k, v in zip(_LIVE, row) if v is not None} for row in rows]
+    return sorted(found, key=lambda c: (c.get("started_at") or c["created_at"], c["id"]))
 
 
-def due_contacts(db: sqlite_utils.Database, campaign_id: str, now: str, limit: int) -> list[dict[str, Any]]:
-    """Pending contacts whose next attempt is due, in id order, with the attempts made so far."""
-    rows = db.execute(
+def due_contacts(
+    db: sqlite_utils.Database, campaign: dict[str, Any], now: str, limit: int
+) -> list[dict[str, Any]]:
+    """Pending contacts of a (live) campaign whose next attempt is due, in id order, with the
+    attempts made so far."""
+    rows = db.conn.execute(
         "SELECT id, phone_number, custom_fields, attempts FROM contacts"
         " WHERE campaign_id = ? AND status = 'pending'"
         " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
-        [campaign_id, now, limit],
-    )
-    due = rows.fetchall()
-    columns = custom_field_names(db, campaign_id) if due else []
+        [campaign["id"], now, limit],
+    ).fetchall()
+    if not rows:
+        return []
+    columns = json.loads(campaign["custom_field_names"])
     return [
         {"id": i, "phone_number": number, "custom_fields": dict(zip(columns, json.loads(fields))), "attempts": attempts}
-        for i, number, fields, attempts in due
+        for i, number, fields, attempts in rows
     ]
 
 
-def in_flight(db: sqlite_utils.Database, campaign_id: str | None = None) -> int:
-    """Calls not yet ended: of one campaign, or of the whole account."""
-    if campaign_id is None:
-        return int(db.execute("SELECT count(*) FROM calls WHERE ended_at IS NULL").fetchone()[0])
-    return int(
-        db.execute(
-            "SELECT count(*) FROM contacts WHERE campaign_id = ? AND status = 'dialing'", [campaign_id]
-        ).fetchone()[0]
-    )
-
-
-def usage_since(db: sqlite_utils.Database, since: str) -> tuple[int, float]:
-    """Calls started since a moment, and the seconds of those that have ended."""
-    count, seconds = db.execute(
-        "SELECT count(*), coalesce(sum(duration_seconds), 0) FROM calls WHERE started_at > ?", [since]
+def usage_since(db: sqlite_utils.Database, minute: str, day: str) -> tuple[int, int, float]:
+    """Calls started since `minute`, calls started since `day` (earlier), and the seconds of
+    those that have ended."""
+    minute_calls, day_calls, seconds = db.execute(
+        "SELECT coalesce(sum(started_at > ?), 0), count(*), coalesce(sum(duration_seconds), 0) FROM calls"
+        " WHERE started_at > ?",
+        [minute, day],
     ).fetchone()
-    return int(count), float(seconds)
+    return int(minute_calls), int(day_calls), float(seconds)
 
 
 def has_unsettled(db: sqlite_utils.Database, campaign_id: str) -> bool:

@@ -85,5 +85,12 @@ def _system_v1(db: sqlite_utils.Database) -> None:
     db.table("api_keys").create_index(["hash"], unique=True)
 
 
+def _system_v2(db: sqlite_utils.Database) -> None:
+    """The accounts the dispatcher visits: each with a campaign running or scheduled, or a call
+    in flight (a superset after a crash, checked at start-up), and what the hub has built."""
+    db.execute("CREATE TABLE accounts_with_work (account TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("CREATE TABLE hub_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
 ACCOUNT: list[Migration] = [_account_v1, _account_v2, _account_v3]
-SYSTEM: list[Migration] = [_system_v1]
+SYSTEM: list[Migration] = [_system_v1, _system_v2]
