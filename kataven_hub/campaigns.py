@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 from kataven_hub import clock, storage
 from kataven_hub.errors import Conflict, InvalidInput, NotFound
-from kataven_hub.ingest import parse_contacts
+from kataven_hub.ingest import collector_paused, parse_contacts
 from kataven_hub.limits import call_limits_in
 from kataven_hub.storage import Database
 
@@ -37,23 +37,25 @@ def create_campaign(
     The id is a new UUID unless given (demo data draws its ids from a seed)."""
     now = now or clock.now()
     scheduled_at = _future_time(form.get("scheduled_at"), now)
-    parsed = parse_contacts(csv_file, region=region, pool=pool)
-    campaign = {
-        **DEFAULTS,
-        **{k: form[k] for k in DEFAULTS if form.get(k) is not None},
-        "id": campaign_id or str(uuid.uuid4()),
-        "name": form["name"],
-        "agent_id": form["agent_id"],
-        "phone_number_id": form["phone_number_id"],
-        "status": "draft",
-        "created_at": clock.iso(now),
-        "created_by": created_by,
-        "contacts_total": len(parsed.contacts),
-    }
-    if scheduled_at:
-        campaign["scheduled_at"] = scheduled_at
-    with db.write() as conn:
-        storage.insert_campaign(conn, campaign, parsed.contacts, columns=parsed.columns)
+    with collector_paused():  # the contacts are stored, and freed, before the collector runs again
+        parsed = parse_contacts(csv_file, region=region, pool=pool)
+        campaign = {
+            **DEFAULTS,
+            **{k: form[k] for k in DEFAULTS if form.get(k) is not None},
+            "id": campaign_id or str(uuid.uuid4()),
+            "name": form["name"],
+            "agent_id": form["agent_id"],
+            "phone_number_id": form["phone_number_id"],
+            "status": "draft",
+            "created_at": clock.iso(now),
+            "created_by": created_by,
+            "contacts_total": len(parsed.contacts),
+        }
+        if scheduled_at:
+            campaign["scheduled_at"] = scheduled_at
+        with db.write() as conn:
+            storage.insert_campaign(conn, campaign, parsed.contacts, columns=parsed.columns)
+        del parsed
     return campaign
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
@@ -56,6 +57,7 @@ class Hub:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
+        gc.freeze()  # what start-up built lives as long as the server: no collection walks it again
         dispatching = None
         if self.settings.dispatch:
             self._lock.acquire()

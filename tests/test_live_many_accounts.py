@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 import subprocess
 import threading
 import time
@@ -168,3 +169,51 @@ def _unfinished(base: str, keys: dict[str, str]) -> list[str]:
         listed = httpx.get(f"{base}/api/v1/campaigns", headers={"Authorization": f"Bearer {key}"}, timeout=30)
         left += [f"{account}/{c['id']}" for c in listed.json()["campaigns"] if c["status"] in ("running", "scheduled")]
     return left
+
+
+def test_large_uploads_over_the_turns_wait_then_get_a_503_that_stores_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    key = _keys(data_dir, ["acme"])["acme"]
+    large = ("phone_number\n" + "".join(f"+1415{2_000_000 + n:07d}\n" for n in range(100_000))).encode()
+    env = {"HUB_PEPPER": PEPPER, "HUB_INGESTS_AT_ONCE": "1", "HUB_INGEST_WAIT": "0.2"}
+    answers: list[httpx.Response] = []
+
+    def upload() -> None:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            answers.append(client.post(
+                "/api/v1/campaigns", headers={"Authorization": f"Bearer {key}"}, data={**FORM, "name": "large"},
+                files={"contacts": ("c.csv", large, "text/csv")},
+            ))  # fmt: skip
+
+    with serving(data_dir, env) as (base, _log):
+        first = threading.Thread(target=upload)
+        first.start()
+        time.sleep(0.5)  # the first holds the only turn for seconds: 100,000 numbers
+        upload()
+        first.join()
+        listed = httpx.get(f"{base}/api/v1/campaigns", headers={"Authorization": f"Bearer {key}"}).json()
+    assert sorted(a.status_code for a in answers) == [201, 503]
+    [refused] = [a for a in answers if a.status_code == 503]
+    assert refused.headers["content-type"] == "application/json"
+    assert refused.headers["retry-after"] == "1"
+    assert "1 large uploads are being ingested" in refused.json() and "try again" in refused.json()
+    assert len(listed["campaigns"]) == 1
+
+
+def test_connections_over_the_bound_get_a_503_not_a_hang(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    key = _keys(data_dir, ["acme"])["acme"]
+    with serving(data_dir, {"HUB_PEPPER": PEPPER, "HUB_MAX_CONNECTIONS": "2"}) as (base, log):
+        port = int(base.rsplit(":", 1)[1])
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        try:
+            time.sleep(0.2)
+            over = httpx.get(f"{base}/api/v1/campaigns", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        finally:
+            for sock in idle:
+                sock.close()
+        time.sleep(0.2)
+        after = httpx.get(f"{base}/api/v1/campaigns", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    assert over.status_code == 503 and over.text == "Service Unavailable"
+    assert after.status_code == 200
+    assert "and 2 connections (more get a 503)" in log.read_text()
