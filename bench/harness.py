@@ -66,6 +66,7 @@ class Server:
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
         self._log = open(log, "w")
         self.process = subprocess.Popen(
             [*command, "--port", str(self.port)],

@@ -4,6 +4,7 @@ number of concurrent uploads. Each a figure and its baseline from the same run."
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import statistics
 import threading
@@ -18,7 +19,6 @@ from kataven_hub import auth, campaigns, clock
 from kataven_hub.dialer import SimulatedCarrier
 from kataven_hub.dispatcher import Dispatcher
 from kataven_hub.limits import set_call_limits
-from kataven_hub.settings import Settings
 from kataven_hub.storage import Stores
 
 PEPPER = "bench"
@@ -87,17 +87,19 @@ def open_files(config: Config, tmp: Path) -> Result:
     data_dir = tmp / f"files-{accounts}"
     keys = populate(data_dir, accounts, range(accounts - touched, accounts))
     limit = 1024
-    bound = Settings(open_accounts=max(4, min(128, limit // 8))).open_accounts  # the server's default
     server = _serve(data_dir, tmp, CORES, open_files=limit)
+    bound = int(re.search(r"up to (\d+) account databases", server.log.read_text())[1])  # type: ignore[index]
     peak_files, peak_accounts = [0], [0]
     stop = threading.Event()
 
-    def sample() -> None:
-        while not stop.is_set():
-            files = server.open_files()
-            peak_files[0] = max(peak_files[0], len(files))
-            dbs = {f.removesuffix("-wal").removesuffix("-shm") for f in files if "/accounts/" in f}
-            peak_accounts[0] = max(peak_accounts[0], len(dbs))
+    def databases(files: list[str]) -> int:
+        return len({f.removesuffix("-wal").removesuffix("-shm") for f in files if "/accounts/" in f})
+
+    def sample() -> None:  # /proc/<pid>/fd is read one entry at a time while files open and close:
+        while not stop.is_set():  # of two readings in a row, the lower is a state that existed
+            first, second = server.open_files(), server.open_files()
+            peak_files[0] = max(peak_files[0], min(len(first), len(second)))
+            peak_accounts[0] = max(peak_accounts[0], min(databases(first), databases(second)))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)

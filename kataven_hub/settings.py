@@ -43,8 +43,8 @@ ENVIRONMENT = {
     "HUB_CONSOLE": ("console", "1 to serve the campaign console at /console/ outside dev mode"),
     "HUB_RATE_LIMITS": ("rate_limits", "1 to enforce each account's request-rate limits (default off)"),
     "HUB_INGEST_WORKERS": ("ingest_workers", "processes that normalize large CSVs (0: none)"),
-    "HUB_INGESTS_AT_ONCE": ("ingests_at_once", "large uploads (1 MiB and over) ingested at once; the rest wait (default 2)"),
-    "HUB_INGEST_WAIT": ("ingest_wait", "seconds a large upload may wait for its turn before a 503 (default 60)"),
+    "HUB_INGESTS_AT_ONCE": ("ingests_at_once", "large uploads (1 MiB and over) ingested at once; the rest wait (default 1)"),
+    "HUB_INGEST_WAIT": ("ingest_wait", "seconds a large upload may wait for its turn before a 503 (default 120)"),
     "HUB_OPEN_ACCOUNTS": ("open_accounts", "account databases open at once (default: open-file limit / 8, at most 128)"),
     "HUB_MAX_CONNECTIONS": ("max_connections", "connections at once before a 503 (default: what the open-file limit leaves)"),
 }
@@ -83,8 +83,8 @@ class Settings:
     error_rate: float = 0.0
     fault_seed: int = 0
     ingest_workers: int = dataclasses.field(default_factory=lambda: min(os.cpu_count() or 1, 4))
-    ingests_at_once: int = 2
-    ingest_wait: float = 60.0
+    ingests_at_once: int = 1
+    ingest_wait: float = 120.0
     open_accounts: int = dataclasses.field(default_factory=lambda: max(4, min(128, open_file_limit() // 8)))
     max_connections: int = 0
 

@@ -33,7 +33,7 @@ class IngestTurns:
             await asyncio.wait_for(self._free.acquire(), self.wait)
         except TimeoutError:
             raise Unavailable(
-                f"busy: {self.at_once} large uploads are being ingested and {self.waiting - 1} more"
+                f"busy: large uploads are ingested {self.at_once} at a time and {self.waiting - 1} more"
                 f" wait; this one waited {self.wait:g} s, try again",
                 retry_after=math.ceil(self.wait),
             ) from None

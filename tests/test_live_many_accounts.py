@@ -196,7 +196,7 @@ def test_large_uploads_over_the_turns_wait_then_get_a_503_that_stores_nothing(tm
     [refused] = [a for a in answers if a.status_code == 503]
     assert refused.headers["content-type"] == "application/json"
     assert refused.headers["retry-after"] == "1"
-    assert "1 large uploads are being ingested" in refused.json() and "try again" in refused.json()
+    assert "large uploads are ingested 1 at a time" in refused.json() and "try again" in refused.json()
     assert len(listed["campaigns"]) == 1
 
 
