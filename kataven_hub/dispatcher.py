@@ -142,7 +142,8 @@ class Dispatcher:
         budget = self._account_budget(db, sum(flying.values()), now)
         at = clock.iso(now)
         placed: list[Call] = []
-        for campaign in [c for c in live.values() if c["status"] == "running"]:  # oldest start first
+        running = [c for c in live.values() if c["status"] == "running"]
+        for campaign in sorted(running, key=lambda c: (c["started_at"], c["id"])):  # oldest start first
             room = min(budget, campaign["max_concurrent_calls"] - flying[campaign["id"]])
             if room <= 0:
                 continue
