@@ -263,7 +263,7 @@ def ingest_pool(workers: int) -> Executor | None:
 
 def _background() -> None:
     """Workers yield the CPU to the server: a bulk upload must not slow other requests."""
-    os.nice(10)
+    os.nice(19)
 
 
 def warm_up() -> None:
