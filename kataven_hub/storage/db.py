@@ -20,8 +20,11 @@ from kataven_hub.storage.dispatch import has_work
 from kataven_hub.storage.schema import Migration
 
 KEEP_IDLE = 1
-"""Connections a database keeps open between uses (two files each: the database and its WAL);
-a burst of concurrent requests opens more for a moment and closes them after."""
+"""Connections an account database keeps open between uses (two files each: the database and its
+WAL); a burst of concurrent requests opens more for a moment and closes them after."""
+SYSTEM_KEEP_IDLE = 8
+"""The same for system.db, which every request with an API key reads: concurrent requests would
+otherwise each open and close a connection of their own."""
 OPEN_WAIT = 30.0
 """Seconds a request waits for an open account database to become free before it is refused."""
 
@@ -30,8 +33,9 @@ class Database:
     """One SQLite file: pooled connections for reading, one writer at a time."""
 
     def __init__(self, path: Path, migrations: list[Migration], *, name: str = "",
-                 on_work: Callable[[str], None] | None = None) -> None:  # fmt: skip
+                 on_work: Callable[[str], None] | None = None, keep_idle: int = KEEP_IDLE) -> None:  # fmt: skip
         self.path = path
+        self._keep_idle = keep_idle
         self.name = name
         self._on_work = on_work
         self._write_lock = threading.Lock()
@@ -54,7 +58,7 @@ class Database:
             yield db
         finally:
             with self._idle_lock:
-                keep = len(self._idle) < KEEP_IDLE
+                keep = len(self._idle) < self._keep_idle
                 if keep:
                     self._idle.append(db)
             if not keep:
@@ -100,7 +104,7 @@ class Stores:
         self.data_dir = data_dir
         self.max_open = max(1, max_open)
         (data_dir / "accounts").mkdir(parents=True, exist_ok=True)
-        self.system = Database(data_dir / "system.db", schema.SYSTEM)
+        self.system = Database(data_dir / "system.db", schema.SYSTEM, keep_idle=SYSTEM_KEEP_IDLE)
         if self.system.version_found == 0 and not self.account_names():  # a new data directory
             self._index_built()
         self._open: collections.OrderedDict[str, _Open] = collections.OrderedDict()
