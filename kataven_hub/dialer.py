@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import threading
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -45,8 +44,6 @@ class UnknownSession(Exception):
 
 
 class Dialer(Protocol):
-    """A carrier; the dispatcher calls it from several threads at once (one per account)."""
-
     def dial(self, call: Call, now: datetime) -> None:
         """Place a call; raise CampaignRejected if the campaign cannot dial at all."""
 
@@ -73,18 +70,16 @@ class SimulatedCarrier:
         self.weights = weights or DEFAULT_WEIGHTS
         self._calls: dict[str, Outcome] = {}
         self._purged_at: datetime | None = None
-        self._lock = threading.Lock()
 
     def dial(self, call: Call, now: datetime) -> None:
+        self._forget_unpolled(now)
         if call.phone_number_id == UNREGISTERED_NUMBER:
             raise CampaignRejected(f"phone number {call.phone_number_id} is not registered")
         rng = random.Random(f"{self.seed}:{call.campaign_id}:{call.contact_id}:{call.attempt}")
         status = rng.choices(list(self.weights), weights=list(self.weights.values()))[0]
         duration = round(rng.uniform(*DURATIONS[status]), 3)
         ended_at = now + timedelta(seconds=duration / self.time_scale)
-        with self._lock:
-            self._forget_unpolled(now)
-            self._calls[call.session_id] = Outcome(status, ended_at, duration)
+        self._calls[call.session_id] = Outcome(status, ended_at, duration)
 
     def _forget_unpolled(self, now: datetime) -> None:
         """Drop calls that ended long ago and were never asked for: their rows are gone (`hub
@@ -95,14 +90,13 @@ class SimulatedCarrier:
         self._calls = {k: v for k, v in self._calls.items() if v.ended_at > now - FORGET_AFTER}
 
     def poll(self, session_id: str, now: datetime) -> Outcome | None:
-        with self._lock:
-            outcome = self._calls.get(session_id)
-            if outcome is None:
-                raise UnknownSession(session_id)
-            if outcome.ended_at > now:
-                return None
-            del self._calls[session_id]
-            return outcome
+        outcome = self._calls.get(session_id)
+        if outcome is None:
+            raise UnknownSession(session_id)
+        if outcome.ended_at > now:
+            return None
+        del self._calls[session_id]
+        return outcome
 
 
 def parse_weights(text: str) -> dict[str, float]:
