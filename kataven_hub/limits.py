@@ -41,13 +41,16 @@ def all_limits(db: Database) -> dict[str, int]:
 
 def call_limits_in(conn: Any) -> dict[str, int]:
     """`call_limits` from a connection already held, as inside a transaction."""
-    stored = storage.get_limits(conn) or {}
-    return {name: stored.get(name, default) for name, default in DEFAULT_LIMITS.items()}
+    return _stored_or_default(conn, DEFAULT_LIMITS)
 
 
 def _limits(db: Database, defaults: dict[str, int]) -> dict[str, int]:
     with db.read() as conn:
-        stored = storage.get_limits(conn) or {}
+        return _stored_or_default(conn, defaults)
+
+
+def _stored_or_default(conn: Any, defaults: dict[str, int]) -> dict[str, int]:
+    stored = storage.get_limits(conn) or {}
     return {name: stored.get(name, default) for name, default in defaults.items()}
 
 
