@@ -44,7 +44,7 @@ from bench.harness import (
     timed,
 )
 from bench.naive import naive_create
-from kataven_hub.ingest import MAX_REQUEST_BYTES
+from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
 
 # --- the targets ----------------------------------------------------------------------------
 

@@ -16,9 +16,9 @@ import httpx
 from bench.data import contacts_csv
 from bench.harness import AGENT, BIN, CLIENT_CORES, CORES, NUMBER_ID, SERVER_CORES, Config, Result, Server, p99
 from kataven_hub import auth, campaigns, clock
-from kataven_hub.dialer import SimulatedCarrier
-from kataven_hub.dispatcher import Dispatcher
-from kataven_hub.limits import set_call_limits
+from kataven_hub.campaigns.limits import set_call_limits
+from kataven_hub.dispatch.dialer import SimulatedCarrier
+from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.storage import Stores
 
 PEPPER = "bench"

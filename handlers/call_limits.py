@@ -1,5 +1,5 @@
+from kataven_hub.campaigns.limits import call_limits
 from kataven_hub.hub import Hub
-from kataven_hub.limits import call_limits
 
 
 async def get_api_v1_call_limits(hub: Hub, token_info: dict[str, str]) -> dict[str, int]:

@@ -5,8 +5,8 @@ from starlette.responses import StreamingResponse
 
 from kataven_hub import campaigns
 from kataven_hub.errors import InvalidInput
-from kataven_hub.events import campaign_events
 from kataven_hub.hub import Hub
+from kataven_hub.web.events import campaign_events
 
 Principal = dict[str, str]
 

@@ -1,41 +1,66 @@
 """The app factory: the spec served by Connexion, with our auth, validators, errors and middleware;
-operations without a handler are served from the spec (`kataven_hub.mocking`)."""
+operations without a handler are served from the spec (`kataven_hub.spec.mocking`).
+
+The request pipeline, outer to inner, as `pipeline` builds it (a test pins it); `*` marks a layer
+that only its setting adds:
+
+    ServerErrorMiddleware          Connexion: a 500 for whatever nothing inside caught
+  * CORSMiddleware                 --allow-origin: preflights answered, headers on every answer
+    PathAliases                    web.aliases: /hub-api/…, /v1/… become the spec's paths
+  * Console                        web.console: /console/ in dev mode or with --console
+    ExceptionMiddleware            Connexion: every error below goes through web.errormap
+    BodyLimit                      web.bodylimit: 413 before an oversized body is read
+  * Latency                        web.latency: dev --latency, every API answer waits
+    SwaggerUIMiddleware            Connexion: /openapi.json, /openapi.yaml, /ui/
+    Inject                         web.inject: `hub` into the request context
+    RoutingMiddleware              Connexion: method and path to an operation
+    SecurityMiddleware             Connexion, with web.bearer: the key or JWT to an account
+  * RateLimits                     web.ratelimits: --rate-limits, a 429 per account
+    RequestValidationMiddleware    Connexion, with spec.validation: the spec's request rules
+    ResponseValidationMiddleware   Connexion: answers checked against the spec (dev, tests)
+    LifespanMiddleware             Connexion: start-up and shut-down (Hub.lifespan)
+  * Prefer                         web.prefer: dev mode's Prefer header and injected faults
+    ContextMiddleware              Connexion: the context handlers receive
+    the operation                  handlers/, or the mock (spec.routing)
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from connexion import AsyncApp
-from connexion.middleware import MiddlewarePosition
-from connexion.security import BearerSecurityHandler
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.security import SecurityMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.middleware.cors import CORSMiddleware
 
-from kataven_hub import errormap, routing, spec
-from kataven_hub.auth import Authenticator
+from kataven_hub import spec
+from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
 from kataven_hub.hub import Hub
-from kataven_hub.ingest import MAX_REQUEST_BYTES
-from kataven_hub.middleware import BodyLimit, Console, Inject, PathAliases
-from kataven_hub.mocking import Latency, Mocker, Prefer
-from kataven_hub.ratelimits import RateLimits
-from kataven_hub.routing import HubResolver
 from kataven_hub.settings import Settings
-from kataven_hub.validation import VALIDATORS, FormURIParser
+from kataven_hub.spec import routing
+from kataven_hub.spec.mocking import Mocker
+from kataven_hub.spec.routing import HubResolver
+from kataven_hub.spec.validation import VALIDATORS, FormURIParser
+from kataven_hub.web import errormap
+from kataven_hub.web.aliases import PathAliases
+from kataven_hub.web.bearer import bearer_handler
+from kataven_hub.web.bodylimit import BodyLimit
+from kataven_hub.web.console import Console
+from kataven_hub.web.inject import Inject
+from kataven_hub.web.latency import Latency
+from kataven_hub.web.prefer import Prefer
+from kataven_hub.web.ratelimits import RateLimits
 
 log = logging.getLogger(__name__)
-
-
-def _bearer_handler(authenticator: Authenticator) -> type[BearerSecurityHandler]:
-    def token_info(token: str, request: Any) -> dict[str, str]:
-        principal = authenticator.authenticate(token, request.headers.get("X-Account-ID"))
-        return {"sub": principal.created_by, "account": principal.account}
-
-    class HubBearer(BearerSecurityHandler):
-        def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., Any]:
-            return token_info
-
-    return HubBearer
 
 
 def create_app(settings: Settings) -> AsyncApp:
@@ -48,7 +73,8 @@ def create_app(settings: Settings) -> AsyncApp:
     app = AsyncApp(
         __name__,
         lifespan=hub.lifespan,
-        security_map={"bearer": _bearer_handler(hub.authenticator)},
+        middlewares=pipeline(settings, hub, mocker),
+        security_map={"bearer": bearer_handler(hub.authenticator)},
         validator_map=VALIDATORS,
     )
     app.add_api(
@@ -65,27 +91,37 @@ def create_app(settings: Settings) -> AsyncApp:
             operation = route.operation
             log.info("served from the spec (%s): %s (%s)", route.served_by, operation.label, operation.operation_id)
     errormap.register(app, document["paths"])
-    if settings.allowed_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            position=MiddlewarePosition.BEFORE_EXCEPTION,
-            allow_origins=list(settings.allowed_origins),
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=["Location", "X-Hub-Mock"],
-        )
-    app.add_middleware(PathAliases, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    if settings.dev or settings.console:
-        app.add_middleware(Console, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_SWAGGER, limit=MAX_REQUEST_BYTES)
-    app.add_middleware(Inject, position=MiddlewarePosition.BEFORE_ROUTING, hub=hub)
-    if settings.rate_limits:  # after auth, which names the account
-        app.add_middleware(RateLimits, position=MiddlewarePosition.BEFORE_VALIDATION, stores=hub.stores)
-    if settings.dev:  # forced answers (Prefer: code=…) come after routing, auth and validation
-        faults = {"error_rate": settings.error_rate, "seed": settings.fault_seed}
-        app.add_middleware(Prefer, position=MiddlewarePosition.BEFORE_CONTEXT, mocker=mocker, **faults)
-    if settings.dev and settings.latency_bounds:  # every API answer waits, errors included
-        app.add_middleware(
-            Latency, position=MiddlewarePosition.BEFORE_SWAGGER, bounds=settings.latency_bounds, seed=settings.fault_seed
-        )
     return app
+
+
+def pipeline(settings: Settings, hub: Hub, mocker: Mocker) -> list[Any]:
+    """The middleware stack, outer to inner, as the module's docstring draws it: Connexion's nine
+    layers and ours, each with its options, those whose setting is off left out."""
+    dev = settings.dev
+    cors = {
+        "allow_origins": list(settings.allowed_origins),
+        "allow_methods": ["*"],
+        "allow_headers": ["*"],
+        "expose_headers": ["Location", "X-Hub-Mock"],
+    }
+    faults = {"mocker": mocker, "error_rate": settings.error_rate, "seed": settings.fault_seed}
+    layers: list[tuple[Any, bool, dict[str, Any]]] = [
+        (ServerErrorMiddleware, True, {}),
+        (CORSMiddleware, bool(settings.allowed_origins), cors),
+        (PathAliases, True, {}),
+        (Console, dev or settings.console, {}),
+        (ExceptionMiddleware, True, {}),
+        (BodyLimit, True, {"limit": MAX_REQUEST_BYTES}),
+        (Latency, dev and settings.latency_bounds is not None, {"bounds": settings.latency_bounds, "seed": settings.fault_seed}),
+        (SwaggerUIMiddleware, True, {}),
+        (Inject, True, {"hub": hub}),
+        (RoutingMiddleware, True, {}),
+        (SecurityMiddleware, True, {}),
+        (RateLimits, settings.rate_limits, {"stores": hub.stores}),
+        (RequestValidationMiddleware, True, {}),
+        (ResponseValidationMiddleware, True, {}),
+        (LifespanMiddleware, True, {}),
+        (Prefer, dev, faults),
+        (ContextMiddleware, True, {}),
+    ]
+    return [partial(layer, **options) if options else layer for layer, wanted, options in layers if wanted]

@@ -13,8 +13,8 @@ from pathlib import Path
 from kataven_hub import auth, storage
 from kataven_hub import settings as settings_module
 from kataven_hub.auth import check_account_name
+from kataven_hub.campaigns.limits import ALL_LIMITS, all_limits, set_call_limits
 from kataven_hub.errors import ConfigurationError, HubError
-from kataven_hub.limits import ALL_LIMITS, all_limits, set_call_limits
 from kataven_hub.settings import Settings
 
 DEMO_ACCOUNT = "demo"
@@ -129,7 +129,8 @@ def _spec(parser: argparse.ArgumentParser) -> None:
 
 
 def routes_command(settings: Settings, args: argparse.Namespace) -> int:
-    from kataven_hub import routing, spec
+    from kataven_hub import spec
+    from kataven_hub.spec import routing
 
     operations = spec.operations(spec.load(settings.spec))
     found = routing.routes(operations)
@@ -151,8 +152,9 @@ def routes_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def scaffold_command(settings: Settings, _args: argparse.Namespace) -> int:
-    from kataven_hub import routing, spec
-    from kataven_hub.scaffold import scaffold
+    from kataven_hub import spec
+    from kataven_hub.spec import routing
+    from kataven_hub.spec.scaffold import scaffold
 
     written = scaffold(routing.routes(spec.operations(spec.load(settings.spec))))
     for stub in written:
@@ -166,7 +168,7 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn
 
     from kataven_hub.app import create_app
-    from kataven_hub.dispatcher import DispatchLock
+    from kataven_hub.dispatch.loop import DispatchLock
 
     settings = settings_module.finalize(settings)
     if settings.dispatch:  # a clear refusal now, rather than a failed start-up later

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kataven_hub import campaigns, clock
-from kataven_hub.dialer import UNREGISTERED_NUMBER, SimulatedCarrier
-from kataven_hub.dispatcher import Dispatcher
-from kataven_hub.ingest import normalize_number
+from kataven_hub.campaigns.ingest import normalize_number
+from kataven_hub.dispatch.dialer import UNREGISTERED_NUMBER, SimulatedCarrier
+from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.storage import Database, Stores
 
 PREFIX = "Demo · "
@@ -58,7 +58,7 @@ def _fill(stores: Stores, db: Database, seed: int, now: datetime | None) -> list
     drive(paused, at, until=lambda s: s["in_flight"] == 0)
 
     refused = _create(db, rng, "Unregistered number", 20, past + timedelta(hours=1), phone_number_id=UNREGISTERED_NUMBER)
-    dispatch_log = logging.getLogger("kataven_hub.dispatcher")
+    dispatch_log = logging.getLogger("kataven_hub.dispatch.loop")
     level = dispatch_log.level
     dispatch_log.setLevel(logging.ERROR)  # the carrier's refusal is the point here, not news
     try:

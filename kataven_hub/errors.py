@@ -1,4 +1,4 @@
-"""Domain errors. They know nothing of HTTP; `kataven_hub.errormap` translates them at the edge.
+"""Domain errors. They know nothing of HTTP; `kataven_hub.web.errormap` translates them at the edge.
 
     HubError
     ├── InvalidInput          the request is well-formed but its content is wrong (form, CSV)

@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from kataven_hub.dialer import parse_weights
+from kataven_hub.dispatch.dialer import parse_weights
 from kataven_hub.errors import ConfigurationError
 
 DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from kataven_hub.campaigns import DEFAULTS
-from kataven_hub.ingest import MAX_REQUEST_BYTES
+from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
 from tests.conftest import AGENT, CSV, NUMBER_ID, Hub
 
 

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kataven_hub import campaigns, limits
-from kataven_hub.dialer import Call, CampaignRejected, Outcome, SimulatedCarrier, UnknownSession
-from kataven_hub.dispatcher import Dispatcher
+from kataven_hub import campaigns
+from kataven_hub.campaigns import limits
+from kataven_hub.dispatch.dialer import Call, CampaignRejected, Outcome, SimulatedCarrier, UnknownSession
+from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.storage import Stores
 from tests.conftest import AGENT, NUMBER_ID
 

@@ -12,8 +12,8 @@ import pytest
 
 from kataven_hub.app import create_app
 from kataven_hub.errors import ConfigurationError
-from kataven_hub.mocking import is_api
 from kataven_hub.settings import parse_latency
+from kataven_hub.web.aliases import is_api
 from tests.conftest import Hub, make_settings
 
 MISSING = "0b6f5a4e-2f7d-4c1a-9e53-7d2c8a1b9f10"

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kataven_hub.campaigns.ingest import MAX_COLUMNS, MAX_CUSTOM_FIELDS, ContactsFile, parse_contacts
 from kataven_hub.errors import InvalidInput
-from kataven_hub.ingest import MAX_COLUMNS, MAX_CUSTOM_FIELDS, ContactsFile, parse_contacts
 from tests.conftest import AGENT, NUMBER_ID, Hub
 from tests.hostile import CORPUS, Hostile, _million_columns
 from tests.servers import hub as run_hub

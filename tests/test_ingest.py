@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kataven_hub.campaigns.ingest import MAX_CSV_BYTES, _from_e164, normalize_number
+from kataven_hub.campaigns.ingest import parse_contacts as parse_to_json
 from kataven_hub.errors import InvalidInput, TooLarge
-from kataven_hub.ingest import MAX_CSV_BYTES, _from_e164, normalize_number
-from kataven_hub.ingest import parse_contacts as parse_to_json
 
 
 def parse_contacts(data: bytes, **kwargs: object) -> list[tuple[str, dict[str, str]]]:
@@ -183,7 +183,7 @@ def test_absurdly_long_numbers_are_just_invalid() -> None:
 
 
 def test_the_worker_pool_gives_what_one_process_gives() -> None:
-    from kataven_hub.ingest import PARALLEL_ROWS, ingest_pool
+    from kataven_hub.campaigns.ingest import PARALLEL_ROWS, ingest_pool
 
     rows = [f"+1415{2000000 + i % 12000:07d},name {i},\"quoted, {i}\"" for i in range(int(PARALLEL_ROWS * 2.5))]
     good = ("phone_number,name,note\n" + "\n".join(rows) + "\n").encode()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kataven_hub import limits
+from kataven_hub.campaigns import limits
 from kataven_hub.storage import Stores
 from tests.conftest import Hub
 from tests.test_create import assert_error

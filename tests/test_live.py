@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kataven_hub.ingest import MAX_REQUEST_BYTES
+from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
 from tests.conftest import AGENT, CSV, NUMBER_ID
 from tests.servers import hub, serving
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from kataven_hub import auth
-from kataven_hub.dispatcher import Dispatcher
+from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.storage import Stores
 from kataven_hub.storage.dispatch import has_work
 from tests.conftest import AGENT, NUMBER_ID

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from kataven_hub import campaigns
-from kataven_hub.dialer import SimulatedCarrier
-from kataven_hub.dispatcher import Dispatcher
+from kataven_hub.campaigns.turns import LARGE_UPLOAD, IngestTurns
+from kataven_hub.dispatch.dialer import SimulatedCarrier
+from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.errors import Unavailable
 from kataven_hub.storage import Stores, db
 from kataven_hub.storage.dispatch import has_work
-from kataven_hub.turns import LARGE_UPLOAD, IngestTurns
 from tests.conftest import AGENT, NUMBER_ID
 from tests.test_dispatcher import T0
 

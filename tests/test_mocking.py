@@ -12,8 +12,8 @@ import pytest
 from kataven_hub import spec
 from kataven_hub.app import create_app
 from kataven_hub.errors import InvalidInput
-from kataven_hub.mocking import Mocker, preferences
 from kataven_hub.settings import DEFAULT_SPEC
+from kataven_hub.spec.mocking import Mocker, preferences
 from tests.conftest import Hub, make_settings
 
 MISSING = "0b6f5a4e-2f7d-4c1a-9e53-7d2c8a1b9f10"

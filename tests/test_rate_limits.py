@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from kataven_hub.app import create_app
-from kataven_hub.limits import set_call_limits
+from kataven_hub.campaigns.limits import set_call_limits
 from kataven_hub.storage import Stores
 from tests.conftest import AGENT, CSV, NUMBER_ID, Hub, make_settings
 from tests.servers import hub, serving

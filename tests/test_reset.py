@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kataven_hub.dialer import FORGET_AFTER, Call, SimulatedCarrier, UnknownSession
+from kataven_hub.dispatch.dialer import FORGET_AFTER, Call, SimulatedCarrier, UnknownSession
 from tests.conftest import AGENT, NUMBER_ID
 from tests.servers import hub, serving
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from kataven_hub.scaffold import parameters, stub
 from kataven_hub.spec import Operation
+from kataven_hub.spec.scaffold import parameters, stub
 
 
 def _operation(summary: str = "Do it", **definition: Any) -> Operation:

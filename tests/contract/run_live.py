@@ -200,7 +200,8 @@ def report(record: Path, implemented: set[str] | None) -> int:
 
 
 def _implemented() -> set[str]:
-    from kataven_hub import routing, spec
+    from kataven_hub import spec
+    from kataven_hub.spec import routing
 
     routes = routing.routes(spec.operations(spec.load(SPEC)))
     return {r.operation.operation_id for r in routes if r.served_by not in (routing.MOCK, routing.STUB)}

@@ -11,13 +11,14 @@ import math
 import time
 
 import anyio.to_thread
+from connexion.lifecycle import ConnexionRequest
 from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kataven_hub.limits import request_limits
+from kataven_hub.campaigns.limits import request_limits
 from kataven_hub.storage import Stores
 
 WINDOWS: tuple[tuple[str, str, type[RateLimitItem], int], ...] = (
@@ -28,7 +29,8 @@ WINDOWS: tuple[tuple[str, str, type[RateLimitItem], int], ...] = (
 
 
 class RateLimits:
-    """After auth, which names the account; before validation, so that refused requests count."""
+    """It sits after the security layer, which names the account, and before request validation,
+    so that a request refused as invalid counts too."""
 
     def __init__(self, app: ASGIApp, stores: Stores) -> None:
         self.app = app
@@ -37,9 +39,8 @@ class RateLimits:
         self.in_flight: collections.Counter[str] = collections.Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        context = scope.get("extensions", {}).get("connexion_context", {})
-        account = (context.get("token_info") or {}).get("account")
-        if scope["type"] != "http" or account is None:
+        account = _account(scope)
+        if account is None:
             await self.app(scope, receive, send)
             return
         limits = await anyio.to_thread.run_sync(self._limits, account)
@@ -73,6 +74,13 @@ class RateLimits:
         for item in items:
             self.limiter.hit(item, account)
         return None
+
+
+def _account(scope: Scope) -> str | None:
+    """The account that the security layer, just before, found the caller to be."""
+    if scope["type"] != "http":
+        return None
+    return (ConnexionRequest(scope).context.get("token_info") or {}).get("account")
 
 
 def _too_many(limit: str, retry_after: int) -> PlainTextResponse:

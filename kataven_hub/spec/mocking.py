@@ -1,26 +1,21 @@
 """Serving from the spec: an operation's documented response, with its example or a body generated
 from its schema. It answers operations that have no handler, and in dev mode any request that
-asks with `Prefer: code=NNN` / `example=NAME` (Stoplight Prism's header); dev mode's injected
-latency and faults live here too."""
+asks with `Prefer: code=NNN` / `example=NAME` (Stoplight Prism's header, read by
+`kataven_hub.web.prefer`)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import random
 from typing import Any
 
 from connexion.json_schema import Draft4ResponseValidator
 from connexion.utils import build_example_from_schema
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
-from starlette.datastructures import Headers
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kataven_hub.errors import InvalidInput
-from kataven_hub.middleware import canonical_path
 from kataven_hub.spec import Operation
 
 MOCK_HEADER = "X-Hub-Mock"
@@ -107,66 +102,6 @@ def _generated(operation: Operation, status: int, schema: dict[str, Any]) -> Any
 
 class MockFailure(Exception):
     """The spec gives no example, and no generated body validates against the schema."""
-
-
-MAX_DELAY_MS = 10_000
-"""The longest `Prefer: delay=MS` honoured; a longer one waits this long."""
-
-
-class Prefer:
-    """Dev mode: `Prefer: code=NNN`, `example=NAME` (RFC 7240 syntax, Prism's names) answer from
-    the spec instead of the handler, and `delay=MS` waits first; `error_rate` of the requests
-    (seeded) are answered with the operation's documented 500. It sits after routing, auth and
-    request validation, so a forced or faulted answer changes nothing stored."""
-
-    def __init__(self, app: ASGIApp, mocker: Mocker, error_rate: float = 0.0, seed: int = 0) -> None:
-        self.app = app
-        self.mocker = mocker
-        self.error_rate = error_rate
-        self._random = random.Random(seed)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        wanted = preferences(Headers(scope=scope).getlist("prefer")) if scope["type"] == "http" else {}
-        operation_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
-        if operation_id is None:
-            await self.app(scope, receive, send)
-            return
-        if "delay" in wanted:
-            delay = wanted["delay"]
-            if not delay.isdigit():
-                raise InvalidInput(f"Prefer: delay={delay} is not a number of milliseconds")
-            await asyncio.sleep(min(int(delay), MAX_DELAY_MS) / 1000)
-        operation_id = operation_id.rpartition(".")[2]
-        code = wanted.get("code")
-        if code is None and self.error_rate and self.mocker.documents(operation_id, 500):
-            if self._random.random() < self.error_rate:
-                code = "500"  # an injected fault: what the spec documents for a server error
-        if code is None and "example" not in wanted:
-            await self.app(scope, receive, send)
-            return
-        if code is not None and not code.isdigit():
-            raise InvalidInput(f"Prefer: code={code} is not a status code")
-        response = self.mocker.answer(operation_id, code=int(code) if code else None, example=wanted.get("example"))
-        await response(scope, receive, send)
-
-
-class Latency:
-    """Dev mode: every API answer (not the spec, Swagger UI or other pages) waits a time drawn
-    uniformly from `bounds` (seconds), from a seeded generator."""
-
-    def __init__(self, app: ASGIApp, bounds: tuple[float, float], seed: int = 0) -> None:
-        self.app = app
-        self.bounds = bounds
-        self._random = random.Random(seed)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and is_api(scope["path"]):
-            await asyncio.sleep(self._random.uniform(*self.bounds))
-        await self.app(scope, receive, send)
-
-
-def is_api(path: str) -> bool:
-    return canonical_path(path).startswith("/api/")
 
 
 def preferences(values: list[str]) -> dict[str, str]:

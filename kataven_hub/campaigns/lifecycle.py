@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from kataven_hub import clock, storage
+from kataven_hub.campaigns.ingest import collector_paused, parse_contacts
+from kataven_hub.campaigns.limits import call_limits_in
 from kataven_hub.errors import Conflict, InvalidInput, NotFound
-from kataven_hub.ingest import collector_paused, parse_contacts
-from kataven_hub.limits import call_limits_in
 from kataven_hub.storage import Database
 
 DEFAULTS = {"max_concurrent_calls": 5, "retries_per_contact": 0, "retry_delay_seconds": 300}

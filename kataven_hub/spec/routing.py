@@ -19,8 +19,8 @@ import inflection
 from connexion.resolver import Resolution, Resolver
 from starlette.responses import Response
 
-from kataven_hub.mocking import Mocker
 from kataven_hub.spec import Operation
+from kataven_hub.spec.mocking import Mocker
 
 PACKAGE = "handlers"
 JSON = {"Content-Type": "application/json"}

@@ -1,4 +1,8 @@
-"""The one error map: every error leaves as a JSON string with `Content-Type: application/json`."""
+"""The one error map: every error the app raises leaves as a JSON string with `Content-Type:
+application/json` (a 401 with `WWW-Authenticate`, a 413 closing the connection, a 503 with
+`Retry-After`). The one answer made elsewhere is the opt-in `429` of `web.ratelimits`, in
+`text/plain` as the spec documents it. The handlers run inside Connexion's ExceptionMiddleware:
+see the pipeline in `kataven_hub.app`."""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from kataven_hub.errors import (
     Unauthenticated,
     Unavailable,
 )
-from kataven_hub.mocking import MockFailure
+from kataven_hub.spec.mocking import MockFailure
 
 log = logging.getLogger(__name__)
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -94,7 +98,7 @@ def _malformed_multipart(_request: ConnexionRequest, exc: Exception) -> Connexio
 
 
 def _database_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    log.error("database error: %s", exc)
+    log.error("database error: %s", exc, exc_info=exc)  # the client sees none of it: the log keeps it all
     return json_error(500, "Database error")
 
 

@@ -26,9 +26,9 @@ import anyio.to_thread
 import sqlite_utils
 
 from kataven_hub import clock, storage
-from kataven_hub.dialer import Call, CampaignRejected, Dialer, Outcome, UnknownSession
+from kataven_hub.campaigns.limits import call_limits_in
+from kataven_hub.dispatch.dialer import Call, CampaignRejected, Dialer, Outcome, UnknownSession
 from kataven_hub.errors import ConfigurationError
-from kataven_hub.limits import call_limits_in
 from kataven_hub.storage import Database, Stores
 from kataven_hub.storage import dispatch as calls
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from connexion.decorators.parameter import pythonic
 
-from kataven_hub.routing import MOCK, PACKAGE, Route, function_name, module_name
 from kataven_hub.spec import Operation
+from kataven_hub.spec.routing import MOCK, PACKAGE, Route, function_name, module_name
 
 LINE = 120
 """ruff's line length in pyproject.toml."""
