@@ -168,7 +168,7 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn
 
     from kataven_hub.app import create_app
-    from kataven_hub.dispatch.loop import DispatchLock
+    from kataven_hub.dispatch.lock import DispatchLock
 
     settings = settings_module.finalize(settings)
     if settings.dispatch:  # a clear refusal now, rather than a failed start-up later

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kataven_hub import campaigns, clock
+from kataven_hub.campaigns import Status
 from kataven_hub.campaigns.ingest import normalize_number
 from kataven_hub.dispatch.dialer import UNREGISTERED_NUMBER, SimulatedCarrier
 from kataven_hub.dispatch.loop import Dispatcher
@@ -62,7 +63,7 @@ def _fill(stores: Stores, db: Database, seed: int, now: datetime | None) -> list
     level = dispatch_log.level
     dispatch_log.setLevel(logging.ERROR)  # the carrier's refusal is the point here, not news
     try:
-        drive(refused, past + timedelta(hours=1), until=lambda s: s["status"] == "failed")
+        drive(refused, past + timedelta(hours=1), until=lambda s: s["status"] == Status.FAILED)
     finally:
         dispatch_log.setLevel(level)
     made.append(campaigns.get_campaign(db, refused["id"]))
@@ -81,7 +82,7 @@ def _driver(stores: Stores, db: Database, seed: int) -> Callable[..., datetime]:
     dispatcher = Dispatcher(stores, SimulatedCarrier(seed=seed))
 
     def drive(campaign: dict[str, Any], start: datetime, until: Callable[[dict[str, Any]], bool]) -> datetime:
-        if campaigns.get_campaign(db, campaign["id"])["status"] == "draft":
+        if campaigns.get_campaign(db, campaign["id"])["status"] == Status.DRAFT:
             campaigns.start_campaign(db, campaign["id"], now=start)
         at = start
         for _ in range(2_000):  # at most three hours of campaign time

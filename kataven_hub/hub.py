@@ -15,7 +15,8 @@ from kataven_hub.auth import Authenticator
 from kataven_hub.campaigns.ingest import ingest_pool, warm_up
 from kataven_hub.campaigns.turns import IngestTurns
 from kataven_hub.dispatch.dialer import SimulatedCarrier, parse_weights
-from kataven_hub.dispatch.loop import Dispatcher, DispatchLock, run_forever
+from kataven_hub.dispatch.lock import DispatchLock
+from kataven_hub.dispatch.loop import Dispatcher, run_forever
 from kataven_hub.settings import Settings
 from kataven_hub.spec.mocking import Mocker
 from kataven_hub.storage import Stores

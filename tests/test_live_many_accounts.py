@@ -140,7 +140,7 @@ def _check_index_after_a_crash(data_dir: Path) -> set[str]:
         dispatcher = Dispatcher(stores, dialer=None)  # type: ignore[arg-type]  # never dials here
         dispatcher.recover()
         expected = _with_work(data_dir)
-        assert set(stores.accounts_with_work()) == expected
+        assert set(stores.work.accounts()) == expected
         visited: list[str] = []
 
         def record(database: Any, _now: Any) -> bool:

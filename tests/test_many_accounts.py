@@ -104,11 +104,11 @@ def test_the_dispatcher_visits_only_accounts_with_work(tmp_path: Path) -> None:
             _draft(stores, f"idle{n}")  # drafts: no work
         working = _draft(stores, "working")
         _start(stores, "working", working)
-        assert stores.accounts_with_work() == ["working"]
+        assert stores.work.accounts() == ["working"]
         visits = Visits(stores)
         assert visits.round() == {"working"}
         seconds = 0
-        while stores.accounts_with_work():  # the campaign finishes; the account leaves the index
+        while stores.work.accounts():  # the campaign finishes; the account leaves the index
             seconds += 60
             assert visits.round(seconds) <= {"working"}
         with stores.account("working") as database:
@@ -124,11 +124,11 @@ def test_a_paused_campaign_leaves_the_index_and_resuming_puts_it_back(tmp_path: 
             campaigns.pause_campaign(database, campaign_id, now=T0)
         visits = Visits(stores)
         assert visits.round() == {"acme"}  # one look: no call was in flight, nothing to do
-        assert stores.accounts_with_work() == []
+        assert stores.work.accounts() == []
         assert visits.round() == set()
         with stores.account("acme") as database:
             campaigns.resume_campaign(database, campaign_id, now=T0)
-        assert stores.accounts_with_work() == ["acme"]
+        assert stores.work.accounts() == ["acme"]
         assert visits.round() == {"acme"}
 
 
@@ -142,11 +142,11 @@ def test_a_crash_between_the_index_write_and_the_account_write_is_repaired_at_st
                 conn.execute("UPDATE campaigns SET status = 'running' WHERE id = ?", [campaign_id])
                 database.mark_work()
                 raise RuntimeError("the process dies here")  # the account's write rolls back
-        assert stores.accounts_with_work() == ["ghost"]
+        assert stores.work.accounts() == ["ghost"]
     with Stores(tmp_path) as stores:  # the next start
         visits = Visits(stores)
         visits.dispatcher.recover()
-        assert stores.accounts_with_work() == []
+        assert stores.work.accounts() == []
         assert visits.round() == set()
 
 
@@ -160,9 +160,9 @@ def test_an_index_is_built_once_for_a_data_directory_that_had_none(tmp_path: Pat
             conn.execute("DROP TABLE hub_state")
             conn.execute("PRAGMA user_version = 1")
     with Stores(tmp_path) as stores:
-        assert stores.accounts_with_work() == []  # migrated, not yet built
+        assert stores.work.accounts() == []  # migrated, not yet built
         Visits(stores).dispatcher.recover()
-        assert stores.accounts_with_work() == ["running"]
+        assert stores.work.accounts() == ["running"]
     with Stores(tmp_path) as stores:  # built once: the next start reads only the indexed account
         opened: list[str] = []
         real = stores.account
@@ -172,7 +172,7 @@ def test_an_index_is_built_once_for_a_data_directory_that_had_none(tmp_path: Pat
             return real(name)
 
         stores.account = spy  # type: ignore[method-assign]
-        stores.check_work_index()
+        stores.work.check()
         assert opened == ["running"]
 
 
@@ -183,8 +183,8 @@ def test_an_indexed_account_whose_file_is_gone_is_dropped(tmp_path: Path) -> Non
     for path in (tmp_path / "accounts").glob("gone.db*"):
         path.unlink()
     with Stores(tmp_path) as stores:
-        stores.check_work_index()
-        assert stores.accounts_with_work() == []
+        stores.work.check()
+        assert stores.work.accounts() == []
         assert not stores.has_account("gone")
 
 
@@ -219,7 +219,7 @@ def test_every_account_with_work_is_in_the_index(tmp_path: Path) -> None:
             campaign_id = _draft(stores, f"a{n}")
             if n % 2:
                 _start(stores, f"a{n}", campaign_id)
-        assert set(stores.accounts_with_work()) == _with_work(stores)
+        assert set(stores.work.accounts()) == _with_work(stores)
         assert _with_work(stores) == {"a1", "a3", "a5"}
 
 

@@ -6,7 +6,6 @@ from kataven_hub.campaigns.lifecycle import (
     CONTACT_STATUSES,
     DEFAULTS,
     PAGE_SIZE,
-    TERMINAL,
     create_campaign,
     delete_campaign,
     get_campaign,
@@ -19,9 +18,10 @@ from kataven_hub.campaigns.lifecycle import (
     start_campaign,
     stop_campaign,
 )
+from kataven_hub.campaigns.states import TERMINAL, Status
 
 __all__ = [
-    "CONTACT_STATUSES", "DEFAULTS", "PAGE_SIZE", "TERMINAL", "create_campaign", "delete_campaign", "get_campaign",
+    "CONTACT_STATUSES", "DEFAULTS", "PAGE_SIZE", "TERMINAL", "Status", "create_campaign", "delete_campaign", "get_campaign",
     "list_campaigns", "list_contacts", "pause_campaign", "reset_account", "resume_campaign", "snapshot",
     "start_campaign", "stop_campaign",
 ]  # fmt: skip

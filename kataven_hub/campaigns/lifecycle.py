@@ -1,5 +1,6 @@
-"""Campaigns: the rules a schema cannot express — time, CSV semantics, the state machine, the
-account's concurrency budget — each change in one transaction."""
+"""The operations on a campaign: create from a contacts file, read, list, start, pause, resume, stop,
+delete; each in one transaction, each move through the state machine (`states`), within the
+account's concurrency budget."""
 
 from __future__ import annotations
 
@@ -11,15 +12,14 @@ from typing import Any, BinaryIO
 from kataven_hub import clock, storage
 from kataven_hub.campaigns.ingest import collector_paused, parse_contacts
 from kataven_hub.campaigns.limits import call_limits_in
+from kataven_hub.campaigns.states import HOLDS_BUDGET, Status, check, move
 from kataven_hub.errors import Conflict, InvalidInput, NotFound
-from kataven_hub.storage import Database
+from kataven_hub.storage import Connection, Database
 
 DEFAULTS = {"max_concurrent_calls": 5, "retries_per_contact": 0, "retry_delay_seconds": 300}
 """The form's defaults; a test keeps them equal to openapi.yaml's."""
-TERMINAL = frozenset({"completed", "failed"})
 CONTACT_STATUSES = ("pending", "dialing", "completed", "no_answer", "busy", "failed", "skipped")
 PAGE_SIZE = 100
-_HOLDS_BUDGET = ("running", "scheduled")
 
 
 def create_campaign(
@@ -46,7 +46,7 @@ def create_campaign(
             "name": form["name"],
             "agent_id": form["agent_id"],
             "phone_number_id": form["phone_number_id"],
-            "status": "draft",
+            "status": Status.DRAFT.value,
             "created_at": clock.iso(now),
             "created_by": created_by,
             "contacts_total": len(parsed.contacts),
@@ -81,7 +81,7 @@ def delete_campaign(db: Database, campaign_id: str) -> None:
     """Delete a draft and its contacts; Conflict in any other status."""
     with db.write() as conn:
         campaign = _existing(conn, campaign_id)
-        _require(campaign, "delete", ("draft",), "deleted")
+        check(campaign, "delete", "deleted")
         storage.delete_campaign(conn, campaign_id)
 
 
@@ -91,35 +91,34 @@ def start_campaign(db: Database, campaign_id: str, now: datetime | None = None) 
     with db.write() as conn:
         campaign = _existing(conn, campaign_id)
         ahead = "scheduled_at" in campaign and clock.parse(campaign["scheduled_at"]) > now
-        target = "scheduled" if ahead else "running"
-        if campaign["status"] == "scheduled" and ahead:
+        target = Status.SCHEDULED if ahead else Status.RUNNING
+        if campaign["status"] == Status.SCHEDULED and ahead:
             raise Conflict(
                 f"cannot start campaign in status 'scheduled' before its scheduled_at"
                 f" ({campaign['scheduled_at']}); it turns 'running' by itself then"
             )
-        _require(campaign, "start", ("draft", "paused", "scheduled"), target)
-        if campaign["status"] != "scheduled":
+        check(campaign, "start", target)
+        if campaign["status"] != Status.SCHEDULED:
             _check_budget(conn, campaign)
         db.mark_work()
-        return _move(conn, campaign, target, now)
+        return move(conn, campaign, "start", target, now)
 
 
 def pause_campaign(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
     """running -> paused: no new calls; calls in flight finish and record their outcome."""
     with db.write() as conn:
         campaign = _existing(conn, campaign_id)
-        _require(campaign, "pause", ("running",), "paused")
-        return _move(conn, campaign, "paused", now or clock.now())
+        return move(conn, campaign, "pause", Status.PAUSED, now or clock.now())
 
 
 def resume_campaign(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
     """paused -> running, within the account's concurrency budget."""
     with db.write() as conn:
         campaign = _existing(conn, campaign_id)
-        _require(campaign, "resume", ("paused",), "running")
+        check(campaign, "resume", Status.RUNNING)
         _check_budget(conn, campaign)
         db.mark_work()
-        return _move(conn, campaign, "running", now or clock.now())
+        return move(conn, campaign, "resume", Status.RUNNING, now or clock.now())
 
 
 def stop_campaign(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
@@ -127,9 +126,9 @@ def stop_campaign(db: Database, campaign_id: str, now: datetime | None = None) -
     are not cut."""
     with db.write() as conn:
         campaign = _existing(conn, campaign_id)
-        _require(campaign, "stop", ("scheduled", "running", "paused"), "completed")
+        moved = move(conn, campaign, "stop", Status.COMPLETED, now or clock.now())
         storage.skip_pending(conn, campaign_id)
-        return _move(conn, campaign, "completed", now or clock.now())
+        return moved
 
 
 def list_contacts(db: Database, campaign_id: str, status: str | None, page: int) -> dict[str, Any]:
@@ -157,42 +156,23 @@ def snapshot(db: Database, campaign_id: str, now: datetime | None = None) -> dic
     }
 
 
-def _existing(conn: Any, campaign_id: str) -> dict[str, Any]:
+def _existing(conn: Connection, campaign_id: str) -> dict[str, Any]:
     campaign = storage.get_campaign(conn, campaign_id)
     if campaign is None:
         raise NotFound("Campaign not found")
     return campaign
 
 
-def _require(campaign: dict[str, Any], operation: str, allowed: tuple[str, ...], target: str) -> None:
-    if campaign["status"] not in allowed:
-        sources = " or ".join(f"'{s}'" for s in allowed)
-        raise Conflict(
-            f"cannot {operation} campaign in status '{campaign['status']}':"
-            f" {operation} moves {sources} to '{target}'"
-        )
-
-
-def _check_budget(conn: Any, campaign: dict[str, Any]) -> None:
+def _check_budget(conn: Connection, campaign: dict[str, Any]) -> None:
     limit = call_limits_in(conn)["concurrent_max"]
     held = sum(
-        c["max_concurrent_calls"] for c in storage.campaigns_in(conn, _HOLDS_BUDGET) if c["id"] != campaign["id"]
+        c["max_concurrent_calls"] for c in storage.campaigns_in(conn, HOLDS_BUDGET) if c["id"] != campaign["id"]
     )
     if held + campaign["max_concurrent_calls"] > limit:
         raise Conflict(
             f"concurrency budget exceeded: running and scheduled campaigns hold {held} of the"
             f" account's concurrent_max {limit}; this campaign needs {campaign['max_concurrent_calls']}"
         )
-
-
-def _move(conn: Any, campaign: dict[str, Any], target: str, now: datetime) -> dict[str, Any]:
-    changes: dict[str, Any] = {"status": target}
-    if target == "running" and "started_at" not in campaign:
-        changes["started_at"] = clock.iso(now)
-    if target in TERMINAL:
-        changes["completed_at"] = clock.iso(now)
-    storage.update_campaign(conn, campaign["id"], campaign["status"], **changes)
-    return {**campaign, **changes}
 
 
 def _future_time(value: str | None, now: datetime) -> str | None:

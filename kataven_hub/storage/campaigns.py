@@ -70,11 +70,10 @@ def list_campaigns(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 
 def campaigns_in(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[dict[str, Any]]:
-    """Campaigns in any of these statuses, oldest start first."""
+    """Campaigns in any of these statuses."""
     wanted = list(statuses)
     rows = db.execute(
-        f"{_SELECT_CAMPAIGN} WHERE status IN ({', '.join('?' * len(wanted))})"
-        " ORDER BY coalesce(started_at, created_at), id",
+        f"{_SELECT_CAMPAIGN} WHERE status IN ({', '.join('?' * len(wanted))})",
         wanted,
     )
     return [_present(CAMPAIGN_FIELDS, row) for row in rows]

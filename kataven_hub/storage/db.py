@@ -1,6 +1,5 @@
 """SQLite files: a few pooled connections each, one writer at a time, numbered migrations; the
-account databases opened on demand, at most a bounded number at once, and an index of the
-accounts that have work for the dispatcher."""
+account databases opened on demand, at most a bounded number at once (`Stores`)."""
 
 from __future__ import annotations
 
@@ -16,8 +15,13 @@ import sqlite_utils
 
 from kataven_hub.errors import Unavailable
 from kataven_hub.storage import schema
-from kataven_hub.storage.dispatch import has_work
 from kataven_hub.storage.schema import Migration
+from kataven_hub.storage.workindex import WorkIndex
+
+Connection = sqlite_utils.Database
+"""An open connection to one database, for the block of a `Database.read()` or `.write()`: what
+every storage function takes first. A `Database` is the file and its pool; a `Connection` is one
+use of it."""
 
 KEEP_IDLE = 1
 """Connections an account database keeps open between uses (two files each: the database and its
@@ -105,8 +109,9 @@ class Stores:
         self.max_open = max(1, max_open)
         (data_dir / "accounts").mkdir(parents=True, exist_ok=True)
         self.system = Database(data_dir / "system.db", schema.SYSTEM, keep_idle=SYSTEM_KEEP_IDLE)
+        self.work = WorkIndex(self)
         if self.system.version_found == 0 and not self.account_names():  # a new data directory
-            self._index_built()
+            self.work.mark_built()
         self._open: collections.OrderedDict[str, _Open] = collections.OrderedDict()
         self._changed = threading.Condition()
 
@@ -142,7 +147,7 @@ class Stores:
                     break
                 if len(self._open) < self.max_open or self._evict_one():
                     path = self.data_dir / "accounts" / f"{name}.db"
-                    database = Database(path, schema.ACCOUNT, name=name, on_work=self.mark_work)
+                    database = Database(path, schema.ACCOUNT, name=name, on_work=self.work.mark)
                     entry = self._open[name] = _Open(database)
                     break
                 if not self._changed.wait(deadline - time.monotonic()):
@@ -161,55 +166,6 @@ class Stores:
                 entry.database.close()
                 return True
         return False
-
-    # --- the index of accounts with work -------------------------------------------------------
-
-    def mark_work(self, name: str) -> None:
-        with self.system.read() as db:
-            if db.execute("SELECT 1 FROM accounts_with_work WHERE account = ?", [name]).fetchone():
-                return
-        with self.system.write() as db:
-            db.execute("INSERT OR IGNORE INTO accounts_with_work (account) VALUES (?)", [name])
-
-    def accounts_with_work(self) -> list[str]:
-        with self.system.read() as db:
-            return [row[0] for row in db.execute("SELECT account FROM accounts_with_work ORDER BY account")]
-
-    def forget_if_idle(self, name: str) -> bool:
-        """Drop an account from the index if it has no work, deciding under its write lock, so
-        that no start can slip in between; whether it was dropped."""
-        with self.account(name) as database, database.write() as db:
-            if has_work(db):
-                return False
-            with self.system.write() as system:
-                system.execute("DELETE FROM accounts_with_work WHERE account = ?", [name])
-            return True
-
-    def check_work_index(self) -> int:
-        """At start-up: drop what a crash left in the index (an account whose write never
-        committed, or whose file is gone), reading only the indexed accounts; on a data directory
-        that has no index yet, build it once from every account. How many accounts were read to
-        build it (0 when it was there)."""
-        with self.system.read() as db:
-            built = db.execute("SELECT value FROM hub_state WHERE key = 'work_index'").fetchone()
-        names = [] if built else self.account_names()
-        for name in names:
-            with self.account(name) as database, database.read() as account:
-                if has_work(account):
-                    self.mark_work(name)
-        if not built:
-            self._index_built()
-        for name in self.accounts_with_work():
-            if not self.has_account(name):
-                with self.system.write() as db:
-                    db.execute("DELETE FROM accounts_with_work WHERE account = ?", [name])
-            else:
-                self.forget_if_idle(name)
-        return len(names)
-
-    def _index_built(self) -> None:
-        with self.system.write() as db:
-            db.execute("INSERT OR REPLACE INTO hub_state (key, value) VALUES ('work_index', 'built')")
 
     def __enter__(self) -> Stores:
         return self

@@ -14,7 +14,8 @@ _LIVE_FIELDS = ", ".join(_LIVE)
 
 
 def has_work(db: sqlite_utils.Database) -> bool:
-    """Whether a round has anything to do: a campaign to run or start, or a call to settle."""
+    """Whether a round has anything to do: a campaign to run or start, or a call to settle. The
+    one place this rule is written: the round asks it first, the index of accounts with work too."""
     row = db.execute(
         "SELECT EXISTS (SELECT 1 FROM campaigns WHERE status IN ('running', 'scheduled'))"
         " OR EXISTS (SELECT 1 FROM calls WHERE ended_at IS NULL)"
@@ -60,13 +61,12 @@ def settle_contacts(db: sqlite_utils.Database, settled: list[tuple[str, str, str
 
 
 def live_campaigns(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Campaigns running, scheduled or paused, oldest start first, each with its custom-field
-    names (JSON text) beside the spec's fields."""
+    """Campaigns running, scheduled or paused, each with its custom-field names (JSON text) beside
+    the spec's fields."""
     rows = db.conn.execute(
         f"SELECT {_LIVE_FIELDS} FROM campaigns WHERE status IN ('running', 'scheduled', 'paused')"
     ).fetchall()
-    found = [{k: v for k, v in zip(_LIVE, row) if v is not None} for row in rows]
-    return sorted(found, key=lambda c: (c.get("started_at") or c["created_at"], c["id"]))
+    return [{k: v for k, v in zip(_LIVE, row) if v is not None} for row in rows]
 
 
 def due_contacts(

@@ -1,0 +1,170 @@
+"""One dispatch round in one account. In one transaction: settle the calls that ended, start the
+scheduled campaigns whose time has come, record the next attempts the limits allow (contact
+`dialing`, attempt counted), complete the campaigns with nothing left. Only then, outside the
+transaction, are those calls dialled: a crash can lose a call, never place one twice.
+
+After a restart the dialer no longer knows the calls placed before it: each such attempt is
+settled as `failed` at the moment it is found, and follows the retry rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from kataven_hub import clock, storage
+from kataven_hub.campaigns.limits import call_limits_in
+from kataven_hub.campaigns.states import Status, allows, move, start_order
+from kataven_hub.dispatch.dialer import Call, CampaignRejected, Dialer, Outcome, UnknownSession
+from kataven_hub.storage import Connection, Database
+from kataven_hub.storage import dispatch as calls
+
+log = logging.getLogger(__name__)
+MINUTE, DAY = 60.0, 86_400.0
+
+
+def run_round(database: Database, dialer: Dialer, now: datetime, *, time_scale: float = 1.0) -> bool:
+    """One round in one account's database; False if it had nothing to do."""
+    with database.write() as conn:
+        if not calls.has_work(conn):
+            return False
+        placed = AccountRound(conn, dialer, now, time_scale=time_scale).record()
+    rejected: dict[str, str] = {}
+    for call in placed:
+        if call.campaign_id not in rejected:
+            try:
+                dialer.dial(call, now)
+                continue
+            except CampaignRejected as err:
+                rejected[call.campaign_id] = str(err)
+        with database.write() as conn:
+            _reject(conn, call, rejected[call.campaign_id], now)
+    return True
+
+
+class AccountRound:
+    """What one round records, inside the account's write transaction: `conn`, the campaigns that
+    are live (running, scheduled or paused) and the calls in flight by campaign, at `now`."""
+
+    def __init__(self, conn: Connection, dialer: Dialer, now: datetime, *, time_scale: float) -> None:
+        self.conn = conn
+        self.dialer = dialer
+        self.now = now
+        self.time_scale = time_scale
+        self.live = {c["id"]: c for c in calls.live_campaigns(conn)}
+        self.flying: Counter[str] = Counter()
+
+    def record(self) -> list[Call]:
+        """Settle, start, record the next attempts, complete; the calls to dial."""
+        self._settle()
+        self._start_scheduled()
+        placed = self._plan()
+        self._complete()
+        return placed
+
+    def _campaign_seconds(self, seconds: float) -> timedelta:
+        """Real time that `seconds` of campaign time take at this time scale."""
+        return timedelta(seconds=seconds / self.time_scale)
+
+    def _settle(self) -> None:
+        """Record the calls that ended; count those still in flight, by campaign."""
+        ended: list[tuple[str, int, int, Outcome, str]] = []
+        for _id, campaign_id, contact_id, session_id, attempts in calls.calls_in_flight(self.conn):
+            try:
+                outcome = self.dialer.poll(session_id, self.now)
+            except UnknownSession:
+                outcome = Outcome("failed", self.now, 0.0)
+            if outcome is None:
+                self.flying[campaign_id] += 1
+            else:
+                ended.append((campaign_id, contact_id, attempts, outcome, session_id))
+        if ended:
+            finished = [(clock.iso(o.ended_at), o.status, o.duration_seconds, s) for *_, o, s in ended]
+            calls.finish_calls(self.conn, finished)
+            calls.settle_contacts(self.conn, [self._settlement(c, n, a, o) for c, n, a, o, _s in ended])
+
+    def _settlement(
+        self, campaign_id: str, contact_id: int, attempts: int, outcome: Outcome
+    ) -> tuple[str, str, str | None, int]:
+        """The contact after its call: pending again for a retry the campaign allows, else settled."""
+        campaign = self.live.get(campaign_id)  # absent: stopped, completed or failed meanwhile
+        retry = (
+            outcome.status != "completed"
+            and campaign is not None
+            and campaign["status"] in (Status.RUNNING, Status.PAUSED)
+            and attempts <= campaign["retries_per_contact"]
+        )
+        if retry:
+            assert campaign is not None
+            due = outcome.ended_at + self._campaign_seconds(campaign["retry_delay_seconds"])
+            return ("pending", outcome.status, clock.not_before(due), contact_id)
+        return (outcome.status, outcome.status, None, contact_id)
+
+    def _start_scheduled(self) -> None:
+        for campaign in self._in(Status.SCHEDULED):
+            if clock.parse(campaign["scheduled_at"]) <= self.now:
+                campaign.update(move(self.conn, campaign, "begin", Status.RUNNING, self.now))
+
+    def _plan(self) -> list[Call]:
+        """Record as many due attempts as every limit allows; a refused call waits, costing nothing."""
+        budget = self._account_budget()
+        at = clock.iso(self.now)
+        placed: list[Call] = []
+        for campaign in sorted(self._in(Status.RUNNING), key=start_order):
+            room = min(budget, campaign["max_concurrent_calls"] - self.flying[campaign["id"]])
+            if room <= 0:
+                continue
+            for contact in calls.due_contacts(self.conn, campaign, at, room):
+                placed.append(_call(campaign, contact))
+                self.flying[campaign["id"]] += 1
+                budget -= 1
+        calls.start_calls(self.conn, [(c.campaign_id, c.contact_id, c.session_id) for c in placed], at)
+        return placed
+
+    def _account_budget(self) -> int:
+        limits = call_limits_in(self.conn)
+        minute, day = (clock.iso(self.now - self._campaign_seconds(window)) for window in (MINUTE, DAY))
+        minute_calls, day_calls, day_seconds = calls.usage_since(self.conn, minute, day)
+        if day_seconds >= limits["daily_minutes_max"] * 60:
+            return 0
+        return min(
+            limits["concurrent_max"] - sum(self.flying.values()),
+            limits["calls_per_minute"] - minute_calls,
+            limits["daily_calls_max"] - day_calls,
+        )
+
+    def _complete(self) -> None:
+        """Running campaigns with no call in flight and no contact left to call are completed."""
+        for campaign in self._in(Status.RUNNING):
+            if not self.flying[campaign["id"]] and not calls.has_unsettled(self.conn, campaign["id"]):
+                campaign.update(move(self.conn, campaign, "finish", Status.COMPLETED, self.now))
+
+    def _in(self, status: Status) -> list[dict[str, Any]]:
+        return [c for c in self.live.values() if c["status"] == status]
+
+
+def _call(campaign: dict[str, Any], contact: dict[str, Any]) -> Call:
+    return Call(
+        session_id=str(uuid.uuid4()),
+        campaign_id=campaign["id"],
+        contact_id=contact["id"],
+        attempt=contact["attempts"] + 1,
+        phone_number=contact["phone_number"],
+        agent_id=campaign["agent_id"],
+        phone_number_id=campaign["phone_number_id"],
+        custom_fields=contact["custom_fields"],
+    )
+
+
+def _reject(conn: Connection, call: Call, reason: str, now: datetime) -> None:
+    """The carrier refused the campaign: the attempt fails, and so does the campaign if it still runs."""
+    calls.finish_calls(conn, [(clock.iso(now), "failed", 0.0, call.session_id)])
+    calls.settle_contacts(conn, [("failed", "failed", None, call.contact_id)])
+    campaign = storage.get_campaign(conn, call.campaign_id)
+    if campaign is not None and allows(campaign, "fail"):
+        move(conn, campaign, "fail", Status.FAILED, now)
+        log.warning("campaign %s failed: %s", call.campaign_id, reason)
+    storage.skip_pending(conn, call.campaign_id)
