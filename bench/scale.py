@@ -16,7 +16,7 @@ import httpx
 from bench.data import contacts_csv
 from bench.harness import AGENT, BIN, CLIENT_CORES, CORES, NUMBER_ID, SERVER_CORES, Config, Result, Server, p99
 from kataven_hub import auth, campaigns, clock
-from kataven_hub.campaigns.limits import set_call_limits
+from kataven_hub.campaigns.limits import set_limits
 from kataven_hub.dispatch.dialer import SimulatedCarrier
 from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.storage import Stores
@@ -196,7 +196,7 @@ def calls_in_flight(config: Config, tmp: Path) -> list[Result]:
     with Stores(data_dir, max_open=128) as stores:
         for n in range(accounts):
             with stores.account(_name(n)) as database:
-                set_call_limits(database, concurrent_max=2 * per_campaign, calls_per_minute=100_000,
+                set_limits(database, concurrent_max=2 * per_campaign, calls_per_minute=100_000,
                                 daily_calls_max=10_000_000, daily_minutes_max=10_000_000)  # fmt: skip
                 for c in range(2):
                     form = {**FORM, "max_concurrent_calls": per_campaign}

@@ -8,11 +8,12 @@ from kataven_hub.errors import InvalidInput
 from kataven_hub.hub import Hub
 from kataven_hub.web.events import campaign_events
 
-Principal = dict[str, str]
+TokenInfo = dict[str, str]
+"""What the bearer scheme hands a handler: `sub` and `account` (kataven_hub.web.bearer)."""
 
 
 async def post_api_v1_campaigns(
-    hub: Hub, token_info: Principal, body: dict[str, Any], contacts: Any = None
+    hub: Hub, token_info: TokenInfo, body: dict[str, Any], contacts: Any = None
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
     upload = _file_part("contacts", contacts)
     try:  # the CSV is read from the upload's spooled file, in the worker thread, in its turn
@@ -31,42 +32,42 @@ async def post_api_v1_campaigns(
     return campaign, 201, {"Location": f"/api/v1/campaigns/{campaign['id']}"}
 
 
-async def get_api_v1_campaigns(hub: Hub, token_info: Principal) -> dict[str, Any]:
+async def get_api_v1_campaigns(hub: Hub, token_info: TokenInfo) -> dict[str, Any]:
     return await hub.in_account(token_info["account"], campaigns.list_campaigns)
 
 
-async def get_api_v1_campaigns_id(hub: Hub, token_info: Principal, id_: str) -> dict[str, Any]:
+async def get_api_v1_campaigns_id(hub: Hub, token_info: TokenInfo, id_: str) -> dict[str, Any]:
     return await hub.in_account(token_info["account"], campaigns.get_campaign, id_)
 
 
-async def delete_api_v1_campaigns_id(hub: Hub, token_info: Principal, id_: str) -> tuple[None, int]:
+async def delete_api_v1_campaigns_id(hub: Hub, token_info: TokenInfo, id_: str) -> tuple[None, int]:
     await hub.in_account(token_info["account"], campaigns.delete_campaign, id_)
     return None, 204
 
 
 async def get_api_v1_campaigns_id_contacts(
-    hub: Hub, token_info: Principal, id_: str, status: str | None = None, page: int = 0
+    hub: Hub, token_info: TokenInfo, id_: str, status: str | None = None, page: int = 0
 ) -> dict[str, Any]:
     return await hub.in_account(token_info["account"], campaigns.list_contacts, id_, status, page)
 
 
-async def post_api_v1_campaigns_id_start(hub: Hub, token_info: Principal, id_: str) -> dict[str, Any]:
+async def post_api_v1_campaigns_id_start(hub: Hub, token_info: TokenInfo, id_: str) -> dict[str, Any]:
     return await hub.in_account(token_info["account"], campaigns.start_campaign, id_)
 
 
-async def post_api_v1_campaigns_id_pause(hub: Hub, token_info: Principal, id_: str) -> dict[str, Any]:
+async def post_api_v1_campaigns_id_pause(hub: Hub, token_info: TokenInfo, id_: str) -> dict[str, Any]:
     return await hub.in_account(token_info["account"], campaigns.pause_campaign, id_)
 
 
-async def post_api_v1_campaigns_id_resume(hub: Hub, token_info: Principal, id_: str) -> dict[str, Any]:
+async def post_api_v1_campaigns_id_resume(hub: Hub, token_info: TokenInfo, id_: str) -> dict[str, Any]:
     return await hub.in_account(token_info["account"], campaigns.resume_campaign, id_)
 
 
-async def post_api_v1_campaigns_id_stop(hub: Hub, token_info: Principal, id_: str) -> dict[str, Any]:
+async def post_api_v1_campaigns_id_stop(hub: Hub, token_info: TokenInfo, id_: str) -> dict[str, Any]:
     return await hub.in_account(token_info["account"], campaigns.stop_campaign, id_)
 
 
-async def get_api_v1_campaigns_id_events(hub: Hub, token_info: Principal, id_: str) -> StreamingResponse:
+async def get_api_v1_campaigns_id_events(hub: Hub, token_info: TokenInfo, id_: str) -> StreamingResponse:
     account = token_info["account"]
     await hub.in_account(account, campaigns.get_campaign, id_)  # 404 before the stream starts
 

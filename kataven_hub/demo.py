@@ -14,7 +14,7 @@ from typing import Any
 
 from kataven_hub import campaigns, clock
 from kataven_hub.campaigns import Status
-from kataven_hub.campaigns.ingest import normalize_number
+from kataven_hub.campaigns.numbers import normalize_number
 from kataven_hub.dispatch.dialer import UNREGISTERED_NUMBER, SimulatedCarrier
 from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.storage import Database, Stores

@@ -202,7 +202,7 @@ def test_a_scheduled_campaign_starts_when_its_time_comes(world: World) -> None:
 
 
 def test_the_account_cap_holds_across_campaigns(world: World) -> None:
-    limits.set_call_limits(world.db, concurrent_max=3)
+    limits.set_limits(world.db, concurrent_max=3)
     first = world.campaign(numbers(5), max_concurrent_calls=2)
     second = world.campaign(numbers(5, start=3000000), max_concurrent_calls=1)
     world.run_until_done([first, second])
@@ -210,7 +210,7 @@ def test_the_account_cap_holds_across_campaigns(world: World) -> None:
 
 
 def test_calls_per_minute_waits_without_spending_attempts(world: World) -> None:
-    limits.set_call_limits(world.db, calls_per_minute=2)
+    limits.set_limits(world.db, calls_per_minute=2)
     campaign_id = world.campaign(numbers(5), max_concurrent_calls=5)
     world.tick(times=59)
     assert len(world.dialer.dials) == 2
@@ -225,9 +225,9 @@ def test_calls_per_minute_waits_without_spending_attempts(world: World) -> None:
 def test_zero_blocks_that_dimension(world: World, limit: str) -> None:
     if limit == "concurrent_max":  # start itself would refuse: block after starting
         campaign_id = world.campaign(numbers(2))
-        limits.set_call_limits(world.db, concurrent_max=0)
+        limits.set_limits(world.db, concurrent_max=0)
     else:
-        limits.set_call_limits(world.db, **{limit: 0})
+        limits.set_limits(world.db, **{limit: 0})
         campaign_id = world.campaign(numbers(2))
     world.tick(times=100)
     assert world.dialer.dials == []
@@ -235,7 +235,7 @@ def test_zero_blocks_that_dimension(world: World, limit: str) -> None:
 
 
 def test_daily_calls_cap(world: World) -> None:
-    limits.set_call_limits(world.db, daily_calls_max=3)
+    limits.set_limits(world.db, daily_calls_max=3)
     campaign_id = world.campaign(numbers(5))
     world.tick(times=600)
     assert len(world.dialer.dials) == 3
@@ -243,7 +243,7 @@ def test_daily_calls_cap(world: World) -> None:
 
 
 def test_daily_minutes_cap(world: World) -> None:
-    limits.set_call_limits(world.db, daily_minutes_max=1)
+    limits.set_limits(world.db, daily_minutes_max=1)
     world.dialer.script.update({n: [("completed", 40.0)] for n in numbers(4)})
     world.campaign(numbers(4), max_concurrent_calls=1)
     world.tick(times=300)
@@ -316,7 +316,7 @@ def test_dispatch_invariants(
         for number in numbers(contacts * len(caps))
     }
     world = World(tmp_path_factory.mktemp("dispatch"), ScriptedDialer(script))
-    limits.set_call_limits(world.db, concurrent_max=concurrent_max, calls_per_minute=calls_per_minute)
+    limits.set_limits(world.db, concurrent_max=concurrent_max, calls_per_minute=calls_per_minute)
     ids = [
         world.campaign(numbers(contacts, start=2000000 + n * contacts), max_concurrent_calls=cap,
                        retries_per_contact=retries, retry_delay_seconds=60)

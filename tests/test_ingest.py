@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kataven_hub.campaigns.ingest import MAX_CSV_BYTES, _from_e164, normalize_number
+from kataven_hub.campaigns.ingest import MAX_CSV_BYTES
 from kataven_hub.campaigns.ingest import parse_contacts as parse_to_json
+from kataven_hub.campaigns.numbers import _from_e164, normalize_number
 from kataven_hub.errors import InvalidInput, TooLarge
 
 

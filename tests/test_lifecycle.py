@@ -125,7 +125,7 @@ def test_start_with_scheduled_at_ahead_schedules(hub: Hub) -> None:
 
 def set_limits(hub: Hub, account: str = "acme", **values: int) -> None:
     with Stores(hub.settings.data_dir) as stores, stores.account(account) as database:
-        limits.set_call_limits(database, **values)
+        limits.set_limits(database, **values)
 
 
 def test_the_concurrency_budget_is_checked_on_start_and_resume(hub: Hub) -> None:
@@ -294,7 +294,7 @@ def test_call_limits_have_documented_defaults_and_follow_the_operator(hub: Hub) 
 
 def test_negative_limits_are_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
-        limits.set_call_limits(None, concurrent_max=-1)  # type: ignore[arg-type]
+        limits.set_limits(None, concurrent_max=-1)  # type: ignore[arg-type]
 
 
 def test_the_readme_documents_the_default_limits() -> None:

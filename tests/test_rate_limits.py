@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from kataven_hub.app import create_app
-from kataven_hub.campaigns.limits import set_call_limits
+from kataven_hub.campaigns.limits import set_limits
 from kataven_hub.storage import Stores
 from tests.conftest import AGENT, CSV, NUMBER_ID, Hub, make_settings
 from tests.servers import hub, serving
@@ -22,7 +22,7 @@ def limited(tmp_path: Path) -> Iterator[Hub]:
     settings = make_settings(tmp_path / "data", rate_limits=True)
     with Stores(settings.data_dir) as stores:
         with stores.account("acme") as db:
-            set_call_limits(db, requests_per_minute=5)
+            set_limits(db, requests_per_minute=5)
     with create_app(settings).test_client() as client:
         yield Hub(settings, client)
 
@@ -53,7 +53,7 @@ def test_a_limit_of_zero_blocks(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "data", rate_limits=True)
     with Stores(settings.data_dir) as stores:
         with stores.account("acme") as db:
-            set_call_limits(db, requests_per_day=0)
+            set_limits(db, requests_per_day=0)
     with create_app(settings).test_client() as client:
         refused = client.get("/api/v1/campaigns", headers={"Authorization": f"Bearer {Hub(settings, client).key()}"})
     assert (refused.status_code, refused.text, refused.headers["retry-after"]) == (

@@ -1,27 +1,20 @@
-"""CSV ingest: the contacts file of a campaign, decoded, checked and normalized to E.164."""
+"""CSV ingest: the contacts file of a campaign, decoded, checked, its numbers normalized to E.164
+(`numbers`), large files in batches on a pool of worker processes."""
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import csv
 import dataclasses
 import functools
-import gc
 import io
 import itertools
 import json
-import multiprocessing
-import os
-import re
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Executor
 from typing import BinaryIO, TextIO
 
-import phonenumbers
-from phonenumbers.phonenumberutil import _maybe_strip_national_prefix_carrier_code as _strip_national_prefix
-
+from kataven_hub.campaigns.numbers import normalize_number, warm_up
+from kataven_hub.campaigns.workers import collector_paused, ingest_pool, window_map
 from kataven_hub.errors import InvalidInput, TooLarge
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
@@ -82,30 +75,6 @@ def parse_contacts(
         text.detach()  # the stream is the caller's to close
 
 
-_paused = 0
-_was_enabled = True
-_paused_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a file is parsed and stored. Its 100,000 contacts are
-    tuples and strings, freed by reference counting once stored; but as they pile up they set off
-    full collections, each of which holds the GIL for tens of milliseconds while the event loop
-    waits for it. Counted, for ingests that overlap."""
-    global _paused, _was_enabled
-    with _paused_lock:
-        if _paused == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _paused += 1
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            _paused -= 1
-            if _paused == 0 and _was_enabled:
-                gc.enable()
 
 
 def _parse(text: TextIO, region: str, pool: Executor | None) -> ContactsFile:
@@ -118,7 +87,7 @@ def _parse(text: TextIO, region: str, pool: Executor | None) -> ContactsFile:
     batches = itertools.chain([first, second], batches)
     normalize = functools.partial(normalize_rows, phone_at=phone_at, region=region)
     # a file of one batch is done here: sending it to a worker would only add the copying
-    results = _window_map(pool, normalize, batches) if pool and second else map(normalize, batches)
+    results = window_map(pool, normalize, batches) if pool and second else map(normalize, batches)
     contacts: dict[str, str] = {}
     bad: list[str] = []
     bad_count = 0
@@ -197,100 +166,6 @@ def _batches(rows: Iterator[tuple[int, list[str]]], width: int, size: int) -> It
     yield batch
 
 
-def normalize_number(raw: str, region: str) -> str | None:
-    """The E.164 form of a phone number, or None if phonenumbers finds it invalid."""
-    raw = raw.strip()
-    number = _from_e164(raw)
-    if number is None:
-        try:
-            number = phonenumbers.parse(raw, region)
-        except phonenumbers.NumberParseException:
-            return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _from_e164(raw: str) -> phonenumbers.PhoneNumber | None:
-    """The PhoneNumber that `phonenumbers.parse` would build from a bare `+<digits>` string,
-    built without parsing (most CSVs are already E.164, and parsing is the costlier half);
-    None for anything else, which takes the full parse."""
-    digits = raw[1:]
-    if raw[:1] != "+" or not (digits.isascii() and digits.isdigit()) or digits[:1] in ("0", ""):
-        return None
-    if len(digits) > 17:  # longer than any number; and int() refuses thousands of digits
-        return None
-    for length in (1, 2, 3):
-        country_code = int(digits[:length])
-        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            national = digits[length:]
-            if not national or national[0] == "0":  # leading zeros: let parse keep them
-                return None
-            if _strips_national_prefix(country_code, national):  # +7 8…: parse drops the 8
-                return None
-            return phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
-    return None
-
-
-def _strips_national_prefix(country_code: int, national: str) -> bool:
-    """Whether `phonenumbers.parse` would strip a national prefix from this national number
-    (it does, even after a `+`, where the metadata of the country says so)."""
-    found = _national_prefix(country_code)
-    if found is None or found[1].match(national) is None:
-        return False
-    return _strip_national_prefix(national, found[0])[1] != national
-
-
-@functools.cache
-def _national_prefix(country_code: int) -> tuple[phonenumbers.PhoneMetadata, re.Pattern[str]] | None:
-    """The metadata of a country code and its national prefix pattern, if it has one."""
-    region = phonenumbers.region_code_for_country_code(country_code)
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
-    if metadata is None or not metadata.national_prefix_for_parsing:
-        return None
-    return metadata, re.compile(metadata.national_prefix_for_parsing)
-
-
-def ingest_pool(workers: int) -> Executor | None:
-    """Worker processes for `parse_contacts`, or None for fewer than two (one would only add
-    copying). Forked from a clean server process that has already imported this module."""
-    if workers < 2:
-        return None
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_background)
-
-
-def _background() -> None:
-    """Workers yield the CPU to the server: a bulk upload must not slow other requests."""
-    os.nice(19)
-
-
-def warm_up() -> None:
-    """Load the metadata a first large file would otherwise wait for."""
-    for number in ("+14155552671", "+442079460958", "(415) 555-2671"):
-        normalize_number(number, "US")
-
-
-def _window_map(
-    pool: Executor, work: Callable[[Batch_in], Batch], batches: Iterator[Batch_in]
-) -> Iterator[Batch]:
-    """`pool.map` in order, with at most two batches per worker submitted and not yet collected
-    (Executor.map would read, and keep, every batch at once)."""
-    window = 2 * getattr(pool, "_max_workers", 2)
-    pending: collections.deque[Future[Batch]] = collections.deque()
-    try:
-        for batch in batches:
-            pending.append(pool.submit(work, batch))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:  # the caller stopped early (a refused file): drop the batches no worker has begun
-        for future in pending:
-            future.cancel()
-
-
 def _rows(text: TextIO) -> Iterator[tuple[int, list[str]]]:
     """(first line number, fields) of every non-blank record."""
     reader = csv.reader(_text_lines(text), strict=True)
@@ -352,3 +227,6 @@ def _header(first: tuple[int, list[str]] | None) -> list[str]:
             raise InvalidInput(f"contacts: header column {name!r} appears more than once")
         seen.add(name)
     return header
+
+
+__all__ = ["ContactsFile", "collector_paused", "ingest_pool", "normalize_number", "parse_contacts", "warm_up"]

@@ -54,7 +54,7 @@ def _stored_or_default(conn: Any, defaults: dict[str, int]) -> dict[str, int]:
     return {name: stored.get(name, default) for name, default in defaults.items()}
 
 
-def set_call_limits(db: Database, **changes: int | None) -> dict[str, int]:
+def set_limits(db: Database, **changes: int | None) -> dict[str, int]:
     """Change some limits (call or request), keep the others; every limit after the change.
     ValueError for a negative or unknown one."""
     for name, value in changes.items():

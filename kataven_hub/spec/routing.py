@@ -25,8 +25,8 @@ from kataven_hub.spec.mocking import Mocker
 PACKAGE = "handlers"
 JSON = {"Content-Type": "application/json"}
 MOCK, STUB = "mock", "stub"
-STUB_CALL = "mock"
-"""A stub's whole body is `return hub.mock("<operationId>")`."""
+STUB_METHOD = "mock"
+"""The `Hub` method a stub calls: its whole body is `return hub.mock("<operationId>")`."""
 log = logging.getLogger(__name__)
 
 
@@ -75,7 +75,7 @@ def is_stub(function: Callable[..., Any]) -> bool:
     return (
         isinstance(call, ast.Call)
         and isinstance(call.func, ast.Attribute)
-        and call.func.attr == STUB_CALL
+        and call.func.attr == STUB_METHOD
         and isinstance(call.func.value, ast.Name)
         and call.func.value.id == "hub"
     )
