@@ -4,10 +4,11 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SEED    ?= 20261127
 ARGS    ?=
+PYTEST_ARGS ?=
 # the browser tests drive Debian's Chromium with Playwright (a downloaded browser cannot install here)
 export CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint routes browser unit contract-test bench clean
+.PHONY: run test lint routes browser unit suite contract-test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,7 +19,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/hub serve --dev --data-dir ./data $(ARGS)
 
-test: lint routes browser unit contract-test
+# the one full gate: lint, the routes check, every pytest test (live servers, browser, bench smoke
+# included) and the contract run
+test: lint routes browser suite contract-test
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -37,8 +40,12 @@ browser:
 	         "or set CHROMIUM=/path/to/chromium"; exit 1; \
 	  fi; }
 
-unit: $(STAMP) browser
-	$(PY) -m pytest
+# the inner loop after each edit: no server, no browser, no apt-get (under a minute)
+unit: $(STAMP)
+	$(PY) -m pytest -m "not live and not browser and not bench and not slow" $(PYTEST_ARGS)
+
+suite: $(STAMP) browser
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 # BASE_URL=... TOKEN=... [ACCOUNT=...] checks another server instead of starting one
 contract-test: $(STAMP)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import platform
 import socket
 import statistics
@@ -39,6 +38,7 @@ from bench.harness import (
     create,
     hub_server,
     p99,
+    pinned,
     post_contacts,
     ratio_result,
     timed,
@@ -107,8 +107,7 @@ def responsiveness(config: Config, tmp: Path) -> list[Result]:
 
 
 def _busyp99(config: Config, tmp: Path, server_cores: list[int], client_cores: list[int], target: str) -> Result:
-    os.sched_setaffinity(0, client_cores)
-    with hub_server(tmp, server_cores) as (server, key), httpx.Client() as client:
+    with pinned(client_cores), hub_server(tmp, server_cores) as (server, key), httpx.Client() as client:
         campaign_id = create(client, server.base, key, config.small)
         create(client, server.base, key, config.large)  # warm
         url = f"{server.base}/api/v1/campaigns/{campaign_id}"
@@ -130,7 +129,6 @@ def _busyp99(config: Config, tmp: Path, server_cores: list[int], client_cores: l
             while uploading.is_alive():
                 busy.append(probe())
             uploading.join()
-    os.sched_setaffinity(0, CORES)
     idle_p99, busy_p99 = p99(idle), p99(busy)
     detail = (f"{len(busy)} GETs during {config.repeat} large creates, {len(idle)} idle; server on cores {server_cores},"
               f" client on {client_cores}; p50 {statistics.median(busy) * 1000:.1f} ms vs {statistics.median(idle) * 1000:.1f} ms")  # fmt: skip
@@ -144,19 +142,18 @@ def _upload(base: str, key: str, csv: bytes) -> None:
 
 def small_create(config: Config, tmp: Path) -> Result:
     """4. Requests/s of 10-row creates at 32 connections, against the bare Connexion endpoint."""
-    os.sched_setaffinity(0, CLIENT_CORES)
     body, content_type = _multipart(config.small)
-    with hub_server(tmp, SERVER_CORES) as (server, key):
-        ours, our_errors = asyncio.run(_load(server.base, key, body, content_type, config.seconds))
-    bare_server = Server(
-        [str(BIN / "uvicorn"), "bench.bare:app", "--log-level", "warning"], {"PYTHONPATH": str(ROOT)},
-        SERVER_CORES, tmp / "bare.log",
-    )  # fmt: skip
-    try:
-        bare, bare_errors = asyncio.run(_load(bare_server.base, "any", body, content_type, config.seconds))
-    finally:
-        bare_server.stop()
-    os.sched_setaffinity(0, CORES)
+    with pinned(CLIENT_CORES):
+        with hub_server(tmp, SERVER_CORES) as (server, key):
+            ours, our_errors = asyncio.run(_load(server.base, key, body, content_type, config.seconds))
+        bare_server = Server(
+            [str(BIN / "uvicorn"), "bench.bare:app", "--log-level", "warning"], {"PYTHONPATH": str(ROOT)},
+            SERVER_CORES, tmp / "bare.log",
+        )  # fmt: skip
+        try:
+            bare, bare_errors = asyncio.run(_load(bare_server.base, "any", body, content_type, config.seconds))
+        finally:
+            bare_server.stop()
     result = ratio_result(
         "4 small create", ours, bare, 0.8, True, config.smoke, "req/s",
         f"32 connections for {config.seconds:g} s each; errors: ours {our_errors}, bare {bare_errors}",
@@ -258,7 +255,7 @@ def _send_declared(port: int, key: str, size: int) -> tuple[int, int]:
 def hostile(config: Config, tmp: Path) -> Result:
     """6. The costliest file of the hostile corpus over an honest file of the same size, each
     sent through the create endpoint (median of `repeat`)."""
-    from tests.hostile import CORPUS
+    from support.hostile import CORPUS
 
     files = [(h.name, h.build(), h.status) for h in CORPUS]
     large = [f for f in files if len(f[1]) >= 64 * 1024]

@@ -20,6 +20,7 @@ from kataven_hub.app import create_app
 from kataven_hub.settings import DEFAULT_SPEC as SPEC
 from kataven_hub.settings import Settings, finalize
 from kataven_hub.storage import Stores
+from support import servers
 
 JWT_SECRET = "test-jwt-secret-of-a-decent-length!"
 AGENT = "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34"
@@ -88,6 +89,12 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return finalize(Settings(**values))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Only a test marked `live` may start a server (`make unit` leaves them out)."""
+    servers.ALLOWED = item.get_closest_marker("live") is not None
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from kataven_hub.app import create_app
 from kataven_hub.errors import Forbidden, InvalidAccount
 from kataven_hub.storage import Stores
 from tests.conftest import JWT_SECRET, Hub, make_settings
-from tests.test_create import assert_error
+from tests.helpers import assert_error
 
 
 def test_a_key_needs_no_account_header(hub: Hub) -> None:

@@ -4,7 +4,11 @@ themselves come from `make bench`, never from the test suite."""
 import json
 from pathlib import Path
 
+import pytest
+
 from bench.run import main
+
+pytestmark = pytest.mark.bench
 
 
 def test_the_benchmark_suite_runs_end_to_end(tmp_path: Path) -> None:

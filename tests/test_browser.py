@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from support.servers import hub, serving
 from tests.conftest import REPORTS
-from tests.servers import hub, serving
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 AGENT = "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34"
 NUMBER_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"

@@ -7,10 +7,13 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Locator, expect
 
+from support.servers import hub, serving
 from tests.conftest import REPORTS
-from tests.servers import hub, serving
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 CSV = "phone_number,first_name\n" + "".join(f"+1415555{2100 + i},Person {i}\n" for i in range(60))
 

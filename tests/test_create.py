@@ -9,15 +9,7 @@ import pytest
 from kataven_hub.campaigns import DEFAULTS
 from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
 from tests.conftest import AGENT, CSV, NUMBER_ID, Hub
-
-
-def assert_error(response: Any, status: int, message: str) -> None:
-    """Every error is a JSON string with Content-Type application/json."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert isinstance(body, str)
-    assert message in body, body
+from tests.helpers import assert_error
 
 
 def test_create_answers_a_draft_campaign_with_defaults(hub: Hub) -> None:

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from kataven_hub import campaigns, demo
 from kataven_hub.campaigns import CONTACT_STATUSES
 from kataven_hub.storage import Stores
-from tests.servers import hub, serving
+from support.servers import hub, serving
 
 STATUSES = {"draft", "scheduled", "running", "paused", "completed", "failed"}
 
@@ -55,6 +56,7 @@ def test_a_seed_gives_the_same_data_and_a_second_run_adds_nothing(tmp_path: Path
     assert _fill(tmp_path / "one", seed=3) == []
 
 
+@pytest.mark.live
 def test_the_first_dev_start_fills_the_demo_account_and_it_moves(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with serving(data_dir, {}, "--dev", "--sim-time-scale", "60") as (base, log):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,7 @@ from kataven_hub.dispatch.dialer import Call, CampaignRejected, Outcome, Simulat
 from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.storage import Stores
 from tests.conftest import AGENT, NUMBER_ID
-
-T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
+from tests.helpers import T0
 
 
 @dataclasses.dataclass

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from kataven_hub.campaigns.ingest import MAX_COLUMNS, MAX_CUSTOM_FIELDS, ContactsFile, parse_contacts
 from kataven_hub.errors import InvalidInput
+from support.hostile import CORPUS, Hostile, _million_columns
+from support.servers import hub as run_hub
+from support.servers import serving
 from tests.conftest import AGENT, NUMBER_ID, Hub
-from tests.hostile import CORPUS, Hostile, _million_columns
-from tests.servers import hub as run_hub
-from tests.servers import serving
 
 
 def _nothing_stored(hub: Hub) -> None:
@@ -114,6 +114,7 @@ def test_an_adversarial_csv_is_contacts_or_invalid_input(data: bytes) -> None:
         assert len(values) == len(parsed.columns) and all(isinstance(v, str) and "\0" not in v for v in values)
 
 
+@pytest.mark.live
 def test_the_server_serves_others_while_a_million_columns_are_refused(tmp_path: Path) -> None:
     env = {"HUB_PEPPER": "hostile"}
     data_dir = tmp_path / "data"

@@ -11,7 +11,7 @@ import pytest
 from kataven_hub.campaigns import limits
 from kataven_hub.storage import Stores
 from tests.conftest import Hub
-from tests.test_create import assert_error
+from tests.helpers import assert_error
 
 STATES = ("draft", "scheduled", "running", "paused", "completed", "failed")
 OPERATIONS = ("get", "start", "pause", "resume", "stop", "delete")

@@ -12,8 +12,10 @@ import httpx
 import pytest
 
 from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
+from support.servers import hub, serving
 from tests.conftest import AGENT, CSV, NUMBER_ID
-from tests.servers import hub, serving
+
+pytestmark = pytest.mark.live
 
 PEPPER = {"HUB_PEPPER": "live-test-pepper"}
 

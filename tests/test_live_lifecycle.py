@@ -16,8 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
+from support.servers import BIN, free_port, hub, serving
 from tests.conftest import AGENT, NUMBER_ID
-from tests.servers import BIN, free_port, hub, serving
+
+pytestmark = pytest.mark.live
 
 ENV = {"HUB_PEPPER": "live-lifecycle", "HUB_EVENTS_INTERVAL": "0.2", "HUB_EVENTS_HEARTBEAT": "0.5"}
 

@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from kataven_hub import auth
 from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.storage import Stores
 from kataven_hub.storage.dispatch import has_work
+from support.servers import BIN, PROCESSES, free_port, serving, wait_until_up
 from tests.conftest import AGENT, NUMBER_ID
-from tests.servers import BIN, PROCESSES, free_port, serving, wait_until_up
+
+pytestmark = pytest.mark.live
 
 PEPPER = "many-accounts"
 FORM = {"agent_id": AGENT, "phone_number_id": NUMBER_ID, "max_concurrent_calls": "1"}

@@ -20,7 +20,7 @@ from kataven_hub.errors import Unavailable
 from kataven_hub.storage import Stores, db
 from kataven_hub.storage.dispatch import has_work
 from tests.conftest import AGENT, NUMBER_ID
-from tests.test_dispatcher import T0
+from tests.helpers import T0
 
 
 def _draft(stores: Stores, account: str, contacts: int = 3) -> str:

@@ -13,8 +13,8 @@ import pytest
 from kataven_hub.app import create_app
 from kataven_hub.campaigns.limits import set_limits
 from kataven_hub.storage import Stores
+from support.servers import hub, serving
 from tests.conftest import AGENT, CSV, NUMBER_ID, Hub, make_settings
-from tests.servers import hub, serving
 
 
 @pytest.fixture
@@ -27,6 +27,7 @@ def limited(tmp_path: Path) -> Iterator[Hub]:
         yield Hub(settings, client)
 
 
+@pytest.mark.slow
 def test_the_sixth_request_in_a_minute_is_a_429_and_retry_after_tells_the_truth(limited: Hub) -> None:
     """About a minute long: the window is a minute."""
     auth = {"Authorization": f"Bearer {limited.key()}"}
@@ -66,6 +67,7 @@ def test_without_the_flag_a_hundred_requests_in_a_second_are_all_answered(hub: H
     assert {hub.client.get("/api/v1/campaigns", headers=auth).status_code for _ in range(100)} == {200}
 
 
+@pytest.mark.live
 def test_an_open_event_stream_is_a_request_in_flight(tmp_path: Path) -> None:
     env = {"HUB_PEPPER": "rates"}
     data_dir = tmp_path / "data"

@@ -7,9 +7,13 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from support.servers import hub, serving
 from tests.project import copy_project
 from tests.project import env as project_env
-from tests.servers import hub, serving
+
+pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

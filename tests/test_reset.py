@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from kataven_hub.dispatch.dialer import FORGET_AFTER, Call, SimulatedCarrier, UnknownSession
+from support.servers import hub, serving
 from tests.conftest import AGENT, NUMBER_ID
-from tests.servers import hub, serving
 
 CSV = "phone_number\n" + "".join(f"+1415555{2000 + i}\n" for i in range(40))
 
@@ -31,6 +31,7 @@ def _until(check: object, seconds: float = 30) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.live
 def test_reset_empties_an_account_a_live_server_is_dispatching(tmp_path: Path) -> None:
     env = {"HUB_PEPPER": "reset"}
     data_dir = tmp_path / "data"

@@ -13,9 +13,11 @@ import httpx
 import pytest
 from jsonschema import Draft4Validator
 
+from support.servers import BIN, hub, serving
 from tests.conftest import AGENT, CSV, NUMBER_ID
 from tests.project import add_operations, copy_project, env
-from tests.servers import BIN, hub, serving
+
+pytestmark = pytest.mark.live
 
 CAMPAIGN = "0b6f5a4e-2f7d-4c1a-9e53-7d2c8a1b9f10"
 SUMMARY_SCHEMA = {

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.servers import BIN, hub, serving
+from support.servers import BIN, hub, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = Path(os.environ.get("HUB_SPEC") or ROOT / "openapi.yaml")

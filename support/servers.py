@@ -30,6 +30,10 @@ def hub(*args: str, env: dict[str, str], **kwargs: object) -> subprocess.Complet
     )  # fmt: skip
 
 
+ALLOWED = True
+"""Whether `serving` may start a server: the test suite allows it only in tests marked `live`, so
+that `make unit` never starts one."""
+
 PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
 """The server process behind each base URL that `serving` yields, while it serves."""
 
@@ -40,6 +44,8 @@ def serving(
 ) -> Iterator[tuple[str, Path]]:
     """`hub serve` until the block ends; yields its base URL and the file its output goes to.
     `open_files` is its limit of open files, as `ulimit -n` would set it."""
+    if not ALLOWED:
+        raise RuntimeError("this test starts a server: mark it @pytest.mark.live")
     port = free_port()
     log = data_dir.parent / f"server-{port}.log"
     with open(log, "w") as out:

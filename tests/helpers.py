@@ -1,0 +1,18 @@
+"""Helpers that several test modules share (a test module never imports another)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
+"""The fixed clock that dispatcher tests start from."""
+
+
+def assert_error(response: Any, status: int, message: str) -> None:
+    """Every error is a JSON string with Content-Type application/json."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert isinstance(body, str)
+    assert message in body, body
