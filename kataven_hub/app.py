@@ -5,7 +5,7 @@ The request pipeline, outer to inner, as `pipeline` builds it (a test pins it); 
 that only its setting adds:
 
     ServerErrorMiddleware          Connexion: a 500 for whatever nothing inside caught
-  * CORSMiddleware                 --allow-origin: preflights answered, headers on every answer
+  * CORSMiddleware                 HUB_CORS_ORIGINS or dev: preflights, headers on every answer
     PathAliases                    web.aliases: /hub-api/…, /v1/… become the spec's paths
   * Console                        web.console: /console/ in dev mode or with --console
     ExceptionMiddleware            Connexion: every error below goes through web.errormap
