@@ -17,6 +17,7 @@ from kataven_hub.campaigns.turns import IngestTurns
 from kataven_hub.dispatch.dialer import SimulatedCarrier, parse_weights
 from kataven_hub.dispatch.lock import DispatchLock
 from kataven_hub.dispatch.loop import Dispatcher, run_forever
+from kataven_hub.errors import ConfigurationError
 from kataven_hub.settings import Settings
 from kataven_hub.spec.mocking import Mocker
 from kataven_hub.storage import Stores
@@ -33,11 +34,7 @@ class Hub:
         self.mocker = mocker
         self.stores = Stores(settings.data_dir, max_open=settings.open_accounts)
         self.authenticator = Authenticator(settings, self.stores.system)
-        carrier = SimulatedCarrier(
-            seed=settings.sim_seed,
-            time_scale=settings.sim_time_scale,
-            weights=parse_weights(settings.sim_outcomes) if settings.sim_outcomes else None,
-        )
+        carrier = SimulatedCarrier(seed=settings.sim_seed, time_scale=settings.sim_time_scale, weights=_weights(settings))
         self.dispatcher = Dispatcher(self.stores, carrier, time_scale=settings.sim_time_scale)
         self._lock = DispatchLock(settings.data_dir)
         self.ingest_pool = ingest_pool(settings.ingest_workers)
@@ -78,3 +75,13 @@ class Hub:
             if self.ingest_pool is not None:
                 self.ingest_pool.shutdown(cancel_futures=True)
             self.stores.close()
+
+
+def _weights(settings: Settings) -> dict[str, float] | None:
+    """HUB_SIM_OUTCOMES as the carrier's weights; ConfigurationError, in one line, at start-up."""
+    if not settings.sim_outcomes:
+        return None
+    try:
+        return parse_weights(settings.sim_outcomes)
+    except ValueError as err:
+        raise ConfigurationError(f"sim_outcomes: {err}") from None

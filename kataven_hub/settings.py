@@ -1,92 +1,98 @@
-"""Settings: read once from flags and the environment, typed, validated at start-up."""
+"""Settings: one declaration each (name, type, default, `HUB_*` variable, description), read once
+from the environment and the flags by pydantic-settings, validated at start-up in one line."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import resource
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any
 
-from kataven_hub.dispatch.dialer import parse_weights
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
 from kataven_hub.errors import ConfigurationError
 
 DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"
-
-# name of the environment variable -> (field, help text); the README lists every one of these.
-ENVIRONMENT = {
-    "HUB_DATA_DIR": ("data_dir", "directory for the SQLite files (default ./data)"),
-    "HUB_SPEC": ("spec", "the OpenAPI document to serve (default: the project's openapi.yaml)"),
-    "HUB_HOST": ("host", "address to listen on (default 127.0.0.1)"),
-    "HUB_PORT": ("port", "port to listen on (default 8081)"),
-    "HUB_DEV": ("dev", "1 for dev mode: generated pepper, CORS for all origins, response checks"),
-    "HUB_PEPPER": ("pepper", "secret mixed into every stored API-key hash (required outside dev)"),
-    "HUB_JWT_SECRET": ("jwt_secret", "HS256 secret that JWTs are verified with"),
-    "HUB_JWT_PUBLIC_KEY": ("jwt_public_key", "RS256 public key (PEM text or a file path)"),
-    "HUB_JWT_ACCOUNTS_CLAIM": ("jwt_accounts_claim", "claim listing granted accounts"),
-    "HUB_JWT_AUDIENCE": ("jwt_audience", "required `aud` of JWTs, if set"),
-    "HUB_JWT_ISSUER": ("jwt_issuer", "required `iss` of JWTs, if set"),
-    "HUB_CORS_ORIGINS": ("cors_origins", "comma-separated allowed origins (dev: *)"),
-    "HUB_DEFAULT_REGION": ("default_region", "region for numbers without +country code"),
-    "HUB_VALIDATE_RESPONSES": ("validate_responses", "1 to check every response against the spec"),
-    "HUB_DISPATCH": ("dispatch", "0 to serve the API without dialing (default 1)"),
-    "HUB_DISPATCH_INTERVAL": ("dispatch_interval", "seconds between dispatch rounds (default 0.1)"),
-    "HUB_SIM_SEED": ("sim_seed", "seed of the simulated carrier (default 0)"),
-    "HUB_SIM_TIME_SCALE": ("sim_time_scale", "campaign seconds per real second (default 1)"),
-    "HUB_SIM_OUTCOMES": ("sim_outcomes", "outcome weights, e.g. completed=0.6,no_answer=0.2,..."),
-    "HUB_EVENTS_INTERVAL": ("events_interval", "seconds between event-stream snapshots (default 2)"),
-    "HUB_EVENTS_HEARTBEAT": ("events_heartbeat", "seconds between heartbeat comments (default 15)"),
-    "HUB_LATENCY": ("latency", "dev mode: delay every API answer, MS or LOW-HIGH milliseconds"),
-    "HUB_ERROR_RATE": ("error_rate", "dev mode: share of API requests answered with the documented 500"),
-    "HUB_FAULT_SEED": ("fault_seed", "seed of the injected latency and faults (default 0)"),
-    "HUB_CONSOLE": ("console", "1 to serve the campaign console at /console/ outside dev mode"),
-    "HUB_RATE_LIMITS": ("rate_limits", "1 to enforce each account's request-rate limits (default off)"),
-    "HUB_INGEST_WORKERS": ("ingest_workers", "processes that normalize large CSVs (0: none)"),
-    "HUB_INGESTS_AT_ONCE": ("ingests_at_once", "large uploads (1 MiB and over) ingested at once; the rest wait (default 1)"),
-    "HUB_INGEST_WAIT": ("ingest_wait", "seconds a large upload may wait for its turn before a 503 (default 120)"),
-    "HUB_OPEN_ACCOUNTS": ("open_accounts", "account databases open at once (default: open-file limit / 8, at most 128)"),
-    "HUB_MAX_CONNECTIONS": ("max_connections", "connections at once before a 503 (default: what the open-file limit leaves)"),
-}
+PREFIX = "HUB_"
 RESERVED_FILES = 64
 """Open files kept for the process itself: Python, system.db, the ingest workers' pipes, logs."""
 
 _TRUE = {"1", "true", "yes", "on"}
 
 
-@dataclasses.dataclass(frozen=True)
-class Settings:
-    data_dir: Path = Path("data")
-    spec: Path = DEFAULT_SPEC
-    host: str = "127.0.0.1"
-    port: int = 8081
-    dev: bool = False
-    pepper: str = dataclasses.field(default="", repr=False)
-    jwt_secret: str = dataclasses.field(default="", repr=False)
-    jwt_public_key: str = dataclasses.field(default="", repr=False)
-    jwt_accounts_claim: str = "accounts"
-    jwt_audience: str = ""
-    jwt_issuer: str = ""
-    cors_origins: tuple[str, ...] = ()
-    default_region: str = "US"
-    validate_responses: bool | None = None
-    dispatch: bool = True
-    dispatch_interval: float = 0.1
-    sim_seed: int = 0
-    sim_time_scale: float = 1.0
-    sim_outcomes: str = ""
-    events_interval: float = 2.0
-    events_heartbeat: float = 15.0
-    console: bool = False
-    rate_limits: bool = False
-    latency: str = ""
-    error_rate: float = 0.0
-    fault_seed: int = 0
-    ingest_workers: int = dataclasses.field(default_factory=lambda: min(os.cpu_count() or 1, 4))
-    ingests_at_once: int = 1
-    ingest_wait: float = 120.0
-    open_accounts: int = dataclasses.field(default_factory=lambda: max(4, min(128, open_file_limit() // 8)))
-    max_connections: int = 0
+def _flag(value: Any) -> Any:
+    """`1`, `true`, `yes`, `on` (any case) are true and any other text false, as before pydantic."""
+    return value.strip().lower() in _TRUE if isinstance(value, str) else value
+
+
+def _comma_list(value: Any) -> Any:
+    return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
+
+
+def open_file_limit() -> int:
+    """The process's soft limit of open files (`ulimit -n`)."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Origins = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
+
+
+class Settings(BaseSettings):
+    """Every setting; its variable is `HUB_` and its name in capitals. The README's table of
+    settings is tested against these declarations."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True, frozen=True, extra="forbid")
+
+    data_dir: Path = Field(Path("data"), description="directory for the SQLite files (default ./data)")
+    spec: Path = Field(DEFAULT_SPEC, description="the OpenAPI document to serve (default: the project's openapi.yaml)")
+    host: str = Field("127.0.0.1", description="address to listen on (default 127.0.0.1)")
+    port: int = Field(8081, description="port to listen on (default 8081)")
+    dev: Flag = Field(False, description="1 for dev mode: generated pepper, CORS for all origins, response checks")
+    pepper: str = Field("", repr=False, description="secret mixed into every stored API-key hash (required outside dev)")
+    jwt_secret: str = Field("", repr=False, description="HS256 secret that JWTs are verified with")
+    jwt_public_key: str = Field("", repr=False, description="RS256 public key (PEM text or a file path)")
+    jwt_accounts_claim: str = Field("accounts", description="claim listing granted accounts")
+    jwt_audience: str = Field("", description="required `aud` of JWTs, if set")
+    jwt_issuer: str = Field("", description="required `iss` of JWTs, if set")
+    cors_origins: Origins = Field((), description="comma-separated allowed origins (dev: *)")
+    default_region: str = Field("US", description="region for numbers without +country code")
+    validate_responses: Annotated[bool | None, BeforeValidator(_flag)] = Field(
+        None, description="1 to check every response against the spec"
+    )
+    dispatch: Flag = Field(True, description="0 to serve the API without dialing (default 1)")
+    dispatch_interval: float = Field(0.1, description="seconds between dispatch rounds (default 0.1)")
+    sim_seed: int = Field(0, description="seed of the simulated carrier (default 0)")
+    sim_time_scale: float = Field(1.0, description="campaign seconds per real second (default 1)")
+    sim_outcomes: str = Field("", description="outcome weights, e.g. completed=0.6,no_answer=0.2,...")
+    events_interval: float = Field(2.0, description="seconds between event-stream snapshots (default 2)")
+    events_heartbeat: float = Field(15.0, description="seconds between heartbeat comments (default 15)")
+    console: Flag = Field(False, description="1 to serve the campaign console at /console/ outside dev mode")
+    rate_limits: Flag = Field(False, description="1 to enforce each account's request-rate limits (default off)")
+    latency: str = Field("", description="dev mode: delay every API answer, MS or LOW-HIGH milliseconds")
+    error_rate: float = Field(0.0, description="dev mode: share of API requests answered with the documented 500")
+    fault_seed: int = Field(0, description="seed of the injected latency and faults (default 0)")
+    ingest_workers: int = Field(
+        default_factory=lambda: min(os.cpu_count() or 1, 4), description="processes that normalize large CSVs (0: none)"
+    )
+    ingests_at_once: int = Field(1, description="large uploads (1 MiB and over) ingested at once (default 1)")
+    ingest_wait: float = Field(120.0, description="seconds a large upload may wait for its turn (default 120)")
+    open_accounts: int = Field(
+        default_factory=lambda: max(4, min(128, open_file_limit() // 8)),
+        description="account databases open at once (default: open-file limit / 8, at most 128)",
+    )
+    max_connections: int = Field(0, description="connections at once before a 503 (default: what files allow)")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, *_others: Any, **_: Any
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only what it is given: `from_environment` reads the environment, once, in one place."""
+        return (init_settings,)
 
     @property
     def check_responses(self) -> bool:
@@ -112,42 +118,38 @@ class Settings:
         return self.cors_origins or (("*",) if self.dev else ())
 
 
+ENVIRONMENT = {
+    f"{PREFIX}{name.upper()}": (name, field.description or "") for name, field in Settings.model_fields.items()
+}
+"""Variable -> (setting, description), from the declarations above."""
+
+
+class _Environment(EnvSettingsSource):
+    """pydantic-settings' environment source over a given mapping (the process's, or a test's)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._given = environ
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k.lower(): v for k, v in self._given.items() if k.startswith(PREFIX) and v != ""}
+
+
 def from_environment(environ: Mapping[str, str], **overrides: object) -> Settings:
-    """Settings from HUB_* variables, then explicit overrides (command-line flags) on top."""
-    values: dict[str, object] = {}
-    for variable, (field, _help) in ENVIRONMENT.items():
-        if variable in environ and environ[variable] != "":
-            values[field] = environ[variable]
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return _coerce(values)
-
-
-def _coerce(values: dict[str, object]) -> Settings:
-    types = {f.name: f.type for f in dataclasses.fields(Settings)}
-    out: dict[str, object] = {}
-    for name, value in values.items():
-        kind = types[name]
-        if not isinstance(value, str):
-            out[name] = value
-        elif kind == "Path":
-            out[name] = Path(value)
-        elif kind in ("int", "float"):
-            out[name] = _number(name, value, int if kind == "int" else float)
-        elif kind in ("bool", "bool | None"):
-            out[name] = value.strip().lower() in _TRUE
-        elif kind == "tuple[str, ...]":
-            out[name] = tuple(v.strip() for v in value.split(",") if v.strip())
-        else:
-            out[name] = value
-    return Settings(**out)  # type: ignore[arg-type]
-
-
-def _number(name: str, value: str, kind: type[int] | type[float]) -> int | float:
+    """Settings from HUB_* variables, then explicit overrides (command-line flags) on top;
+    ConfigurationError, in one line, for a value of the wrong type."""
+    values = {**_Environment(environ)(), **{k: v for k, v in overrides.items() if v is not None}}
     try:
-        return kind(value)
-    except ValueError:
-        noun = "an integer" if kind is int else "a number"
-        raise ConfigurationError(f"{name}: {value!r} is not {noun}") from None
+        return Settings(**values)
+    except ValidationError as err:
+        raise ConfigurationError(_one_line(err)) from None
+
+
+def _one_line(err: ValidationError) -> str:
+    first = err.errors()[0]
+    name = ".".join(str(part) for part in first["loc"])
+    phrase = {"int_parsing": "is not an integer", "float_parsing": "is not a number"}.get(first["type"])
+    return f"{name}: {first['input']!r} {phrase}" if phrase else f"{name}: {first['msg']}"
 
 
 def finalize(settings: Settings) -> Settings:
@@ -166,14 +168,7 @@ def finalize(settings: Settings) -> Settings:
         public_key = path.read_text()
     if settings.jwt_secret and public_key:
         raise ConfigurationError("set HUB_JWT_SECRET or HUB_JWT_PUBLIC_KEY, not both")
-    for name in ("ingests_at_once", "open_accounts"):
-        if getattr(settings, name) < 1:
-            raise ConfigurationError(f"{name}: {getattr(settings, name)} must be at least 1")
-    if settings.max_connections < 0:
-        raise ConfigurationError(f"max_connections: {settings.max_connections} must not be negative")
-    for name in ("sim_time_scale", "dispatch_interval", "events_interval", "events_heartbeat", "ingest_wait"):
-        if getattr(settings, name) <= 0:
-            raise ConfigurationError(f"{name}: {getattr(settings, name)} must be positive")
+    _check_ranges(settings)
     if (settings.latency or settings.error_rate) and not settings.dev:
         raise ConfigurationError("--latency and --error-rate are dev-mode tools: add --dev")
     if settings.latency:
@@ -181,14 +176,20 @@ def finalize(settings: Settings) -> Settings:
             parse_latency(settings.latency)
         except ValueError as err:
             raise ConfigurationError(f"latency: {err}") from None
+    return settings.model_copy(update={"pepper": pepper, "jwt_public_key": public_key})
+
+
+def _check_ranges(settings: Settings) -> None:
+    for name in ("ingests_at_once", "open_accounts"):
+        if getattr(settings, name) < 1:
+            raise ConfigurationError(f"{name}: {getattr(settings, name)} must be at least 1")
+    if settings.max_connections < 0:
+        raise ConfigurationError(f"max_connections: {settings.max_connections} must not be negative")
+    for name in ("sim_time_scale", "dispatch_interval", "events_interval", "events_heartbeat", "ingest_wait"):
+        if getattr(settings, name) <= 0:
+            raise ConfigurationError(f"{name}: {getattr(settings, name):g} must be positive")
     if not 0 <= settings.error_rate <= 1:
-        raise ConfigurationError(f"error_rate: {settings.error_rate} must be between 0 and 1")
-    if settings.sim_outcomes:
-        try:
-            parse_weights(settings.sim_outcomes)
-        except ValueError as err:
-            raise ConfigurationError(f"sim_outcomes: {err}") from None
-    return dataclasses.replace(settings, pepper=pepper, jwt_public_key=public_key)
+        raise ConfigurationError(f"error_rate: {settings.error_rate:g} must be between 0 and 1")
 
 
 def pepper_for_keys(settings: Settings) -> str:
@@ -224,12 +225,6 @@ def parse_latency(text: str) -> tuple[float, float]:
     if bounds[0] > bounds[1]:
         raise ValueError(f"{text!r}: LOW is above HIGH")
     return bounds
-
-
-def open_file_limit() -> int:
-    """The process's soft limit of open files (`ulimit -n`)."""
-    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return soft if soft != resource.RLIM_INFINITY else 1 << 20
 
 
 def environ() -> Mapping[str, str]:
