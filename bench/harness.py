@@ -26,7 +26,7 @@ SERVER_CORES = CORES[:1] if len(CORES) > 1 else CORES  # for the load targets
 CLIENT_CORES = CORES[1:] if len(CORES) > 1 else CORES
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Result:
     target: str
     figure: float
@@ -206,12 +206,16 @@ def timed(work: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
-def ratio_result(target: str, figure: float, baseline: float, goal: float, higher_is_better: bool,
+def ratio_result(*, target: str, figure: float, baseline: float, goal: float, higher_is_better: bool,
                   smoke: bool, unit: str, detail: str) -> Result:  # fmt: skip
+    """The result whose figure over its baseline must reach `goal` (at least, or at most)."""
     ratio = figure / baseline if baseline else float("inf")
     passed = None if smoke else (ratio >= goal if higher_is_better else ratio <= goal)
     sign = "≥" if higher_is_better else "≤"
-    return Result(target, figure, baseline, ratio, f"{sign} {goal:g}", passed, unit, detail)
+    return Result(
+        target=target, figure=figure, baseline=baseline, ratio=ratio, goal=f"{sign} {goal:g}", passed=passed, unit=unit,
+        detail=detail,
+    )
 
 
 def p99(samples: list[float]) -> float:

@@ -57,7 +57,16 @@ def large_create(config: Config, tmp: Path) -> Result:
         times = [timed(lambda: create(client, server.base, key, config.large)) for _ in range(config.repeat)]
     figure, floor = statistics.median(times), statistics.median(floors)
     detail = f"{config.rows} rows, {len(config.large) / 2**20:.1f} MiB, median of {config.repeat}; server on cores {CORES}"
-    return ratio_result("1 large create", figure, floor, 0.6, False, config.smoke, "s", detail)
+    return ratio_result(
+        target="1 large create",
+        figure=figure,
+        baseline=floor,
+        goal=0.6,
+        higher_is_better=False,
+        smoke=config.smoke,
+        unit="s",
+        detail=detail,
+    )
 
 
 def memory(config: Config, tmp: Path) -> list[Result]:
@@ -88,12 +97,24 @@ def memory(config: Config, tmp: Path) -> list[Result]:
     mib = 2**20
     growth = (max(peak) - idle) / mib
     peak_result = Result(
-        "2a peak memory", growth, 150.0, growth / 150.0, "≤ 150 MiB", None if config.smoke else growth <= 150,
-        "MiB", f"peak {max(peak) / mib:.0f} MiB over idle {idle / mib:.0f} MiB, server and its workers, sampled every 5 ms",
+        target="2a peak memory",
+        figure=growth,
+        baseline=150.0,
+        ratio=growth / 150.0,
+        goal="≤ 150 MiB",
+        passed=None if config.smoke else growth <= 150,
+        unit="MiB",
+        detail=f"peak {max(peak) / mib:.0f} MiB over idle {idle / mib:.0f} MiB, server and its workers, sampled every 5 ms",
     )  # fmt: skip
     drift = ratio_result(
-        "2b idle after 10", after_ten / mib, after_one / mib, 1.2, False, config.smoke, "MiB",
-        "idle RSS after the 10th large create over idle RSS after the 1st",
+        target="2b idle after 10",
+        figure=after_ten / mib,
+        baseline=after_one / mib,
+        goal=1.2,
+        higher_is_better=False,
+        smoke=config.smoke,
+        unit="MiB",
+        detail="idle RSS after the 10th large create over idle RSS after the 1st",
     )  # fmt: skip
     return [peak_result, drift]
 
@@ -132,7 +153,16 @@ def _busyp99(config: Config, tmp: Path, server_cores: list[int], client_cores: l
     idle_p99, busy_p99 = p99(idle), p99(busy)
     detail = (f"{len(busy)} GETs during {config.repeat} large creates, {len(idle)} idle; server on cores {server_cores},"
               f" client on {client_cores}; p50 {statistics.median(busy) * 1000:.1f} ms vs {statistics.median(idle) * 1000:.1f} ms")  # fmt: skip
-    return ratio_result(target, busy_p99 * 1000, idle_p99 * 1000, 5.0, False, config.smoke, "ms", detail)
+    return ratio_result(
+        target=target,
+        figure=busy_p99 * 1000,
+        baseline=idle_p99 * 1000,
+        goal=5.0,
+        higher_is_better=False,
+        smoke=config.smoke,
+        unit="ms",
+        detail=detail,
+    )
 
 
 def _upload(base: str, key: str, csv: bytes) -> None:
@@ -155,8 +185,14 @@ def small_create(config: Config, tmp: Path) -> Result:
         finally:
             bare_server.stop()
     result = ratio_result(
-        "4 small create", ours, bare, 0.8, True, config.smoke, "req/s",
-        f"32 connections for {config.seconds:g} s each; errors: ours {our_errors}, bare {bare_errors}",
+        target="4 small create",
+        figure=ours,
+        baseline=bare,
+        goal=0.8,
+        higher_is_better=True,
+        smoke=config.smoke,
+        unit="req/s",
+        detail=f"32 connections for {config.seconds:g} s each; errors: ours {our_errors}, bare {bare_errors}",
     )  # fmt: skip
     if result.passed is not None:
         result.passed = result.passed and our_errors == 0
@@ -210,8 +246,14 @@ def oversize(config: Config, tmp: Path) -> Result:
     allowance = MAX_REQUEST_BYTES + 64 * 1024
     passed = None if config.smoke else (status == 413 and consumed <= allowance)
     return Result(
-        "5 over-size", consumed / 1024, allowance / 1024, consumed / allowance, "≤ 1", passed, "KiB",
-        f"status {status}; the server read {consumed:,} bytes of a {size:,}-byte upload (limit"
+        target="5 over-size",
+        figure=consumed / 1024,
+        baseline=allowance / 1024,
+        ratio=consumed / allowance,
+        goal="≤ 1",
+        passed=passed,
+        unit="KiB",
+        detail=f"status {status}; the server read {consumed:,} bytes of a {size:,}-byte upload (limit"
         f" {MAX_REQUEST_BYTES:,} + one 64 KiB buffer); the client got {sent:,} bytes into the socket",
     )  # fmt: skip
 
@@ -277,8 +319,14 @@ def hostile(config: Config, tmp: Path) -> Result:
     ratio, name, spent, honest_spent = max(rows)
     others = "; ".join(f"{n} {r:.2f}" for r, n, _, _ in sorted(rows, reverse=True)[1:])
     return ratio_result(
-        "6 hostile upload", spent, honest_spent, 2.0, False, config.smoke, "s",
-        f"slowest: {name} ({len(dict((n, d) for n, d, _ in files)[name]) / 2**20:.1f} MiB), median of"
+        target="6 hostile upload",
+        figure=spent,
+        baseline=honest_spent,
+        goal=2.0,
+        higher_is_better=False,
+        smoke=config.smoke,
+        unit="s",
+        detail=f"slowest: {name} ({len(dict((n, d) for n, d, _ in files)[name]) / 2**20:.1f} MiB), median of"
         f" {config.repeat}; the other ratios: {others}",
     )  # fmt: skip
 
@@ -286,12 +334,21 @@ def hostile(config: Config, tmp: Path) -> Result:
 # --- the suite ------------------------------------------------------------------------------
 
 
+TARGETS: dict[str, Callable[[Config, Path], Result | list[Result]]] = {
+    "1": large_create, "2": memory, "3": responsiveness, "4": small_create, "5": oversize, "6": hostile,
+    "7": scale.idle_cpu, "8": scale.open_files, "9": scale.working_set, "10": scale.calls_in_flight,
+    "11": scale.concurrent_memory,
+}  # fmt: skip
+"""Every target by its published id (the README's table); a target may give several results
+(2a and 2b), each named by its id first."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny inputs, no thresholds")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="where the JSON goes")
-    parser.add_argument("--only", type=int, action="append", choices=range(1, 12), metavar="N",
-                        help="run only target N (repeatable)")  # fmt: skip
+    parser.add_argument("--only", action="append", choices=sorted(TARGETS, key=int), metavar="ID",
+                        help="run only the target of this published id (1-11; 9 runs 9a-9c), repeatable")  # fmt: skip
     args = parser.parse_args(argv)
     rows = 2_000 if args.smoke else 100_000
     config = Config(
@@ -300,11 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
-        targets: tuple[Callable[[Config, Path], Result | list[Result]], ...] = (
-            large_create, memory, responsiveness, small_create, oversize, hostile,
-            scale.idle_cpu, scale.open_files, scale.working_set, scale.calls_in_flight, scale.concurrent_memory,
-        )  # fmt: skip
-        for measure in (t for n, t in enumerate(targets, start=1) if not args.only or n in args.only):
+        for target_id, measure in TARGETS.items():
+            if args.only and target_id not in args.only:
+                continue
             outcome = measure(config, Path(tmp))
             for result in outcome if isinstance(outcome, list) else [outcome]:
                 print(result.line(), flush=True)
