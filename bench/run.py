@@ -58,14 +58,8 @@ def large_create(config: Config, tmp: Path) -> Result:
     figure, floor = statistics.median(times), statistics.median(floors)
     detail = f"{config.rows} rows, {len(config.large) / 2**20:.1f} MiB, median of {config.repeat}; server on cores {CORES}"
     return ratio_result(
-        target="1 large create",
-        figure=figure,
-        baseline=floor,
-        goal=0.6,
-        higher_is_better=False,
-        smoke=config.smoke,
-        unit="s",
-        detail=detail,
+        target="1 large create", figure=figure, baseline=floor, goal=0.6, higher_is_better=False, smoke=config.smoke,
+        unit="s", detail=detail,
     )
 
 
@@ -97,23 +91,13 @@ def memory(config: Config, tmp: Path) -> list[Result]:
     mib = 2**20
     growth = (max(peak) - idle) / mib
     peak_result = Result(
-        target="2a peak memory",
-        figure=growth,
-        baseline=150.0,
-        ratio=growth / 150.0,
-        goal="≤ 150 MiB",
-        passed=None if config.smoke else growth <= 150,
-        unit="MiB",
+        target="2a peak memory", figure=growth, baseline=150.0, ratio=growth / 150.0, goal="≤ 150 MiB",
+        passed=None if config.smoke else growth <= 150, unit="MiB",
         detail=f"peak {max(peak) / mib:.0f} MiB over idle {idle / mib:.0f} MiB, server and its workers, sampled every 5 ms",
     )  # fmt: skip
     drift = ratio_result(
-        target="2b idle after 10",
-        figure=after_ten / mib,
-        baseline=after_one / mib,
-        goal=1.2,
-        higher_is_better=False,
-        smoke=config.smoke,
-        unit="MiB",
+        target="2b idle after 10", figure=after_ten / mib, baseline=after_one / mib, goal=1.2,
+        higher_is_better=False, smoke=config.smoke, unit="MiB",
         detail="idle RSS after the 10th large create over idle RSS after the 1st",
     )  # fmt: skip
     return [peak_result, drift]
@@ -154,14 +138,8 @@ def _busyp99(config: Config, tmp: Path, server_cores: list[int], client_cores: l
     detail = (f"{len(busy)} GETs during {config.repeat} large creates, {len(idle)} idle; server on cores {server_cores},"
               f" client on {client_cores}; p50 {statistics.median(busy) * 1000:.1f} ms vs {statistics.median(idle) * 1000:.1f} ms")  # fmt: skip
     return ratio_result(
-        target=target,
-        figure=busy_p99 * 1000,
-        baseline=idle_p99 * 1000,
-        goal=5.0,
-        higher_is_better=False,
-        smoke=config.smoke,
-        unit="ms",
-        detail=detail,
+        target=target, figure=busy_p99 * 1000, baseline=idle_p99 * 1000, goal=5.0, higher_is_better=False,
+        smoke=config.smoke, unit="ms", detail=detail,
     )
 
 
@@ -185,12 +163,7 @@ def small_create(config: Config, tmp: Path) -> Result:
         finally:
             bare_server.stop()
     result = ratio_result(
-        target="4 small create",
-        figure=ours,
-        baseline=bare,
-        goal=0.8,
-        higher_is_better=True,
-        smoke=config.smoke,
+        target="4 small create", figure=ours, baseline=bare, goal=0.8, higher_is_better=True, smoke=config.smoke,
         unit="req/s",
         detail=f"32 connections for {config.seconds:g} s each; errors: ours {our_errors}, bare {bare_errors}",
     )  # fmt: skip
@@ -246,13 +219,8 @@ def oversize(config: Config, tmp: Path) -> Result:
     allowance = MAX_REQUEST_BYTES + 64 * 1024
     passed = None if config.smoke else (status == 413 and consumed <= allowance)
     return Result(
-        target="5 over-size",
-        figure=consumed / 1024,
-        baseline=allowance / 1024,
-        ratio=consumed / allowance,
-        goal="≤ 1",
-        passed=passed,
-        unit="KiB",
+        target="5 over-size", figure=consumed / 1024, baseline=allowance / 1024, ratio=consumed / allowance,
+        goal="≤ 1", passed=passed, unit="KiB",
         detail=f"status {status}; the server read {consumed:,} bytes of a {size:,}-byte upload (limit"
         f" {MAX_REQUEST_BYTES:,} + one 64 KiB buffer); the client got {sent:,} bytes into the socket",
     )  # fmt: skip
@@ -319,13 +287,8 @@ def hostile(config: Config, tmp: Path) -> Result:
     ratio, name, spent, honest_spent = max(rows)
     others = "; ".join(f"{n} {r:.2f}" for r, n, _, _ in sorted(rows, reverse=True)[1:])
     return ratio_result(
-        target="6 hostile upload",
-        figure=spent,
-        baseline=honest_spent,
-        goal=2.0,
-        higher_is_better=False,
-        smoke=config.smoke,
-        unit="s",
+        target="6 hostile upload", figure=spent, baseline=honest_spent, goal=2.0, higher_is_better=False,
+        smoke=config.smoke, unit="s",
         detail=f"slowest: {name} ({len(dict((n, d) for n, d, _ in files)[name]) / 2**20:.1f} MiB), median of"
         f" {config.repeat}; the other ratios: {others}",
     )  # fmt: skip

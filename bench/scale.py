@@ -75,13 +75,8 @@ def idle_cpu(config: Config, tmp: Path) -> Result:
     figure, baseline = measure(many), measure(10)
     apart = figure - baseline
     return Result(
-        target="7 idle CPU",
-        figure=figure,
-        baseline=baseline,
-        ratio=apart,
-        goal="≤ +1 pt",
-        passed=None if config.smoke else apart <= 1.0,
-        unit="%core",
+        target="7 idle CPU", figure=figure, baseline=baseline, ratio=apart, goal="≤ +1 pt",
+        passed=None if config.smoke else apart <= 1.0, unit="%core",
         detail=f"% of a core over {seconds:g} s, server and workers, {many} accounts vs 10; 'ratio' is the difference"
         " in points",
     )  # fmt: skip
@@ -119,13 +114,8 @@ def open_files(config: Config, tmp: Path) -> Result:
     answered = statuses.count(200)
     passed = answered == len(keys) and peak_accounts[0] <= bound and peak_files[0] < limit
     return Result(
-        target="8 open files",
-        figure=peak_files[0],
-        baseline=limit,
-        ratio=peak_files[0] / limit,
-        goal=f"≤ {bound} dbs",
-        passed=None if config.smoke else passed,
-        unit="files",
+        target="8 open files", figure=peak_files[0], baseline=limit, ratio=peak_files[0] / limit,
+        goal=f"≤ {bound} dbs", passed=None if config.smoke else passed, unit="files",
         detail=f"peak of the server's open files under ulimit -n {limit}, {accounts} accounts, {touched} of them"
         f" each read once by 32 connections: {answered}/{len(keys)} answered 200; at most {peak_accounts[0]} account"
         f" databases open (bound {bound})",
@@ -188,33 +178,18 @@ def working_set(config: Config, tmp: Path) -> list[Result]:
     detail = f"{len(ms['big'])} GETs each, interleaved, server on cores {SERVER_CORES}, client on {CLIENT_CORES}"
     return [
         Result(
-            target="9a GET p50 10k",
-            figure=p50[0],
-            baseline=p50[1],
-            ratio=p50[0] / p50[1],
-            goal="≤ 1.2",
-            passed=None if config.smoke else p50[0] / p50[1] <= 1.2,
-            unit="ms",
+            target="9a GET p50 10k", figure=p50[0], baseline=p50[1], ratio=p50[0] / p50[1], goal="≤ 1.2",
+            passed=None if config.smoke else p50[0] / p50[1] <= 1.2, unit="ms",
             detail=f"{accounts} accounts vs 10; {detail}",
         ),
         Result(
-            target="9b GET p99 10k",
-            figure=tail[0],
-            baseline=tail[1],
-            ratio=tail[0] / tail[1],
-            goal="≤ 1.2",
-            passed=None if config.smoke else tail[0] / tail[1] <= 1.2,
-            unit="ms",
+            target="9b GET p99 10k", figure=tail[0], baseline=tail[1], ratio=tail[0] / tail[1], goal="≤ 1.2",
+            passed=None if config.smoke else tail[0] / tail[1] <= 1.2, unit="ms",
             detail=f"{accounts} accounts vs 10; {detail}",
         ),
         Result(
-            target="9c cold account",
-            figure=cold,
-            baseline=p50[0],
-            ratio=cold / p50[0],
-            goal="≤ 3",
-            passed=None if config.smoke else cold / p50[0] <= 3,
-            unit="ms",
+            target="9c cold account", figure=cold, baseline=p50[0], ratio=cold / p50[0], goal="≤ 3",
+            passed=None if config.smoke else cold / p50[0] <= 3, unit="ms",
             detail="median first GET to 50 accounts not yet opened, against the warm median",
         ),
     ]  # fmt: skip
@@ -256,25 +231,15 @@ def calls_in_flight(config: Config, tmp: Path) -> list[Result]:
     placed = statistics.mean(occupancy)
     return [
         Result(
-            target="10a round p99",
-            figure=round_p99 * 1000,
-            baseline=interval * 1000,
-            ratio=round_p99 / interval,
-            goal="≤ 1",
-            passed=None if config.smoke else round_p99 <= interval,
-            unit="ms",
+            target="10a round p99", figure=round_p99 * 1000, baseline=interval * 1000, ratio=round_p99 / interval,
+            goal="≤ 1", passed=None if config.smoke else round_p99 <= interval, unit="ms",
             detail=f"{len(rounds)} rounds over {accounts} accounts, {cap} calls allowed at once; p50"
                f" {statistics.median(rounds) * 1000:.0f} ms, max {max(rounds) * 1000:.0f} ms; the first, which places"
                f" all {cap}: {rounds[0] * 1000:.0f} ms",
         ),
         Result(
-            target="10b calls placed",
-            figure=placed * cap,
-            baseline=cap,
-            ratio=placed,
-            goal="≥ 0.9",
-            passed=None if config.smoke else placed >= 0.9 and over_cap == 0,
-            unit="calls",
+            target="10b calls placed", figure=placed * cap, baseline=cap, ratio=placed, goal="≥ 0.9",
+            passed=None if config.smoke else placed >= 0.9 and over_cap == 0, unit="calls",
             detail=f"mean calls in flight after a round, against what the caps allow; rounds over a cap: {over_cap}",
         ),
     ]  # fmt: skip
@@ -313,13 +278,8 @@ def concurrent_memory(config: Config, tmp: Path) -> Result:
     ratio = many / one
     answered = statuses.count(201)
     return Result(
-        target="11 memory x16",
-        figure=many / mib,
-        baseline=one / mib,
-        ratio=ratio,
-        goal="≤ 1.5",
-        passed=None if config.smoke else ratio <= 1.5 and answered == uploads,
-        unit="MiB",
+        target="11 memory x16", figure=many / mib, baseline=one / mib, ratio=ratio, goal="≤ 1.5",
+        passed=None if config.smoke else ratio <= 1.5 and answered == uploads, unit="MiB",
         detail=f"peak RSS during {uploads} concurrent creates vs during 1 (idle {idle / mib:.0f} MiB); {answered}/{uploads}"
         " answered 201",
     )  # fmt: skip

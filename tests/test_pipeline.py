@@ -19,6 +19,13 @@ CONNEXION = [
     "RequestValidationMiddleware", "ResponseValidationMiddleware", "LifespanMiddleware", "ContextMiddleware",
 ]  # fmt: skip
 
+EVERY_LAYER = [
+    "ServerErrorMiddleware", "CORSMiddleware", "PathAliases", "Console", "ExceptionMiddleware", "BodyLimit", "Latency",
+    "SwaggerUIMiddleware", "Inject", "RoutingMiddleware", "SecurityMiddleware", "RateLimits",
+    "RequestValidationMiddleware", "ResponseValidationMiddleware", "LifespanMiddleware", "Prefer", "ContextMiddleware",
+]  # fmt: skip
+"""The stack with every optional layer on, outer to inner."""
+
 
 def _stack(tmp_path: Path, **settings: object) -> list[str]:
     """The middleware classes of a built app, outer to inner, as Connexion built them."""
@@ -40,23 +47,13 @@ def test_the_stack_is_the_one_the_docstring_draws(tmp_path: Path) -> None:
 
 def test_every_optional_layer_in_its_place(tmp_path: Path) -> None:
     stack = _stack(tmp_path, dev=True, rate_limits=True, latency="5")  # dev mode answers CORS for any origin
-    assert stack == [
-        "ServerErrorMiddleware", "CORSMiddleware", "PathAliases", "Console", "ExceptionMiddleware", "BodyLimit",
-        "Latency", "SwaggerUIMiddleware", "Inject", "RoutingMiddleware", "SecurityMiddleware", "RateLimits",
-        "RequestValidationMiddleware", "ResponseValidationMiddleware", "LifespanMiddleware", "Prefer",
-        "ContextMiddleware",
-    ]  # fmt: skip
+    assert stack == EVERY_LAYER
     assert [name for name in stack if name in CONNEXION] == CONNEXION
 
 
 def test_the_docstring_draws_the_same_stack() -> None:
     drawn = re.findall(r"^  [ *] (\w+)  ", app_module.__doc__ or "", flags=re.MULTILINE)
-    assert drawn == [
-        "ServerErrorMiddleware", "CORSMiddleware", "PathAliases", "Console", "ExceptionMiddleware", "BodyLimit",
-        "Latency", "SwaggerUIMiddleware", "Inject", "RoutingMiddleware", "SecurityMiddleware", "RateLimits",
-        "RequestValidationMiddleware", "ResponseValidationMiddleware", "LifespanMiddleware", "Prefer",
-        "ContextMiddleware",
-    ]  # fmt: skip
+    assert drawn == EVERY_LAYER
 
 
 DOMAIN_ERRORS = [kind for kind in vars(errors).values() if isinstance(kind, type) and issubclass(kind, errors.HubError)]
