@@ -18,7 +18,8 @@ def copy_project(into: Path) -> Path:
     for name in ("openapi.yaml", "pyproject.toml", "schemathesis.toml", "Makefile"):
         shutil.copy2(ROOT / name, into / name)
     shutil.copytree(ROOT / "handlers", into / "handlers", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "tests", into / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("tests", "support"):
+        shutil.copytree(ROOT / package, into / package, ignore=shutil.ignore_patterns("__pycache__"))
     return into
 
 
