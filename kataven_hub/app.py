@@ -50,17 +50,20 @@ from kataven_hub.spec import routing
 from kataven_hub.spec.mocking import Mocker
 from kataven_hub.spec.routing import HubResolver
 from kataven_hub.spec.validation import VALIDATORS, FormURIParser
-from kataven_hub.web import errormap
 from kataven_hub.web.aliases import PathAliases
 from kataven_hub.web.bearer import bearer_handler
 from kataven_hub.web.bodylimit import BodyLimit
 from kataven_hub.web.console import Console
+from kataven_hub.web.errormap import ErrorMap
 from kataven_hub.web.inject import Inject
 from kataven_hub.web.latency import Latency
 from kataven_hub.web.prefer import Prefer
 from kataven_hub.web.ratelimits import RateLimits
 
 log = logging.getLogger(__name__)
+STRICT = "x-hub-strict"
+"""A document that says `x-hub-strict: true` has query parameters and form fields it does not list
+refused; without it they are accepted, as OpenAPI allows."""
 
 
 def create_app(settings: Settings) -> AsyncApp:
@@ -80,17 +83,19 @@ def create_app(settings: Settings) -> AsyncApp:
     app.add_api(
         document,
         base_path="",
-        resolver=HubResolver(mocker),
-        strict_validation=True,
+        resolver=HubResolver(mocker, operations),
+        strict_validation=bool(document.get(STRICT)),
         pythonic_params=True,
         validate_responses=settings.check_responses,
         uri_parser_class=FormURIParser,
     )
+    for problem in mocker.unsatisfiable():
+        log.warning("the mock cannot answer %s; add an example to the spec", problem)
     for route in routing.routes(operations):
         if route.served_by in (routing.MOCK, routing.STUB):
             operation = route.operation
             log.info("served from the spec (%s): %s (%s)", route.served_by, operation.label, operation.operation_id)
-    errormap.register(app, document["paths"])
+    ErrorMap(operations).register(app)
     return app
 
 

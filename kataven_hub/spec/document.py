@@ -1,17 +1,24 @@
-"""The contract: openapi.yaml read and checked once, and walked operation by operation."""
+"""The contract: openapi.yaml read and checked once, and walked operation by operation. Loading
+also gives every operation its names: an operationId where the document has none (from its method
+and path), and the one Python function name the resolver, `hub routes` and `hub scaffold` use."""
 
 from __future__ import annotations
 
 import dataclasses
+import keyword
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
+import inflection
 import yaml
 from connexion.json_schema import resolve_refs
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from kataven_hub.errors import ConfigurationError
+from kataven_hub.spec.generate import DISCRIMINATOR_VALUES
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SHORT = 160
@@ -27,6 +34,13 @@ class Operation:
     tag: str | None
     definition: dict[str, Any]
     """The operation object, every $ref resolved; `security` filled in from the document's."""
+    function: str = ""
+    """The name of the Python function that serves it: a valid identifier, unique in the document
+    (`operations` sees to that; alone, an operation takes `python_name` of its operationId)."""
+
+    def __post_init__(self) -> None:
+        if not self.function:
+            object.__setattr__(self, "function", python_name(self.operation_id))
 
     @property
     def summary(self) -> str:
@@ -52,27 +66,95 @@ def load(path: Path) -> dict[str, Any]:
         validate(document)
     except OpenAPIValidationError as err:
         raise ConfigurationError(f"{path}: invalid OpenAPI at {err.json_path}: {_one_line(err.message)}") from None
+    _name_operations(document)
+    _annotate_discriminators(document)
     return document
 
 
 def operations(document: dict[str, Any]) -> list[Operation]:
-    """Every operation of the document, in its order."""
+    """Every operation of the (loaded) document, in its order."""
     resolved = resolve_refs(document)
     security = resolved.get("security", [])
     found = []
-    for path, item in resolved.get("paths", {}).items():
-        for method in METHODS:
-            definition = item.get(method)
-            if definition is None:
-                continue
-            definition = {"security": security, **definition}
-            shared = [p for p in item.get("parameters", []) if p not in definition.get("parameters", [])]
-            definition["parameters"] = [*shared, *definition.get("parameters", [])]
-            if not definition.get("operationId"):
-                raise ConfigurationError(f"{method.upper()} {path}: no operationId (it names the handler)")
-            tags = definition.get("tags") or [None]
-            found.append(Operation(definition["operationId"], method, path, tags[0], definition))
+    taken: set[str] = set()
+    for path, method, definition in _walk(resolved):
+        definition = {"security": security, **definition}
+        item = resolved["paths"][path]
+        shared = [p for p in item.get("parameters", []) if p not in definition.get("parameters", [])]
+        definition["parameters"] = [*shared, *definition.get("parameters", [])]
+        tags = definition.get("tags") or [None]
+        function = _unique(python_name(definition["operationId"]), taken)
+        found.append(Operation(definition["operationId"], method, path, tags[0], definition, function))
     return found
+
+
+def python_name(operation_id: str) -> str:
+    """A valid Python identifier for any operationId: `getApiV1CampaignsId` -> `get_api_v1_campaigns_id`,
+    `find pet by id` -> `find_pet_by_id`, `2fa.verify` -> `op_2fa_verify`, `import` -> `import_`."""
+    ascii_id = unicodedata.normalize("NFKD", operation_id).encode("ascii", "ignore").decode()
+    name = re.sub(r"_+", "_", re.sub(r"\W", "_", inflection.underscore(ascii_id))).strip("_").lower() or "operation"
+    if name[0].isdigit():
+        name = f"op_{name}"
+    return f"{name}_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """`name`, or `name_2`, `name_3`... where an earlier operation of the document has it."""
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{name}_{number}"
+    taken.add(candidate)
+    return candidate
+
+
+def _walk(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, item[method])
+        for path, item in (document.get("paths") or {}).items()
+        for method in METHODS
+        if isinstance(item.get(method), dict)
+    ]
+
+
+def _name_operations(document: dict[str, Any]) -> None:
+    """Give each operation without an operationId one from its method and path (`POST /streams`
+    -> `postStreams`, `GET /pets/{id}` -> `getPetsId`), unique in the document."""
+    taken = {op["operationId"] for _path, _method, op in _walk(document) if op.get("operationId")}
+    for path, method, operation in _walk(document):
+        if not operation.get("operationId"):
+            words = [w for w in re.split(r"[^0-9A-Za-z]+", path) if w]
+            base = method + "".join(w[:1].upper() + w[1:] for w in words)
+            operation["operationId"] = _unique_id(base, taken)
+
+
+def _unique_id(base: str, taken: set[str]) -> str:
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base}{number}"
+    taken.add(candidate)
+    return candidate
+
+
+def _annotate_discriminators(node: Any) -> None:
+    """Beside every discriminator of a `oneOf`/`anyOf`, the value that selects each branch (from
+    its `mapping`, else the name of the branch's schema), for the mock's generator."""
+    if isinstance(node, list):
+        for item in node:
+            _annotate_discriminators(item)
+        return
+    if not isinstance(node, dict):
+        return
+    branches = node.get("oneOf") or node.get("anyOf")
+    if isinstance(node.get("discriminator"), dict) and isinstance(branches, list):
+        mapping = {}
+        for value, target in (node["discriminator"].get("mapping") or {}).items():
+            mapping[target] = mapping[target.rpartition("/")[2]] = value  # a $ref, or a schema's name
+        names = [(b.get("$ref") or "").rpartition("/")[2] if isinstance(b, dict) else "" for b in branches]
+        node[DISCRIMINATOR_VALUES] = [mapping.get(name, name) for name in names]
+    for value in list(node.values()):
+        _annotate_discriminators(value)
 
 
 def _one_line(message: str) -> str:

@@ -15,16 +15,18 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-import inflection
 from connexion.resolver import Resolution, Resolver
 from starlette.responses import Response
 
 from kataven_hub.spec import Operation
+from kataven_hub.spec.document import python_name
 from kataven_hub.spec.mocking import Mocker
 
 PACKAGE = "handlers"
 JSON = {"Content-Type": "application/json"}
 MOCK, STUB = "mock", "stub"
+UNTAGGED = "default"
+"""The handler module of the operations that have no tag."""
 STUB_METHOD = "mock"
 """The `Hub` method a stub calls: its whole body is `return hub.mock("<operationId>")`."""
 log = logging.getLogger(__name__)
@@ -38,14 +40,10 @@ def handler_modules() -> list[ModuleType]:
     return [importlib.import_module(f"{PACKAGE}.{name}") for name in names]
 
 
-def function_name(operation_id: str) -> str:
-    """`getApiV1CampaignsId` -> `get_api_v1_campaigns_id`."""
-    return str(inflection.underscore(operation_id))
-
-
 def module_name(tag: str | None) -> str:
     """The handler module of an operation's first tag: `Call Limits` -> `call_limits`."""
-    return str(inflection.parameterize(tag, separator="_")) if tag else "default"
+    name = python_name(tag) if tag else ""
+    return name or UNTAGGED
 
 
 def handler_functions(module: ModuleType) -> dict[str, Callable[..., Any]]:
@@ -57,8 +55,8 @@ def handler_functions(module: ModuleType) -> dict[str, Callable[..., Any]]:
     }
 
 
-def find_handler(operation_id: str, modules: list[ModuleType]) -> Callable[..., Any] | None:
-    name = function_name(operation_id)
+def find_handler(name: str, modules: list[ModuleType]) -> Callable[..., Any] | None:
+    """The public coroutine function called `name` in any of the modules."""
     return next((handler_functions(m)[name] for m in modules if name in handler_functions(m)), None)
 
 
@@ -94,7 +92,7 @@ def routes(operations: list[Operation]) -> list[Route]:
     modules = handler_modules()
     found = []
     for operation in operations:
-        function = find_handler(operation.operation_id, modules)
+        function = find_handler(operation.function, modules)
         handler = None if function is None else f"{function.__module__}:{function.__name__}"
         if function is None:
             served_by = MOCK
@@ -121,7 +119,7 @@ def problems(operations: list[Operation]) -> list[str]:
 
 def unserved(operations: list[Operation]) -> list[str]:
     """`module:function` of every handler function no operation is served by (dead code)."""
-    wanted = {function_name(op.operation_id) for op in operations}
+    wanted = {op.function for op in operations}
     return [
         f"{module.__name__}:{name}"
         for module in handler_modules()
@@ -152,21 +150,23 @@ def _answers_json(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class HubResolver(Resolver):
-    """Our handler for every operation that has one; the mock for the others."""
+    """Our handler for every operation that has one; the mock for the others. Operations are
+    found by operationId (every operation has one once loaded: `spec.document`)."""
 
-    def __init__(self, mocker: Mocker) -> None:
+    def __init__(self, mocker: Mocker, operations: list[Operation]) -> None:
         super().__init__()
         self.mocker = mocker
         self.modules = handler_modules()
+        self.functions = {op.operation_id: op.function for op in operations}
 
     def resolve(self, operation: Any) -> Resolution:
         operation_id = self.resolve_operation_id(operation)
-        function = find_handler(operation_id, self.modules)
+        function = find_handler(self.functions[operation_id], self.modules)
         return Resolution(_answers_json(function) if function else self._mock(operation_id), operation_id)
 
     def _mock(self, operation_id: str) -> Callable[..., Any]:
         async def mock(**_arguments: Any) -> Any:
             return self.mocker.answer(operation_id)
 
-        mock.__name__ = f"mock_{function_name(operation_id)}"
+        mock.__name__ = f"mock_{self.functions[operation_id]}"
         return mock

@@ -7,13 +7,15 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib
+import json
 from pathlib import Path
 from typing import Any
 
 from connexion.decorators.parameter import pythonic
 
+from kataven_hub.errors import ConfigurationError
 from kataven_hub.spec import Operation
-from kataven_hub.spec.routing import MOCK, PACKAGE, Route, function_name, module_name
+from kataven_hub.spec.routing import MOCK, PACKAGE, Route, module_name
 
 LINE = 120
 """ruff's line length in pyproject.toml."""
@@ -30,30 +32,39 @@ class Written:
 
 
 def scaffold(routes: list[Route]) -> list[Written]:
-    """Write a stub for each route served by the mock; what was written."""
+    """Write a stub for each route served by the mock; what was written. Every module is built
+    whole and compiled first: ConfigurationError, in one line, and nothing written, if one would
+    not."""
     package = Path(importlib.import_module(PACKAGE).__path__[0])
+    sources: dict[Path, str] = {}
     written = []
     for route in routes:
         if route.served_by != MOCK:
             continue
         path = package / f"{module_name(route.operation.tag)}.py"
-        source = path.read_text() if path.exists() else _new_module(route.operation)
-        name = function_name(route.operation.operation_id)
-        path.write_text(_with_hub_import(source).rstrip("\n") + "\n\n\n" + stub(route.operation) + "\n")
-        written.append(Written(path, name, route.operation))
+        source = sources.get(path) or (path.read_text() if path.exists() else _new_module(route.operation))
+        sources[path] = _with_hub_import(source).rstrip("\n") + "\n\n\n" + stub(route.operation) + "\n"
+        written.append(Written(path, route.operation.function, route.operation))
+    for path, source in sources.items():
+        try:
+            compile(source, str(path), "exec")
+        except SyntaxError as err:
+            raise ConfigurationError(f"hub scaffold: {path} would not compile (line {err.lineno}: {err.msg}); nothing written") from None
+    for path, source in sources.items():
+        path.write_text(source)
     return written
 
 
 def stub(operation: Operation) -> str:
     """The source of the stub: `async def <operationId in snake_case>(…)`, its docstring the
     operation's summary, its body `return hub.mock("<operationId>")`."""
-    name = function_name(operation.operation_id)
+    name = operation.function
     params = ", ".join(parameters(operation))
     head = f"async def {name}({params}) -> object:"
     if len(head) > LINE:
         head = f"async def {name}(\n" + "".join(f"    {p},\n" for p in parameters(operation)) + ") -> object:"
     summary = operation.summary.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{head}\n    """{summary}"""\n    return hub.mock("{operation.operation_id}")\n'
+    return f'{head}\n    """{summary}"""\n    return hub.mock({json.dumps(operation.operation_id)})\n'
 
 
 def parameters(operation: Operation) -> list[str]:
@@ -94,8 +105,9 @@ def _default(schema: dict[str, Any]) -> str:
 
 
 def _new_module(operation: Operation) -> str:
-    tag = operation.tag or "untagged"
-    return f'"""Handlers of the operations tagged {tag!r}."""\n'
+    if operation.tag is None:
+        return '"""Handlers of the operations that have no tag."""\n'
+    return f'"""Handlers of the operations tagged {operation.tag!r}."""\n'
 
 
 def _with_hub_import(source: str) -> str:

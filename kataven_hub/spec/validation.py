@@ -1,5 +1,5 @@
-"""Connexion's validators, with messages that say what was wrong and where, and repeated form
-fields refused instead of silently joined with a comma."""
+"""Connexion's validators, with messages that say what was wrong and where, repeated form fields
+refused instead of silently joined with a comma, and an optional JSON body allowed to be empty."""
 
 from __future__ import annotations
 
@@ -11,11 +11,18 @@ from typing import IO, Any
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
-from connexion.json_schema import Draft4RequestValidator
+from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
 from connexion.uri_parsing import OpenAPIURIParser
-from connexion.validators import VALIDATOR_MAP, MultiPartFormDataValidator, ParameterValidator
+from connexion.validators import (
+    VALIDATOR_MAP,
+    JSONRequestBodyValidator,
+    JSONResponseBodyValidator,
+    MultiPartFormDataValidator,
+    ParameterValidator,
+)
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
+from jsonschema.validators import extend
 from starlette.datastructures import FormData, Headers
 from starlette.formparsers import MultiPartParser
 from starlette.types import Message, Receive, Scope
@@ -159,8 +166,44 @@ def _blank(values: Any) -> bool:
     return all(v == "" for v in values) if isinstance(values, list) else values == ""
 
 
+class JSONBodyValidator(JSONRequestBodyValidator):
+    """An optional JSON body may be left out: Connexion refuses an empty one even where the
+    document says `required: false`."""
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if body is None and not self._required:
+            return None
+        return super()._validate(body)
+
+
+def _required_but_write_only(validator: Any, required: list[str], instance: Any, schema: dict[str, Any]) -> Any:
+    """OpenAPI 3.0: a `writeOnly` property in `required` is required in requests only."""
+    properties = schema.get("properties", {})
+    wanted = [name for name in required if not (properties.get(name) or {}).get("writeOnly")]
+    yield from Draft4Validator.VALIDATORS["required"](validator, wanted, instance, schema)
+
+
+AnswerValidator = extend(Draft4ResponseValidator, {"required": _required_but_write_only})
+"""The schema validator for answers: Connexion's (nullable, writeOnly fields refused), with the
+writeOnly fields of a `required` list not required."""
+
+
+def answer_errors(schema: dict[str, Any], body: Any) -> ValidationError | None:
+    """The most relevant way `body` breaks `schema` as an answer, or None."""
+    return best_match(AnswerValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(body))
+
+
+class JSONAnswerValidator(JSONResponseBodyValidator):
+    @property
+    def validator(self) -> Draft4Validator:
+        return AnswerValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+
+
 VALIDATORS = {
     **VALIDATOR_MAP,
     "parameter": ParameterChecker,
-    "body": MediaTypeDict({**VALIDATOR_MAP["body"], "multipart/form-data": FormValidator}),
+    "body": MediaTypeDict(
+        {**VALIDATOR_MAP["body"], "*/*json": JSONBodyValidator, "multipart/form-data": FormValidator}
+    ),
+    "response": MediaTypeDict({**VALIDATOR_MAP["response"], "*/*json": JSONAnswerValidator}),
 }

@@ -1,15 +1,16 @@
-"""The one error map: every error the app raises leaves as a JSON string with `Content-Type:
-application/json` (a 401 with `WWW-Authenticate`, a 413 closing the connection, a 503 with
-`Retry-After`). The one answer made elsewhere is the opt-in `429` of `web.ratelimits`, in
-`text/plain` as the spec documents it. The handlers run inside Connexion's ExceptionMiddleware:
-see the pipeline in `kataven_hub.app`."""
+"""The one error map: every error the app raises leaves as JSON (`Content-Type: application/json`),
+in the shape the operation documents for it (`web.errorshapes`: a JSON string in our document);
+a 401 with `WWW-Authenticate`, a 413 closing the connection, a 503 with `Retry-After`. The one
+answer made elsewhere is the opt-in `429` of `web.ratelimits`, in `text/plain` as the spec
+documents it. The handlers run inside Connexion's ExceptionMiddleware: see the pipeline in
+`kataven_hub.app`."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import sqlite3
+from typing import Any
 
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
@@ -28,10 +29,11 @@ from kataven_hub.errors import (
     Unauthenticated,
     Unavailable,
 )
+from kataven_hub.spec import Operation
 from kataven_hub.spec.mocking import MockFailure
+from kataven_hub.web.errorshapes import ErrorShapes
 
 log = logging.getLogger(__name__)
-_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 STATUS: dict[type[HubError], int] = {
     InvalidInput: 400,
@@ -45,7 +47,8 @@ STATUS: dict[type[HubError], int] = {
 }
 
 
-def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> ConnexionResponse:
+def json_error(status: int, message: Any, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    """`message` (a string, or a documented error object) as the JSON body of a `status` answer."""
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     if status == 413:  # stop the client sending the rest: the connection closes after this
@@ -58,65 +61,60 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
     )
 
 
-def _hub_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    assert isinstance(exc, HubError)
-    status = next(STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS)
-    retry_after = getattr(exc, "retry_after", None)
-    return json_error(status, exc.message, {"Retry-After": str(retry_after)} if retry_after else None)
+class ErrorMap:
+    """The handlers of every error class, answering in the shapes of one document's operations."""
 
+    def __init__(self, operations: list[Operation]) -> None:
+        self.shapes = ErrorShapes(operations)
 
-def _problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    assert isinstance(exc, ProblemException)
-    if exc.status >= 500:
-        log.error("server error: %s", exc.detail)
-    return json_error(exc.status, str(exc.detail or exc.title), dict(exc.headers or {}))
+    def register(self, app: AsyncApp) -> None:
+        app.add_error_handler(HubError, self._hub_error)
+        app.add_error_handler(ProblemException, self._problem)
+        app.add_error_handler(HTTPException, self._http)
+        app.add_error_handler(MultiPartException, self._malformed_multipart)
+        app.add_error_handler(sqlite3.Error, self._database_error)
+        app.add_error_handler(MockFailure, self._mock_failure)
+        app.add_error_handler(Exception, self._unexpected)
 
+    def _answer(self, request: ConnexionRequest, status: int, message: str, headers: dict[str, str] | None = None) -> ConnexionResponse:
+        return json_error(status, self.shapes.body(request.scope, status, message), headers)
 
-class _AllowedMethods:
-    """A 405's `Allow` from the spec: Connexion routes each operation separately, so Starlette
-    would list only the methods of the first route whose path matched."""
+    def _hub_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, HubError)
+        status = next(STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS)
+        retry_after = getattr(exc, "retry_after", None)
+        return self._answer(request, status, exc.message, {"Retry-After": str(retry_after)} if retry_after else None)
 
-    def __init__(self, paths: dict[str, dict[str, object]]) -> None:
-        self._paths = [
-            (re.compile(re.sub(r"\{[^/}]+\}", "[^/]+", template) + "$"), sorted(m.upper() for m in item if m in _METHODS))
-            for template, item in paths.items()
-        ]
+    def _problem(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, ProblemException)
+        if exc.status >= 500:
+            log.error("server error: %s", exc.detail)
+        return self._answer(request, exc.status, str(exc.detail or exc.title), dict(exc.headers or {}))
 
-    def __call__(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    def _http(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        """Starlette's 404 and 405. A 405's `Allow` comes from the document: Connexion routes each
+        operation separately, so Starlette would list only the methods of the first route whose path
+        matched. A 404 whose path fits a template but not a numeric path parameter is a 400."""
         assert isinstance(exc, HTTPException)
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
-            path = request.scope["path"]
-            methods = next((m for pattern, m in self._paths if pattern.match(path)), [])
-            headers["Allow"] = ", ".join(methods)
-        return json_error(exc.status_code, exc.detail, headers)
+            headers["Allow"] = ", ".join(self.shapes.allowed(request.scope["path"]))
+        if exc.status_code == 404 and (wrong := self.shapes.wrong_path_type(request.scope)):
+            return self._answer(request, 400, wrong, headers)
+        return self._answer(request, exc.status_code, exc.detail, headers)
 
+    def _malformed_multipart(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        over_a_limit = str(exc).startswith(("Too many", "Part exceeded"))  # Starlette's form limits
+        return self._answer(request, 400, f"{'' if over_a_limit else 'malformed '}multipart body: {exc}")
 
-def _malformed_multipart(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    over_a_limit = str(exc).startswith(("Too many", "Part exceeded"))  # Starlette's form limits
-    return json_error(400, f"{'' if over_a_limit else 'malformed '}multipart body: {exc}")
+    def _database_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        log.error("database error: %s", exc, exc_info=exc)  # the client sees none of it: the log keeps it all
+        return self._answer(request, 500, "Database error")
 
+    def _mock_failure(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        log.error("mock failure: %s", exc)
+        return self._answer(request, 500, str(exc))
 
-def _database_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    log.error("database error: %s", exc, exc_info=exc)  # the client sees none of it: the log keeps it all
-    return json_error(500, "Database error")
-
-
-def _mock_failure(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    return json_error(500, str(exc))
-
-
-def _unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    log.exception("unhandled error", exc_info=exc)
-    return json_error(500, "Internal server error")
-
-
-def register(app: AsyncApp, paths: dict[str, dict[str, object]]) -> None:
-    """Send every error through the map; `paths` is the spec's, for the `Allow` of a 405."""
-    app.add_error_handler(HubError, _hub_error)
-    app.add_error_handler(ProblemException, _problem)
-    app.add_error_handler(HTTPException, _AllowedMethods(paths))
-    app.add_error_handler(MultiPartException, _malformed_multipart)
-    app.add_error_handler(sqlite3.Error, _database_error)
-    app.add_error_handler(MockFailure, _mock_failure)
-    app.add_error_handler(Exception, _unexpected)
+    def _unexpected(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return self._answer(request, 500, "Internal server error")

@@ -1,0 +1,216 @@
+"""Bodies generated from an OpenAPI 3.0 schema, for the mock: the same seed gives the same body.
+
+The schema is first flattened: `allOf` merged (properties and required lists combined,
+recursively), one branch of a `oneOf`/`anyOf` taken (its discriminator value set), `writeOnly`
+fields left out of answers. Then every shape gets a value within its rules: enums, formats,
+patterns (through `rstr`), lengths, ranges and `multipleOf`, item counts and `uniqueItems`,
+`additionalProperties`; a recursive schema stops adding optional fields at `MAX_DEPTH`. The caller
+validates what comes out (`spec.mocking`): a branch that does not fit is retried with another seed.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import random
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import rstr
+
+MAX_DEPTH = 4
+"""Objects below this depth get only their required fields, arrays only their minimum of items."""
+DISCRIMINATOR_VALUES = "x-hub-discriminator-values"
+"""Set on a schema with a discriminator when the document is loaded (`spec.document`): the value
+that selects each of its `oneOf`/`anyOf` branches, in order."""
+_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+_INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+_WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
+
+
+def generate(schema: dict[str, Any], seed: int | str = 0, *, examples: bool = True) -> Any:
+    """A value for `schema` (as an answer: `writeOnly` fields left out), drawn from `seed`; the
+    `example` a schema gives is taken as it is, unless `examples` is false."""
+    return _Draw(random.Random(str(seed)), examples).value(schema, 0)
+
+
+def flatten(schema: dict[str, Any], rng: random.Random | None = None) -> dict[str, Any]:
+    """The schema with its `allOf` merged and one `oneOf`/`anyOf` branch taken (the first, or one
+    drawn from `rng`), recursively at the top level only: nested schemas are flattened as they
+    are reached."""
+    if not isinstance(schema, dict):
+        return {}
+    if "allOf" in schema:
+        merged = {k: v for k, v in schema.items() if k != "allOf"}
+        for part in schema["allOf"]:
+            merged = _merge(merged, flatten(part, rng))
+        return flatten(merged, rng)
+    for key in ("oneOf", "anyOf"):
+        if key in schema and schema[key]:
+            branches = schema[key]
+            index = rng.randrange(len(branches)) if rng else 0
+            rest = {k: v for k, v in schema.items() if k not in (key, "discriminator", DISCRIMINATOR_VALUES)}
+            chosen = _merge(rest, flatten(branches[index], rng))
+            return _with_discriminator(chosen, schema, index)
+    return schema
+
+
+def _with_discriminator(chosen: dict[str, Any], parent: dict[str, Any], index: int) -> dict[str, Any]:
+    name = (parent.get("discriminator") or {}).get("propertyName")
+    values = parent.get(DISCRIMINATOR_VALUES) or []
+    if not name or index >= len(values):
+        return chosen
+    properties = {**chosen.get("properties", {}), name: {"type": "string", "enum": [values[index]]}}
+    return {**chosen, "properties": properties, "required": sorted({*chosen.get("required", []), name})}
+
+
+def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Both schemas at once, as far as a generator needs: properties merged by name, required
+    lists joined, the tighter bound of each range, the common enum values."""
+    merged = {**a, **{k: v for k, v in b.items() if k not in a}}
+    if "properties" in a or "properties" in b:
+        left, right = a.get("properties", {}), b.get("properties", {})
+        merged["properties"] = {
+            name: _merge(flatten(left[name]), flatten(right[name])) if name in left and name in right
+            else left.get(name, right.get(name))
+            for name in {**left, **right}
+        }  # fmt: skip
+    if "required" in a or "required" in b:
+        merged["required"] = list(dict.fromkeys([*a.get("required", []), *b.get("required", [])]))
+    for low in ("minimum", "minLength", "minItems", "minProperties"):
+        if low in a and low in b:
+            merged[low] = max(a[low], b[low])
+    for high in ("maximum", "maxLength", "maxItems", "maxProperties"):
+        if high in a and high in b:
+            merged[high] = min(a[high], b[high])
+    if "enum" in a and "enum" in b:
+        merged["enum"] = [v for v in a["enum"] if v in b["enum"]]
+    if a.get("additionalProperties") is False or b.get("additionalProperties") is False:
+        merged["additionalProperties"] = False
+    return merged
+
+
+class _Draw:
+    def __init__(self, rng: random.Random, examples: bool) -> None:
+        self.rng = rng
+        self.examples = examples
+        self.patterns = rstr.Rstr(rng)
+
+    def value(self, schema: dict[str, Any], depth: int) -> Any:
+        schema = flatten(schema, self.rng)
+        if self.examples and "example" in schema:
+            return schema["example"]
+        if schema.get("enum"):
+            return self.rng.choice(schema["enum"])
+        kind = schema.get("type") or _implied_type(schema)
+        return getattr(self, f"_{kind}", self._string)(schema, depth)
+
+    def _object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        found: dict[str, Any] = {}
+        for name, sub in properties.items():
+            sub = sub if isinstance(sub, dict) else {}
+            if sub.get("writeOnly"):  # required in requests only (OpenAPI 3.0)
+                continue
+            if name in required or depth < MAX_DEPTH:
+                found[name] = self.value(sub, depth + 1)
+        extra = schema.get("additionalProperties", not properties)
+        wanted = max(schema.get("minProperties", 0), 0 if properties else 1)
+        while extra is not False and len(found) < wanted:
+            key = f"{_WORDS[len(found) % len(_WORDS)]}{len(found)}"
+            found[key] = self.value(extra if isinstance(extra, dict) else {"type": "string"}, depth + 1)
+        return found
+
+    def _array(self, schema: dict[str, Any], depth: int) -> list[Any]:
+        low = schema.get("minItems", 0)
+        high = schema.get("maxItems", low + 2)
+        count = low if depth >= MAX_DEPTH else min(max(low, 1), high)
+        items = schema.get("items") or {}
+        found: list[Any] = []
+        for _attempt in range(count * 20):
+            if len(found) == count:
+                break
+            item = self.value(items, depth + 1)
+            if not schema.get("uniqueItems") or item not in found:
+                found.append(item)
+        return found
+
+    def _string(self, schema: dict[str, Any], _depth: int) -> str:
+        low, high = schema.get("minLength", 0), schema.get("maxLength")
+        text = self._formatted(schema.get("format"))
+        if text is None and "pattern" in schema:
+            text = self._patterned(schema["pattern"], low, high)
+        if text is None:
+            text = self.rng.choice(_WORDS)
+        if len(text) < low:
+            text += "x" * (low - len(text))
+        return text if high is None else text[:high]
+
+    def _patterned(self, pattern: str, low: int, high: int | None) -> str:
+        for _ in range(20):
+            text = self.patterns.xeger(pattern)
+            if low <= len(text) <= (high if high is not None else len(text)):
+                return text
+        return text
+
+    def _formatted(self, fmt: str | None) -> str | None:
+        rng = self.rng
+        moment = _EPOCH + timedelta(seconds=rng.randrange(365 * 86_400))
+        return {
+            "uuid": lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "date-time": lambda: moment.isoformat().replace("+00:00", "Z"),
+            "date": lambda: moment.date().isoformat(),
+            "email": lambda: f"{rng.choice(_WORDS)}@example.com",
+            "uri": lambda: f"https://example.com/{rng.choice(_WORDS)}",
+            "url": lambda: f"https://example.com/{rng.choice(_WORDS)}",
+            "hostname": lambda: f"{rng.choice(_WORDS)}.example.com",
+            "ipv4": lambda: ".".join(str(rng.randrange(1, 255)) for _ in range(4)),
+            "ipv6": lambda: ":".join(f"{rng.randrange(65536):x}" for _ in range(8)),
+            "byte": lambda: base64.b64encode(rng.choice(_WORDS).encode()).decode(),
+            "binary": lambda: "",
+        }.get(fmt or "", lambda: None)()
+
+    def _integer(self, schema: dict[str, Any], _depth: int) -> int:
+        low, high = _INT_RANGES.get(schema.get("format", ""), (-(2**63), 2**63 - 1))
+        low, high = _bounds(schema, low, high, step=1)
+        step = schema.get("multipleOf", 1)
+        if step != 1:
+            first, last = math.ceil(low / step), math.floor(high / step)
+            return int(step * self.rng.randint(first, min(last, first + 100)))
+        start = max(low, min(high, 1))
+        return self.rng.randint(start, min(high, start + 1000))
+
+    def _number(self, schema: dict[str, Any], _depth: int) -> float | int:
+        low, high = _bounds(schema, -1e9, 1e9, step=1e-6)
+        step = schema.get("multipleOf")
+        if step:
+            first, last = math.ceil(low / step), math.floor(high / step)
+            return float(step * self.rng.randint(first, min(last, first + 100)))
+        start = max(low, min(high, 0.0))
+        return round(self.rng.uniform(start, min(high, start + 1000.0)), 2) if high - start > 0.01 else start
+
+    def _boolean(self, _schema: dict[str, Any], _depth: int) -> bool:
+        return self.rng.random() < 0.5
+
+
+def _bounds(schema: dict[str, Any], low: float, high: float, *, step: float) -> tuple[Any, Any]:
+    """OpenAPI 3.0's ranges: `exclusiveMinimum`/`exclusiveMaximum` are booleans beside them."""
+    if "minimum" in schema:
+        low = schema["minimum"] + (step if schema.get("exclusiveMinimum") else 0)
+    if "maximum" in schema:
+        high = schema["maximum"] - (step if schema.get("exclusiveMaximum") else 0)
+    if step == 1:
+        return math.ceil(low), math.floor(high)
+    return low, high
+
+
+def _implied_type(schema: dict[str, Any]) -> str:
+    if "properties" in schema or "additionalProperties" in schema:
+        return "object"
+    if "items" in schema:
+        return "array"
+    if any(k in schema for k in ("minimum", "maximum", "multipleOf")):
+        return "number"
+    return "string"

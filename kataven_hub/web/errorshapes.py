@@ -1,0 +1,101 @@
+"""Which operation an error belongs to, and the body it documents for that error: a JSON string
+where the document says `type: string` (ours) or says nothing, else its 4xx (or `default`) schema
+filled with the message. A path that matches a template but not the type of a path parameter is
+named here too (routing refused it as a 404; it is the client's 400)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from connexion.middleware.abstract import ROUTING_CONTEXT
+from starlette.types import Scope
+
+from kataven_hub.spec import Operation
+from kataven_hub.spec.generate import flatten, generate
+from kataven_hub.spec.validation import answer_errors
+
+MESSAGE_FIELDS = ("message", "detail", "error", "title", "description", "reason")
+STATUS_FIELDS = ("code", "status", "statusCode", "status_code")
+_NUMERIC = {"integer": int, "number": float}
+
+
+class ErrorShapes:
+    """The documented error answers of one document's operations."""
+
+    def __init__(self, operations: list[Operation]) -> None:
+        self.by_id = {op.operation_id: op for op in operations}
+        self.templates = [(_pattern(op.path), op) for op in operations]
+
+    def operation(self, scope: Scope) -> Operation | None:
+        """The operation the request was routed to, else the first whose path template and method match."""
+        routed = scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
+        if routed in self.by_id:
+            return self.by_id[routed]
+        method, path = scope.get("method", "").lower(), scope.get("path", "")
+        return next((op for pattern, op in self.templates if op.method == method and pattern.match(path)), None)
+
+    def allowed(self, path: str) -> list[str]:
+        """The methods the document has for the first template `path` matches (a 405's `Allow`)."""
+        for pattern, op in self.templates:
+            if pattern.match(path):
+                return sorted({o.method.upper() for p, o in self.templates if p.pattern == pattern.pattern})
+        return []
+
+    def wrong_path_type(self, scope: Scope) -> str | None:
+        """`petId: 'abc' is not of type 'integer'` where the path matches a template of the request's
+        method but one of its numeric path parameters does not parse."""
+        operation = self.operation(scope)
+        if operation is None:
+            return None
+        match = _pattern(operation.path).match(scope["path"])
+        assert match is not None
+        for param in operation.definition.get("parameters", []):
+            kind = (param.get("schema") or {}).get("type")
+            if param.get("in") == "path" and kind in _NUMERIC and param["name"] in _names(operation.path):
+                value = match.group(_names(operation.path).index(param["name"]) + 1)
+                try:
+                    _NUMERIC[kind](value)
+                except ValueError:
+                    return f"{param['name']}: {value!r} is not of type '{kind}'"
+        return None
+
+    def body(self, scope: Scope, status: int, message: str) -> Any:
+        """What the error's body is: the message, or the documented error object filled with it."""
+        operation = self.operation(scope)
+        schema = _error_schema(operation, status) if operation else None
+        if not schema or flatten(schema).get("type", "object") != "object":
+            return message
+        return _filled(schema, status, message)
+
+
+def _filled(schema: dict[str, Any], status: int, message: str) -> Any:
+    body = generate(schema, seed=f"error:{status}", examples=False)
+    if not isinstance(body, dict):
+        return message
+    properties = flatten(schema).get("properties", {})
+    strings = [n for n, s in properties.items() if flatten(s).get("type") == "string" and not flatten(s).get("enum")]
+    target = next((n for n in MESSAGE_FIELDS if n in strings), strings[0] if strings else None)
+    filled = dict(body)
+    if target:
+        filled[target] = message
+    for name in STATUS_FIELDS:
+        if flatten(properties.get(name, {})).get("type") == "integer":
+            filled[name] = status
+    return filled if answer_errors(schema, filled) is None else body
+
+
+def _error_schema(operation: Operation, status: int) -> dict[str, Any] | None:
+    responses = operation.definition.get("responses", {})
+    response = responses.get(str(status)) or responses.get(f"{status // 100}XX") or responses.get("default")
+    content = (response or {}).get("content") or {}
+    media = content.get("application/json") or next((v for k, v in content.items() if "json" in k), None)
+    return (media or {}).get("schema")
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^/}]+\\\}", "([^/]+)", re.escape(template)) + "$")
+
+
+def _names(template: str) -> list[str]:
+    return re.findall(r"\{([^/}]+)\}", template)
