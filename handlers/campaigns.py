@@ -9,7 +9,7 @@ from kataven_hub.hub import Hub
 from kataven_hub.web.events import campaign_events
 
 TokenInfo = dict[str, str]
-"""What the bearer scheme hands a handler: `sub` and `account` (kataven_hub.web.bearer)."""
+"""What our bearer scheme hands a handler: `sub` and `account` (kataven_hub.web.security)."""
 
 
 async def post_api_v1_campaigns(

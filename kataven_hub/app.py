@@ -14,7 +14,7 @@ that only its setting adds:
     SwaggerUIMiddleware            Connexion: /openapi.json, /openapi.yaml, /ui/
     Inject                         web.inject: `hub` into the request context
     RoutingMiddleware              Connexion: method and path to an operation
-    SecurityMiddleware             Connexion, with web.bearer: the key or JWT to an account
+    SecurityMiddleware             Connexion, with web.security: who may call the operation
   * RateLimits                     web.ratelimits: --rate-limits, a 429 per account
     RequestValidationMiddleware    Connexion, with spec.validation: the spec's request rules
     ResponseValidationMiddleware   Connexion: answers checked against the spec (dev, tests)
@@ -44,14 +44,14 @@ from starlette.middleware.cors import CORSMiddleware
 
 from kataven_hub import spec
 from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
+from kataven_hub.errors import ConfigurationError
 from kataven_hub.hub import Hub
-from kataven_hub.settings import Settings
+from kataven_hub.settings import Settings, environ
 from kataven_hub.spec import routing
 from kataven_hub.spec.mocking import Mocker
 from kataven_hub.spec.routing import HubResolver
 from kataven_hub.spec.validation import VALIDATORS, FormURIParser
 from kataven_hub.web.aliases import PathAliases
-from kataven_hub.web.bearer import bearer_handler
 from kataven_hub.web.bodylimit import BodyLimit
 from kataven_hub.web.console import Console
 from kataven_hub.web.errormap import ErrorMap
@@ -59,6 +59,7 @@ from kataven_hub.web.inject import Inject
 from kataven_hub.web.latency import Latency
 from kataven_hub.web.prefer import Prefer
 from kataven_hub.web.ratelimits import RateLimits
+from kataven_hub.web.security import security_map, unverified
 
 log = logging.getLogger(__name__)
 STRICT = "x-hub-strict"
@@ -71,13 +72,16 @@ def create_app(settings: Settings) -> AsyncApp:
     ConfigurationError, in one line, if the spec is not valid OpenAPI 3.0."""
     document = spec.load(settings.spec)
     operations = spec.operations(document)
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    if not settings.dev and (problems := unverified(operations, schemes, environ())):
+        raise ConfigurationError(f"{settings.spec}: nothing verifies the security scheme {problems[0]}; or serve with --dev")
     mocker = Mocker(operations)
     hub = Hub(settings, mocker)
     app = AsyncApp(
         __name__,
         lifespan=hub.lifespan,
         middlewares=pipeline(settings, hub, mocker),
-        security_map={"bearer": bearer_handler(hub.authenticator)},
+        security_map=security_map(hub.authenticator, dev=settings.dev),
         validator_map=VALIDATORS,
     )
     app.add_api(

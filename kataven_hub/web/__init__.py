@@ -1,2 +1,2 @@
-"""The edge below Connexion: one module per middleware (`app.PIPELINE` orders them), the bearer
-handler, the one error map, and the event stream."""
+"""The edge below Connexion: one module per middleware (`app.pipeline` orders them), the security
+schemes' verifiers, the one error map and its shapes, and the event stream."""

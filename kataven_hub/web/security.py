@@ -1,0 +1,99 @@
+"""Who may call an operation, for every security scheme type a document can name.
+
+- A scheme marked `x-hub-auth: keys` (ours) is answered by our `Authenticator`: an `sk_live_`
+  key or a JWT becomes the `token_info` (`sub`, `account`) that handlers receive.
+- A scheme with a verifier of Connexion's (`x-basicInfoFunc`, `x-apikeyInfoFunc`,
+  `x-bearerInfoFunc`, `x-tokenInfoFunc` or `x-tokenInfoUrl`, or their environment variables) is
+  answered by it, as Connexion does.
+- Any other scheme, in dev mode only, lets a request through when the credentials it asks for are
+  there (Stoplight Prism's rule): a 401 when they are not. Outside dev mode such a scheme stops the
+  start-up, in one line (`unverified`).
+
+Connexion's security layer runs after routing; it combines the schemes of a requirement (AND),
+the requirements of an operation (OR) and an empty requirement (`{}`, optional)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from connexion.security import (
+    ApiKeySecurityHandler,
+    BasicSecurityHandler,
+    BearerSecurityHandler,
+    OAuthSecurityHandler,
+)
+
+from kataven_hub.auth import Authenticator
+from kataven_hub.spec import Operation
+
+OURS = "x-hub-auth"
+VERIFIERS = {
+    "basic": ("x-basicInfoFunc", "BASICINFO_FUNC"),
+    "apiKey": ("x-apikeyInfoFunc", "APIKEYINFO_FUNC"),
+    "bearer": ("x-bearerInfoFunc", "BEARERINFO_FUNC"),
+    "oauth2": ("x-tokenInfoFunc", "TOKENINFO_FUNC"),
+    "openIdConnect": ("x-tokenInfoFunc", "TOKENINFO_FUNC"),
+}
+
+
+def security_map(authenticator: Authenticator, *, dev: bool) -> dict[str, type]:
+    """Connexion's `security_map`: a handler class per scheme type, bound to our verifiers."""
+
+    def keys(token: str, request: Any) -> dict[str, str]:
+        principal = authenticator.authenticate(token, request.headers.get("X-Account-ID"))
+        return {"sub": principal.created_by, "account": principal.account}
+
+    def fallback(scheme: dict[str, Any], found: Callable[..., Any] | None) -> Callable[..., Any] | None:
+        if scheme.get(OURS):
+            return keys
+        return found or (_present(scheme) if dev else None)
+
+    class Basic(BasicSecurityHandler):
+        def _resolve_func(self, scheme: dict[str, Any]) -> Callable[..., Any] | None:
+            return fallback(scheme, super()._resolve_func(scheme))
+
+    class ApiKey(ApiKeySecurityHandler):
+        def _resolve_func(self, scheme: dict[str, Any]) -> Callable[..., Any] | None:
+            return fallback(scheme, super()._resolve_func(scheme))
+
+    class Bearer(BearerSecurityHandler):
+        def _resolve_func(self, scheme: dict[str, Any]) -> Callable[..., Any] | None:
+            return fallback(scheme, super()._resolve_func(scheme))
+
+    class OAuth(OAuthSecurityHandler):
+        def get_tokeninfo_func(self, scheme: dict[str, Any]) -> Callable[..., Any] | None:
+            return fallback(scheme, super().get_tokeninfo_func(scheme))
+
+    class OpenIdConnect(BearerSecurityHandler):
+        security_definition_key, environ_key = VERIFIERS["openIdConnect"]
+
+        def _resolve_func(self, scheme: dict[str, Any]) -> Callable[..., Any] | None:
+            return fallback(scheme, super()._resolve_func(scheme))
+
+    return {"basic": Basic, "apiKey": ApiKey, "bearer": Bearer, "oauth2": OAuth, "openIdConnect": OpenIdConnect}
+
+
+def _present(scheme: dict[str, Any]) -> Callable[..., Any]:
+    """Dev mode's verifier: whatever credential was sent is good, with every scope the scheme has."""
+    scopes = sorted({s for flow in (scheme.get("flows") or {}).values() for s in (flow.get("scopes") or {})})
+
+    def accept(*_credentials: Any, **_: Any) -> dict[str, Any]:
+        return {"sub": "dev", "scope": scopes}
+
+    return accept
+
+
+def unverified(operations: list[Operation], schemes: dict[str, Any], environ: Mapping[str, str]) -> list[str]:
+    """`name (type)`, then what would verify it, for each scheme the operations use that nothing
+    here verifies outside dev mode."""
+    used = {name for op in operations for requirement in op.definition.get("security") or [] for name in requirement}
+    found = []
+    for name in sorted(used):
+        scheme = schemes.get(name) or {}
+        kind = scheme.get("scheme", "").lower() if scheme.get("type") == "http" else scheme.get("type", "")
+        key, variable = VERIFIERS.get(kind, ("a verifier", ""))
+        if scheme.get(OURS) or scheme.get("x-tokenInfoUrl") or scheme.get(key) or environ.get(variable):
+            continue
+        found.append(f"{name} ({kind}): give it {key}: package.module.function, or set {variable}")
+    return found
