@@ -69,6 +69,33 @@ def add_commands(commands: Any, *, data_dir: Callable[[argparse.ArgumentParser],
     change.set_defaults(command=limits_set)
 
 
+CAMPAIGN_OPERATIONS = {"postApiV1Campaigns", "getApiV1CampaignsId", "postApiV1CampaignsIdStart"}
+"""What a document must serve for dev mode to fill the demo account."""
+
+
+def greet(settings: Settings) -> None:
+    """Dev mode's greeting for the document served: ours (its campaign operations) gets the demo
+    account; any other its title and a `curl` for one of its operations."""
+    from kataven_hub import spec
+    from kataven_hub.spec.curl import curl, pick
+
+    document = spec.load(settings.spec)
+    operations = spec.operations(document)
+    if CAMPAIGN_OPERATIONS <= {op.operation_id for op in operations}:
+        greet_demo(settings)
+        return
+    base = f"http://{settings.host}:{settings.port}"
+    shown = pick(operations)
+    call = curl(base, shown, (document.get("components") or {}).get("securitySchemes") or {}) if shown else ""
+    title = (document.get("info") or {}).get("title", settings.spec.name)
+    print(
+        f"\nDev mode: serving {title!r} ({len(operations)} operations) from {settings.spec}.\n\n"
+        + (f"Call {shown.label} ({shown.operation_id}):\n\n    {call}\n\n" if shown else "")
+        + f"Swagger UI: {base}/ui/; which code serves each operation: `hub routes --spec {settings.spec}`\n",
+        flush=True,
+    )
+
+
 def greet_demo(settings: Settings) -> None:
     """On the first dev start, mint a key for the `demo` account, fill it with the demo campaigns
     and show how to use it."""

@@ -132,7 +132,7 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     app = create_app(settings)  # an invalid spec is refused here, before anything is written
     if settings.dev:
-        admin.greet_demo(settings)
+        admin.greet(settings)
     log.info(
         "open files: limit %d; up to %d account databases open at once and %d connections"
         " (more get a 503)", settings_module.open_file_limit(), settings.open_accounts, settings.connection_bound,
