@@ -4,7 +4,9 @@ and path), and the one Python function name the resolver, `hub routes` and `hub 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import keyword
 import re
 import unicodedata
@@ -53,19 +55,30 @@ class Operation:
 
 def load(path: Path) -> dict[str, Any]:
     """The document at `path`, checked with openapi-spec-validator; ConfigurationError says, in
-    one line, what is wrong and where."""
+    one line, what is wrong and where. A text already checked in this process is not checked
+    again (the CLI, the app and each test app load the same file)."""
     try:
-        document = yaml.load(path.read_text(), Loader=_LOADER)
+        text = path.read_text()
     except OSError as err:
         raise ConfigurationError(f"{path}: {err.strerror}") from None
+    try:
+        return copy.deepcopy(_checked(text))
+    except ConfigurationError as err:
+        raise ConfigurationError(f"{path}: {err}") from None
+
+
+@functools.lru_cache(maxsize=16)
+def _checked(text: str) -> dict[str, Any]:
+    try:
+        document = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as err:
-        raise ConfigurationError(f"{path}: not YAML: {_one_line(str(err))}") from None
+        raise ConfigurationError(f"not YAML: {_one_line(str(err))}") from None
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0."):
-        raise ConfigurationError(f"{path}: not an OpenAPI 3.0 document (Connexion 3.3 serves 3.0.x only)")
+        raise ConfigurationError("not an OpenAPI 3.0 document (Connexion 3.3 serves 3.0.x only)")
     try:
         validate(document)
     except OpenAPIValidationError as err:
-        raise ConfigurationError(f"{path}: invalid OpenAPI at {err.json_path}: {_one_line(err.message)}") from None
+        raise ConfigurationError(f"invalid OpenAPI at {err.json_path}: {_one_line(err.message)}") from None
     _name_operations(document)
     _annotate_discriminators(document)
     return document

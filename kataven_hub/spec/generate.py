@@ -24,6 +24,9 @@ MAX_DEPTH = 4
 DISCRIMINATOR_VALUES = "x-hub-discriminator-values"
 """Set on a schema with a discriminator when the document is loaded (`spec.document`): the value
 that selects each of its `oneOf`/`anyOf` branches, in order."""
+IMPOSSIBLE = "x-hub-impossible"
+"""Set by `flatten` on a merge no value satisfies (two types, disjoint enums): an optional property
+with such a schema is left out."""
 _EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
@@ -86,6 +89,11 @@ def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
             merged[high] = min(a[high], b[high])
     if "enum" in a and "enum" in b:
         merged["enum"] = [v for v in a["enum"] if v in b["enum"]]
+        merged[IMPOSSIBLE] = merged.get(IMPOSSIBLE) or not merged["enum"]
+    if "type" in a and "type" in b and a["type"] != b["type"]:
+        both = {a["type"], b["type"]}
+        merged["type"] = "integer" if both == {"integer", "number"} else a["type"]
+        merged[IMPOSSIBLE] = both != {"integer", "number"}
     if a.get("additionalProperties") is False or b.get("additionalProperties") is False:
         merged["additionalProperties"] = False
     return merged
@@ -113,6 +121,8 @@ class _Draw:
         for name, sub in properties.items():
             sub = sub if isinstance(sub, dict) else {}
             if sub.get("writeOnly"):  # required in requests only (OpenAPI 3.0)
+                continue
+            if name not in required and flatten(sub).get(IMPOSSIBLE):
                 continue
             if name in required or depth < MAX_DEPTH:
                 found[name] = self.value(sub, depth + 1)
@@ -176,8 +186,10 @@ class _Draw:
         low, high = _INT_RANGES.get(schema.get("format", ""), (-(2**63), 2**63 - 1))
         low, high = _bounds(schema, low, high, step=1)
         step = schema.get("multipleOf", 1)
+        first, last = math.ceil(low / step), math.floor(high / step)
+        if last < first:  # no value: the caller's validation says so
+            return int(low)
         if step != 1:
-            first, last = math.ceil(low / step), math.floor(high / step)
             return int(step * self.rng.randint(first, min(last, first + 100)))
         start = max(low, min(high, 1))
         return self.rng.randint(start, min(high, start + 1000))
@@ -187,7 +199,7 @@ class _Draw:
         step = schema.get("multipleOf")
         if step:
             first, last = math.ceil(low / step), math.floor(high / step)
-            return float(step * self.rng.randint(first, min(last, first + 100)))
+            return float(step * self.rng.randint(first, max(first, min(last, first + 100))))
         start = max(low, min(high, 0.0))
         return round(self.rng.uniform(start, min(high, start + 1000.0)), 2) if high - start > 0.01 else start
 
