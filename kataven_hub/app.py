@@ -11,7 +11,7 @@ that only its setting adds:
     ExceptionMiddleware            Connexion: every error below goes through web.errormap
     BodyLimit                      web.bodylimit: 413 before an oversized body is read
   * Latency                        web.latency: dev --latency, every API answer waits
-    SwaggerUIMiddleware            Connexion: /openapi.json, /openapi.yaml, /ui/
+    SpecDocuments                  web.specdocs (Connexion's): /openapi.json, /openapi.yaml, /ui/
     Inject                         web.inject: `hub` into the request context
     RoutingMiddleware              Connexion: method and path to an operation
     SecurityMiddleware             Connexion, with web.security: who may call the operation
@@ -39,7 +39,6 @@ from connexion.middleware.response_validation import ResponseValidationMiddlewar
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.middleware.cors import CORSMiddleware
 
 from kataven_hub import spec
@@ -60,6 +59,7 @@ from kataven_hub.web.latency import Latency
 from kataven_hub.web.prefer import Prefer
 from kataven_hub.web.ratelimits import RateLimits
 from kataven_hub.web.security import security_map, unverified
+from kataven_hub.web.specdocs import SpecDocuments
 
 log = logging.getLogger(__name__)
 STRICT = "x-hub-strict"
@@ -122,7 +122,7 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker) -> list[Any]:
         (ExceptionMiddleware, True, {}),
         (BodyLimit, True, {"limit": MAX_REQUEST_BYTES}),
         (Latency, dev and settings.latency_bounds is not None, {"bounds": settings.latency_bounds, "seed": settings.fault_seed}),
-        (SwaggerUIMiddleware, True, {}),
+        (SpecDocuments, True, {}),
         (Inject, True, {"hub": hub}),
         (RoutingMiddleware, True, {}),
         (SecurityMiddleware, True, {}),

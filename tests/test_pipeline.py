@@ -15,13 +15,13 @@ from kataven_hub.web.errormap import STATUS, json_error
 from tests.conftest import make_settings
 
 CONNEXION = [
-    "ServerErrorMiddleware", "ExceptionMiddleware", "SwaggerUIMiddleware", "RoutingMiddleware", "SecurityMiddleware",
+    "ServerErrorMiddleware", "ExceptionMiddleware", "SpecDocuments", "RoutingMiddleware", "SecurityMiddleware",
     "RequestValidationMiddleware", "ResponseValidationMiddleware", "LifespanMiddleware", "ContextMiddleware",
 ]  # fmt: skip
 
 EVERY_LAYER = [
     "ServerErrorMiddleware", "CORSMiddleware", "PathAliases", "Console", "ExceptionMiddleware", "BodyLimit", "Latency",
-    "SwaggerUIMiddleware", "Inject", "RoutingMiddleware", "SecurityMiddleware", "RateLimits",
+    "SpecDocuments", "Inject", "RoutingMiddleware", "SecurityMiddleware", "RateLimits",
     "RequestValidationMiddleware", "ResponseValidationMiddleware", "LifespanMiddleware", "Prefer", "ContextMiddleware",
 ]  # fmt: skip
 """The stack with every optional layer on, outer to inner."""
@@ -39,7 +39,7 @@ def _stack(tmp_path: Path, **settings: object) -> list[str]:
 
 def test_the_stack_is_the_one_the_docstring_draws(tmp_path: Path) -> None:
     assert _stack(tmp_path) == [
-        "ServerErrorMiddleware", "PathAliases", "ExceptionMiddleware", "BodyLimit", "SwaggerUIMiddleware", "Inject",
+        "ServerErrorMiddleware", "PathAliases", "ExceptionMiddleware", "BodyLimit", "SpecDocuments", "Inject",
         "RoutingMiddleware", "SecurityMiddleware", "RequestValidationMiddleware", "ResponseValidationMiddleware",
         "LifespanMiddleware", "ContextMiddleware",
     ]  # fmt: skip
