@@ -47,9 +47,10 @@ unit: $(STAMP)
 suite: $(STAMP) browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# BASE_URL=... TOKEN=... [ACCOUNT=...] checks another server instead of starting one
+# SPEC=path/to/theirs.yaml checks another document; BASE_URL=... TOKEN=... [ACCOUNT=...] checks
+# another server instead of starting one
 contract-test: $(STAMP)
-	$(PY) -m tests.contract.run_live --seed $(SEED) --report-dir reports
+	$(if $(SPEC),HUB_SPEC="$(abspath $(SPEC))") $(PY) -m tests.contract.run_live --seed $(SEED) --report-dir reports
 
 bench: $(STAMP)
 	$(PY) -m bench.run

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from support.servers import hub, serving
+from support.servers import free_port, hub, serving
 from tests.project import copy_project
 from tests.project import env as project_env
 
@@ -96,3 +96,22 @@ def test_adding_an_operation_works_as_written(tmp_path: Path) -> None:
     [summary] = re.findall(r"^  GET /api/v1/campaigns/\{id\}/summary +200 400 401 403 404 429 500 +(.*)$", checked.stdout, re.M)
     assert summary.startswith("200×") and "✘" not in summary
     assert "hub routes --check: every one of the 12 operations has a handler" in checked.stdout
+
+
+def test_serving_your_own_spec_works_as_written(tmp_path: Path) -> None:
+    block = re.search(r"<!-- own-spec -->\n```sh\n(.*?)```", README.read_text(), re.S)
+    assert block, "the README has no own-spec block"
+    port = str(free_port())
+    script = block.group(1).replace("8082", port).replace('cd "$(mktemp -d)"', f"cd {tmp_path}")
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={k: v for k, v in os.environ.items() if not k.startswith("HUB_")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert '"name": ' in out and '"id": ' in out  # the generated pets: Pet's allOf merged
+    assert '{"message": "petId: \'seven\' is not of type \'integer\'"}' in out
+    assert "wrote list_pets into" in out and "wrote get_pet into" in out
+    assert "stub: GET /pets (list pets)" in done.stderr
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
+    assert (tmp_path / "handlers" / "default.py").exists()
