@@ -1,0 +1,29 @@
+"""`make contract-test SPEC=…` on each document of tests/specs/: a live server on that document,
+Schemathesis' checks (positive and negative cases) and the per-operation table, no finding."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_any_spec import CORPUS
+
+pytestmark = pytest.mark.live
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("document", CORPUS, ids=lambda p: p.stem)
+def test_the_contract_run_passes_on_the_document(tmp_path: Path, document: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.contract.run_live", "--seed", "1", "--max-examples", "25",
+         "--report-dir", str(tmp_path)],
+        cwd=ROOT, env={**os.environ, "HUB_SPEC": str(document)}, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert re.search(r"(\d+) generated, \1 passed", done.stdout), done.stdout[-2000:]
+    assert "what every operation answered" in done.stdout
