@@ -20,6 +20,7 @@ that only its setting adds:
     ResponseValidationMiddleware   Connexion: answers checked against the spec (dev, tests)
     LifespanMiddleware             Connexion: start-up and shut-down (Hub.lifespan)
   * Prefer                         web.prefer: dev mode's Prefer header and injected faults
+    MockAnswers                    web.mockanswers: the operations the mock serves answered
     ContextMiddleware              Connexion: the context handlers receive
     the operation                  handlers/, or the mock (spec.routing)
 """
@@ -56,6 +57,7 @@ from kataven_hub.web.console import Console
 from kataven_hub.web.errormap import ErrorMap
 from kataven_hub.web.inject import Inject
 from kataven_hub.web.latency import Latency
+from kataven_hub.web.mockanswers import MockAnswers
 from kataven_hub.web.prefer import Prefer
 from kataven_hub.web.ratelimits import RateLimits
 from kataven_hub.web.security import security_map, unverified
@@ -77,10 +79,12 @@ def create_app(settings: Settings) -> AsyncApp:
         raise ConfigurationError(f"{settings.spec}: nothing verifies the security scheme {problems[0]}; or serve with --dev")
     mocker = Mocker(operations)
     hub = Hub(settings, mocker)
+    served = routing.routes(operations)
+    mocked = frozenset(r.operation.operation_id for r in served if r.served_by == routing.MOCK)
     app = AsyncApp(
         __name__,
         lifespan=hub.lifespan,
-        middlewares=pipeline(settings, hub, mocker),
+        middlewares=pipeline(settings, hub, mocker, mocked),
         security_map=security_map(hub.authenticator, dev=settings.dev),
         validator_map=VALIDATORS,
     )
@@ -95,7 +99,7 @@ def create_app(settings: Settings) -> AsyncApp:
     )
     for problem in mocker.unsatisfiable():
         log.warning("the mock cannot answer %s; add an example to the spec", problem)
-    for route in routing.routes(operations):
+    for route in served:
         if route.served_by in (routing.MOCK, routing.STUB):
             operation = route.operation
             log.info("served from the spec (%s): %s (%s)", route.served_by, operation.label, operation.operation_id)
@@ -103,7 +107,7 @@ def create_app(settings: Settings) -> AsyncApp:
     return app
 
 
-def pipeline(settings: Settings, hub: Hub, mocker: Mocker) -> list[Any]:
+def pipeline(settings: Settings, hub: Hub, mocker: Mocker, mocked: frozenset[str]) -> list[Any]:
     """The middleware stack, outer to inner, as the module's docstring draws it: Connexion's nine
     layers and ours, each with its options, those whose setting is off left out."""
     dev = settings.dev
@@ -131,6 +135,7 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker) -> list[Any]:
         (ResponseValidationMiddleware, True, {}),
         (LifespanMiddleware, True, {}),
         (Prefer, dev, faults),
+        (MockAnswers, True, {"mocker": mocker, "mocked": mocked}),
         (ContextMiddleware, True, {}),
     ]
     return [partial(layer, **options) if options else layer for layer, wanted, options in layers if wanted]

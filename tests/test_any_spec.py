@@ -223,3 +223,12 @@ def test_an_optional_property_that_all_of_makes_impossible_is_left_out() -> None
     ]}  # fmt: skip
     body = generate(schema, seed=1)
     assert set(body) == {"c"} and answer_errors(schema, body) is None
+
+
+def test_prefer_forces_an_answer_of_any_operation(tmp_path: Path) -> None:
+    for client in _client(tmp_path, SPECS / "names.yaml"):
+        forced = client.post("/a", headers={"Prefer": "code=201"})  # operationId `create-thing.v2`
+        assert forced.status_code == 201 and forced.headers["x-hub-mock"] == "generated"
+    for client in _client(tmp_path / "examples", SPECS / "examples.yaml"):
+        assert client.get("/weather", headers={"Prefer": "example=cloudy"}).json() == {"sky": "cloudy"}
+        assert client.get("/weather").json() == {"sky": "clear"}

@@ -22,7 +22,8 @@ CONNEXION = [
 EVERY_LAYER = [
     "ServerErrorMiddleware", "CORSMiddleware", "PathAliases", "Console", "ExceptionMiddleware", "BodyLimit", "Latency",
     "SpecDocuments", "Inject", "RoutingMiddleware", "SecurityMiddleware", "RateLimits",
-    "RequestValidationMiddleware", "ResponseValidationMiddleware", "LifespanMiddleware", "Prefer", "ContextMiddleware",
+    "RequestValidationMiddleware", "ResponseValidationMiddleware", "LifespanMiddleware", "Prefer", "MockAnswers",
+    "ContextMiddleware",
 ]  # fmt: skip
 """The stack with every optional layer on, outer to inner."""
 
@@ -41,7 +42,7 @@ def test_the_stack_is_the_one_the_docstring_draws(tmp_path: Path) -> None:
     assert _stack(tmp_path) == [
         "ServerErrorMiddleware", "PathAliases", "ExceptionMiddleware", "BodyLimit", "SpecDocuments", "Inject",
         "RoutingMiddleware", "SecurityMiddleware", "RequestValidationMiddleware", "ResponseValidationMiddleware",
-        "LifespanMiddleware", "ContextMiddleware",
+        "LifespanMiddleware", "MockAnswers", "ContextMiddleware",
     ]  # fmt: skip
 
 

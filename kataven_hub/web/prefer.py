@@ -43,7 +43,6 @@ class Prefer:
             if not delay.isdigit():
                 raise InvalidInput(f"Prefer: delay={delay} is not a number of milliseconds")
             await asyncio.sleep(min(int(delay), MAX_DELAY_MS) / 1000)
-        operation_id = operation_id.rpartition(".")[2]
         code = wanted.get("code")
         if code is None and self.error_rate and self.mocker.documents(operation_id, 500):
             if self._random.random() < self.error_rate:
