@@ -12,6 +12,7 @@ into `.bench-tools/` on first use.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import subprocess
 import time
@@ -19,8 +20,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import httpx
+from urllib.parse import urlsplit
 
 from bench.harness import (
     BIN,
@@ -124,23 +124,33 @@ def example_rate(config: Config, tmp: Path) -> Result:
 
 
 async def _get_load(url: str, seconds: float, connections: int = 16) -> tuple[float, int]:
-    """Requests/s and errors of closed-loop GETs, after a one-second warm-up."""
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    """Requests/s and errors of closed-loop keep-alive GETs on `connections` sockets, after a
+    one-second warm-up. Plain HTTP/1.1 over asyncio streams: httpx tops out near 400 requests/s
+    on one core, below what either server answers, and would measure itself."""
+    parts = urlsplit(url)
+    request = f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode()
     done, errors, counting = 0, 0, False
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
 
-        async def worker(until: float) -> None:
-            nonlocal done, errors
+    async def connection(until: float) -> None:
+        nonlocal done, errors
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        try:
             while time.perf_counter() < until:
-                ok = (await client.get(url)).status_code == 200
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1])  # type: ignore[index]
+                await reader.readexactly(length)
                 if counting:
+                    ok = head.startswith(b"HTTP/1.1 200 ")
                     done, errors = done + ok, errors + (not ok)
+        finally:
+            writer.close()
 
-        await asyncio.gather(*(worker(time.perf_counter() + 1.0) for _ in range(connections)))
-        counting = True
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(started + seconds) for _ in range(connections)))
-        return done / (time.perf_counter() - started), errors
+    await asyncio.gather(*(connection(time.perf_counter() + 1.0) for _ in range(connections)))
+    counting = True
+    started = time.perf_counter()
+    await asyncio.gather(*(connection(started + seconds) for _ in range(connections)))
+    return done / (time.perf_counter() - started), errors
 
 
 def beside_prism(config: Config, tmp: Path) -> list[Result]:
