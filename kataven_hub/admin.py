@@ -102,8 +102,8 @@ def greet_demo(settings: Settings) -> None:
     from kataven_hub import demo
 
     with storage.Stores(settings.data_dir) as stores:
-        with stores.system.read() as db:
-            minted = storage.list_keys(db, DEMO_ACCOUNT)
+        with stores.system.read() as conn:
+            minted = storage.list_keys(conn, DEMO_ACCOUNT)
         if minted:
             log.info("dev mode: mint another demo key with `hub keys create --account demo`")
             return
@@ -163,8 +163,8 @@ def keys_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def keys_list(settings: Settings, args: argparse.Namespace) -> int:
-    with storage.Stores(settings.data_dir) as stores, stores.system.read() as db:
-        keys = storage.list_keys(db, args.account)
+    with storage.Stores(settings.data_dir) as stores, stores.system.read() as conn:
+        keys = storage.list_keys(conn, args.account)
     for key in keys:
         state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "live"
         print(
@@ -182,16 +182,16 @@ def keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def limits_show(settings: Settings, args: argparse.Namespace) -> int:
-    with storage.Stores(settings.data_dir) as stores, stores.account(check_account_name(args.account)) as db:
-        limits = all_limits(db)
+    with storage.Stores(settings.data_dir) as stores, stores.account(check_account_name(args.account)) as database:
+        limits = all_limits(database)
     return _print_limits(limits)
 
 
 def limits_set(settings: Settings, args: argparse.Namespace) -> int:
     changes = {name: getattr(args, name) for name in ALL_LIMITS}
-    with storage.Stores(settings.data_dir) as stores, stores.account(check_account_name(args.account)) as db:
+    with storage.Stores(settings.data_dir) as stores, stores.account(check_account_name(args.account)) as database:
         try:
-            limits = set_limits(db, **changes)
+            limits = set_limits(database, **changes)
         except ValueError as err:
             raise ConfigurationError(str(err)) from None
     return _print_limits(limits)

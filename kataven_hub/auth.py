@@ -57,15 +57,15 @@ def create_key(system: Database, pepper: str, *, account: str, name: str = "") -
         "hint": secret[-4:],
         "created_at": clock.iso(clock.now()),
     }
-    with system.write() as db:
-        storage.insert_key(db, {**record, "hash": hash_key(pepper, plaintext)})
+    with system.write() as conn:
+        storage.insert_key(conn, {**record, "hash": hash_key(pepper, plaintext)})
     return record, plaintext
 
 
 def revoke_key(system: Database, key_id: str) -> None:
     """Revoke a key by id; NotFound if there is no such live key."""
-    with system.write() as db:
-        if not storage.revoke_key(db, key_id, clock.iso(clock.now())):
+    with system.write() as conn:
+        if not storage.revoke_key(conn, key_id, clock.iso(clock.now())):
             raise NotFound(f"no live key {key_id!r}")
 
 
@@ -87,8 +87,8 @@ class Authenticator:
         shape = _KEY_SHAPE.fullmatch(token)
         record = None
         if shape:
-            with self._system.read() as db:
-                record = storage.find_key(db, hash_key(self._settings.pepper, token))
+            with self._system.read() as conn:
+                record = storage.find_key(conn, hash_key(self._settings.pepper, token))
         if not record or record["revoked_at"]:
             raise Unauthenticated("API key is not valid or has been revoked")
         account = check_account_name(record["account"])

@@ -35,30 +35,30 @@ PLANS = ("basic", "gold", "platinum")
 
 def fill(stores: Stores, account: str, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
     """Add the demo campaigns to an account; nothing if it has them already. The campaigns made."""
-    with stores.account(account) as db:
-        return _fill(stores, db, seed, now)
+    with stores.account(account) as database:
+        return _fill(stores, database, seed, now)
 
 
-def _fill(stores: Stores, db: Database, seed: int, now: datetime | None) -> list[dict[str, Any]]:
-    if any(c["name"].startswith(PREFIX) for c in campaigns.list_campaigns(db)["campaigns"]):
+def _fill(stores: Stores, database: Database, seed: int, now: datetime | None) -> list[dict[str, Any]]:
+    if any(c["name"].startswith(PREFIX) for c in campaigns.list_campaigns(database)["campaigns"]):
         return []
     now = now or clock.now()
     rng = random.Random(seed)
-    drive = _driver(stores, db, seed)
+    drive = _driver(stores, database, seed)
     past = now - timedelta(hours=2)
     made = []
 
-    done = _create(db, rng, "Spring renewals", 80, past, max_concurrent_calls=5)
+    done = _create(database, rng, "Spring renewals", 80, past, max_concurrent_calls=5)
     at = drive(done, past, until=lambda s: all(s["counts"][o] for o in OUTCOMES) or not s["counts"]["pending"])
-    made.append(campaigns.stop_campaign(db, done["id"], now=at))  # the contacts not yet called: skipped
+    made.append(campaigns.stop_campaign(database, done["id"], now=at))  # the contacts not yet called: skipped
     drive(done, at, until=lambda s: s["in_flight"] == 0)
 
-    paused = _create(db, rng, "Win-back, part called", 60, past + timedelta(minutes=30), max_concurrent_calls=4)
+    paused = _create(database, rng, "Win-back, part called", 60, past + timedelta(minutes=30), max_concurrent_calls=4)
     at = drive(paused, past + timedelta(minutes=30), until=lambda s: s["attempts"] >= 12)
-    made.append(campaigns.pause_campaign(db, paused["id"], now=at))
+    made.append(campaigns.pause_campaign(database, paused["id"], now=at))
     drive(paused, at, until=lambda s: s["in_flight"] == 0)
 
-    refused = _create(db, rng, "Unregistered number", 20, past + timedelta(hours=1), phone_number_id=UNREGISTERED_NUMBER)
+    refused = _create(database, rng, "Unregistered number", 20, past + timedelta(hours=1), phone_number_id=UNREGISTERED_NUMBER)
     dispatch_log = logging.getLogger("kataven_hub.dispatch.loop")
     level = dispatch_log.level
     dispatch_log.setLevel(logging.ERROR)  # the carrier's refusal is the point here, not news
@@ -66,40 +66,40 @@ def _fill(stores: Stores, db: Database, seed: int, now: datetime | None) -> list
         drive(refused, past + timedelta(hours=1), until=lambda s: s["status"] == Status.FAILED)
     finally:
         dispatch_log.setLevel(level)
-    made.append(campaigns.get_campaign(db, refused["id"]))
+    made.append(campaigns.get_campaign(database, refused["id"]))
 
-    made.append(_create(db, rng, "Draft, not started", 25, now))
+    made.append(_create(database, rng, "Draft, not started", 25, now))
     ahead = clock.iso(now + timedelta(days=1))
-    scheduled = _create(db, rng, "Tomorrow morning", 30, now, scheduled_at=ahead, max_concurrent_calls=2)
-    made.append(campaigns.start_campaign(db, scheduled["id"], now=now))
-    running = _create(db, rng, "Live now", 1500, now, max_concurrent_calls=3, retries_per_contact=1)
-    made.append(campaigns.start_campaign(db, running["id"], now=now))  # the server's dispatcher dials it
+    scheduled = _create(database, rng, "Tomorrow morning", 30, now, scheduled_at=ahead, max_concurrent_calls=2)
+    made.append(campaigns.start_campaign(database, scheduled["id"], now=now))
+    running = _create(database, rng, "Live now", 1500, now, max_concurrent_calls=3, retries_per_contact=1)
+    made.append(campaigns.start_campaign(database, running["id"], now=now))  # the server's dispatcher dials it
     return made
 
 
-def _driver(stores: Stores, db: Database, seed: int) -> Callable[..., datetime]:
+def _driver(stores: Stores, database: Database, seed: int) -> Callable[..., datetime]:
     """Run one campaign's dispatch on a clock of its own, from `start` until `until(snapshot)`."""
     dispatcher = Dispatcher(stores, SimulatedCarrier(seed=seed))
 
     def drive(campaign: dict[str, Any], start: datetime, until: Callable[[dict[str, Any]], bool]) -> datetime:
-        if campaigns.get_campaign(db, campaign["id"])["status"] == Status.DRAFT:
-            campaigns.start_campaign(db, campaign["id"], now=start)
+        if campaigns.get_campaign(database, campaign["id"])["status"] == Status.DRAFT:
+            campaigns.start_campaign(database, campaign["id"], now=start)
         at = start
         for _ in range(2_000):  # at most three hours of campaign time
-            if until(campaigns.snapshot(db, campaign["id"], now=at)):
+            if until(campaigns.snapshot(database, campaign["id"], now=at)):
                 break
             at += STEP
-            dispatcher.tick_account(db, at)
+            dispatcher.tick_account(database, at)
         return at
 
     return drive
 
 
-def _create(db: Database, rng: random.Random, name: str, size: int, now: datetime, **form: Any) -> dict[str, Any]:
+def _create(database: Database, rng: random.Random, name: str, size: int, now: datetime, **form: Any) -> dict[str, Any]:
     defaults = {"agent_id": AGENT, "phone_number_id": NUMBER_ID, "name": PREFIX + name}
     campaign_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     return campaigns.create_campaign(
-        db, {**defaults, **form}, contacts_csv(rng, size), created_by="demo", region="US", now=now, campaign_id=campaign_id
+        database, {**defaults, **form}, contacts_csv(rng, size), created_by="demo", region="US", now=now, campaign_id=campaign_id
     )
 
 

@@ -4,12 +4,16 @@ the operation's summary whatever characters it holds."""
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kataven_hub.errors import ConfigurationError
 from kataven_hub.spec import Operation
-from kataven_hub.spec.scaffold import parameters, stub
+from kataven_hub.spec import scaffold as scaffold_module
+from kataven_hub.spec.routing import MOCK, Route
+from kataven_hub.spec.scaffold import HUB_IMPORT, parameters, stub
 
 
 def _operation(summary: str = "Do it", **definition: Any) -> Operation:
@@ -46,3 +50,17 @@ def test_an_unsecured_operation_without_a_body_gets_hub_only() -> None:
     optional_body = {"content": {"application/json": {"schema": {"type": "array"}}}}
     assert parameters(_operation()) == ["hub: Hub"]
     assert parameters(_operation(requestBody=optional_body)) == ["hub: Hub", "body: list[object] | None = None"]
+
+
+def test_a_stub_mypy_would_refuse_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document whose default breaks its own type (`integer`, default "ten") gives a signature
+    mypy refuses: one line, and the handlers package is left as it was."""
+    monkeypatch.setattr(scaffold_module, "handlers_dir", lambda: tmp_path)
+    operation = _operation(parameters=[{"name": "size", "in": "query", "schema": {"type": "integer", "default": "ten"}}])
+    with pytest.raises(ConfigurationError, match=r"^hub scaffold: mypy refuses what it would write: .*size.*nothing written$"):
+        scaffold_module.scaffold([Route(operation, MOCK, None)])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stub_that_type_checks_is_accepted() -> None:
+    assert scaffold_module.type_errors({Path("things.py"): HUB_IMPORT + "\n\n\n" + stub(_operation())}) is None

@@ -23,7 +23,7 @@ PAGE_SIZE = 100
 
 
 def create_campaign(
-    db: Database,
+    database: Database,
     form: dict[str, Any],
     csv_file: bytes | BinaryIO,
     *,
@@ -53,42 +53,42 @@ def create_campaign(
         }
         if scheduled_at:
             campaign["scheduled_at"] = scheduled_at
-        with db.write() as conn:
+        with database.write() as conn:
             storage.insert_campaign(conn, campaign, parsed.contacts, columns=parsed.columns)
         del parsed
     return campaign
 
 
-def reset_account(db: Database) -> int:
+def reset_account(database: Database) -> int:
     """Delete every campaign, contact and call of the account in one transaction; its keys and
     call limits stay. How many campaigns there were."""
-    with db.write() as conn:
+    with database.write() as conn:
         return storage.delete_everything(conn)
 
 
-def get_campaign(db: Database, campaign_id: str) -> dict[str, Any]:
-    with db.read() as conn:
+def get_campaign(database: Database, campaign_id: str) -> dict[str, Any]:
+    with database.read() as conn:
         return _existing(conn, campaign_id)
 
 
-def list_campaigns(db: Database) -> dict[str, list[dict[str, Any]]]:
+def list_campaigns(database: Database) -> dict[str, list[dict[str, Any]]]:
     """Every campaign of the account, newest first."""
-    with db.read() as conn:
+    with database.read() as conn:
         return {"campaigns": storage.list_campaigns(conn)}
 
 
-def delete_campaign(db: Database, campaign_id: str) -> None:
+def delete_campaign(database: Database, campaign_id: str) -> None:
     """Delete a draft and its contacts; Conflict in any other status."""
-    with db.write() as conn:
+    with database.write() as conn:
         campaign = _existing(conn, campaign_id)
         check(campaign, "delete", "deleted")
         storage.delete_campaign(conn, campaign_id)
 
 
-def start_campaign(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
+def start_campaign(database: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
     """draft or paused -> running, or -> scheduled while `scheduled_at` is ahead."""
     now = now or clock.now()
-    with db.write() as conn:
+    with database.write() as conn:
         campaign = _existing(conn, campaign_id)
         ahead = "scheduled_at" in campaign and clock.parse(campaign["scheduled_at"]) > now
         target = Status.SCHEDULED if ahead else Status.RUNNING
@@ -100,48 +100,48 @@ def start_campaign(db: Database, campaign_id: str, now: datetime | None = None) 
         check(campaign, "start", target)
         if campaign["status"] != Status.SCHEDULED:
             _check_budget(conn, campaign)
-        db.mark_work()
+        database.mark_work()
         return move(conn, campaign, "start", target, now)
 
 
-def pause_campaign(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
+def pause_campaign(database: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
     """running -> paused: no new calls; calls in flight finish and record their outcome."""
-    with db.write() as conn:
+    with database.write() as conn:
         campaign = _existing(conn, campaign_id)
         return move(conn, campaign, "pause", Status.PAUSED, now or clock.now())
 
 
-def resume_campaign(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
+def resume_campaign(database: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
     """paused -> running, within the account's concurrency budget."""
-    with db.write() as conn:
+    with database.write() as conn:
         campaign = _existing(conn, campaign_id)
         check(campaign, "resume", Status.RUNNING)
         _check_budget(conn, campaign)
-        db.mark_work()
+        database.mark_work()
         return move(conn, campaign, "resume", Status.RUNNING, now or clock.now())
 
 
-def stop_campaign(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
+def stop_campaign(database: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
     """scheduled, running or paused -> completed; pending contacts are skipped, calls in flight
     are not cut."""
-    with db.write() as conn:
+    with database.write() as conn:
         campaign = _existing(conn, campaign_id)
         moved = move(conn, campaign, "stop", Status.COMPLETED, now or clock.now())
         storage.skip_pending(conn, campaign_id)
         return moved
 
 
-def list_contacts(db: Database, campaign_id: str, status: str | None, page: int) -> dict[str, Any]:
+def list_contacts(database: Database, campaign_id: str, status: str | None, page: int) -> dict[str, Any]:
     """One page (100, 0-based) of a campaign's contacts, optionally of one status."""
-    with db.read() as conn:
+    with database.read() as conn:
         campaign = _existing(conn, campaign_id)
         contacts, total = storage.contacts_page(conn, campaign, status, page, PAGE_SIZE)
     return {"contacts": contacts, "page": page, "page_size": PAGE_SIZE, "total": total}
 
 
-def snapshot(db: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
+def snapshot(database: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
     """Where a campaign stands: its status and how many contacts are in each state."""
-    with db.read() as conn:
+    with database.read() as conn:
         campaign = _existing(conn, campaign_id)
         counts = dict.fromkeys(CONTACT_STATUSES, 0) | storage.status_counts(conn, campaign_id)
         attempts = storage.attempts_made(conn, campaign_id)

@@ -3,10 +3,8 @@ API), and the request-rate limits `hub serve --rate-limits` enforces (contract Â
 
 from __future__ import annotations
 
-from typing import Any
-
 from kataven_hub import storage
-from kataven_hub.storage import Database
+from kataven_hub.storage import Connection, Database
 
 DEFAULT_LIMITS = {
     "concurrent_max": 10,
@@ -25,36 +23,36 @@ DEFAULT_REQUEST_LIMITS = {
 ALL_LIMITS = {**DEFAULT_LIMITS, **DEFAULT_REQUEST_LIMITS}
 
 
-def call_limits(db: Database) -> dict[str, int]:
+def call_limits(database: Database) -> dict[str, int]:
     """The account's call limits: as set by `hub limits set`, else the defaults."""
-    return _limits(db, DEFAULT_LIMITS)
+    return _limits(database, DEFAULT_LIMITS)
 
 
-def request_limits(db: Database) -> dict[str, int]:
+def request_limits(database: Database) -> dict[str, int]:
     """The account's request-rate limits: as set by `hub limits set`, else the defaults."""
-    return _limits(db, DEFAULT_REQUEST_LIMITS)
+    return _limits(database, DEFAULT_REQUEST_LIMITS)
 
 
-def all_limits(db: Database) -> dict[str, int]:
-    return _limits(db, ALL_LIMITS)
+def all_limits(database: Database) -> dict[str, int]:
+    return _limits(database, ALL_LIMITS)
 
 
-def call_limits_in(conn: Any) -> dict[str, int]:
+def call_limits_in(conn: Connection) -> dict[str, int]:
     """`call_limits` from a connection already held, as inside a transaction."""
     return _stored_or_default(conn, DEFAULT_LIMITS)
 
 
-def _limits(db: Database, defaults: dict[str, int]) -> dict[str, int]:
-    with db.read() as conn:
+def _limits(database: Database, defaults: dict[str, int]) -> dict[str, int]:
+    with database.read() as conn:
         return _stored_or_default(conn, defaults)
 
 
-def _stored_or_default(conn: Any, defaults: dict[str, int]) -> dict[str, int]:
+def _stored_or_default(conn: Connection, defaults: dict[str, int]) -> dict[str, int]:
     stored = storage.get_limits(conn) or {}
     return {name: stored.get(name, default) for name, default in defaults.items()}
 
 
-def set_limits(db: Database, **changes: int | None) -> dict[str, int]:
+def set_limits(database: Database, **changes: int | None) -> dict[str, int]:
     """Change some limits (call or request), keep the others; every limit after the change.
     ValueError for a negative or unknown one."""
     for name, value in changes.items():
@@ -62,7 +60,7 @@ def set_limits(db: Database, **changes: int | None) -> dict[str, int]:
             raise ValueError(f"unknown limit {name!r}")
         if value is not None and value < 0:
             raise ValueError(f"{name}: {value} is negative (0 blocks that dimension)")
-    with db.write() as conn:
+    with database.write() as conn:
         limits = {**ALL_LIMITS, **(storage.get_limits(conn) or {})}
         limits.update({k: v for k, v in changes.items() if v is not None})
         storage.put_limits(conn, limits)

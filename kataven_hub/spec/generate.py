@@ -149,7 +149,7 @@ class _Draw:
 
     def _string(self, schema: dict[str, Any], _depth: int) -> str:
         low, high = schema.get("minLength", 0), schema.get("maxLength")
-        text = self._formatted(schema.get("format"))
+        text = _formatted(self.rng, schema.get("format"))
         if text is None and "pattern" in schema:
             text = self._patterned(schema["pattern"], low, high)
         if text is None:
@@ -164,23 +164,6 @@ class _Draw:
             if low <= len(text) <= (high if high is not None else len(text)):
                 return text
         return text
-
-    def _formatted(self, fmt: str | None) -> str | None:
-        rng = self.rng
-        moment = _EPOCH + timedelta(seconds=rng.randrange(365 * 86_400))
-        return {
-            "uuid": lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            "date-time": lambda: moment.isoformat().replace("+00:00", "Z"),
-            "date": lambda: moment.date().isoformat(),
-            "email": lambda: f"{rng.choice(_WORDS)}@example.com",
-            "uri": lambda: f"https://example.com/{rng.choice(_WORDS)}",
-            "url": lambda: f"https://example.com/{rng.choice(_WORDS)}",
-            "hostname": lambda: f"{rng.choice(_WORDS)}.example.com",
-            "ipv4": lambda: ".".join(str(rng.randrange(1, 255)) for _ in range(4)),
-            "ipv6": lambda: ":".join(f"{rng.randrange(65536):x}" for _ in range(8)),
-            "byte": lambda: base64.b64encode(rng.choice(_WORDS).encode()).decode(),
-            "binary": lambda: "",
-        }.get(fmt or "", lambda: None)()
 
     def _integer(self, schema: dict[str, Any], _depth: int) -> int:
         low, high = _INT_RANGES.get(schema.get("format", ""), (-(2**63), 2**63 - 1))
@@ -205,6 +188,24 @@ class _Draw:
 
     def _boolean(self, _schema: dict[str, Any], _depth: int) -> bool:
         return self.rng.random() < 0.5
+
+
+def _formatted(rng: random.Random, fmt: str | None) -> str | None:
+    """A value of a string format, or None for a format without a rule here."""
+    moment = _EPOCH + timedelta(seconds=rng.randrange(365 * 86_400))
+    return {
+        "uuid": lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "date-time": lambda: moment.isoformat().replace("+00:00", "Z"),
+        "date": lambda: moment.date().isoformat(),
+        "email": lambda: f"{rng.choice(_WORDS)}@example.com",
+        "uri": lambda: f"https://example.com/{rng.choice(_WORDS)}",
+        "url": lambda: f"https://example.com/{rng.choice(_WORDS)}",
+        "hostname": lambda: f"{rng.choice(_WORDS)}.example.com",
+        "ipv4": lambda: ".".join(str(rng.randrange(1, 255)) for _ in range(4)),
+        "ipv6": lambda: ":".join(f"{rng.randrange(65536):x}" for _ in range(8)),
+        "byte": lambda: base64.b64encode(rng.choice(_WORDS).encode()).decode(),
+        "binary": lambda: "",
+    }.get(fmt or "", lambda: None)()
 
 
 def _bounds(schema: dict[str, Any], low: float, high: float, *, step: float) -> tuple[Any, Any]:

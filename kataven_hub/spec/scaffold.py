@@ -8,6 +8,8 @@ import ast
 import dataclasses
 import importlib
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ def scaffold(routes: list[Route]) -> list[Written]:
     """Write a stub for each route served by the mock; what was written. Every module is built
     whole and compiled first: ConfigurationError, in one line, and nothing written, if one would
     not."""
-    package = Path(importlib.import_module(PACKAGE).__path__[0])
+    package = handlers_dir()
     sources: dict[Path, str] = {}
     written = []
     for route in routes:
@@ -50,9 +52,46 @@ def scaffold(routes: list[Route]) -> list[Written]:
             compile(source, str(path), "exec")
         except SyntaxError as err:
             raise ConfigurationError(f"hub scaffold: {path} would not compile (line {err.lineno}: {err.msg}); nothing written") from None
+    problem = type_errors(sources)
+    if problem:
+        raise ConfigurationError(f"hub scaffold: mypy refuses what it would write: {problem}; nothing written")
     for path, source in sources.items():
-        path.write_text(source)
+        try:
+            path.write_text(source)
+        except OSError as err:
+            raise ConfigurationError(f"hub scaffold: cannot write {path}: {err.strerror}") from None
     return written
+
+
+def type_errors(sources: dict[Path, str]) -> str | None:
+    """mypy's first complaint about the modules, checked on their own in a scratch copy (imports not
+    followed: the stubs' own annotations and defaults); None if it has none, or is not installed."""
+    if not sources:
+        return None
+    try:
+        from mypy import api
+    except ImportError:  # installed with the test extras, as `make run` and `make test` do
+        return None
+    with tempfile.TemporaryDirectory() as scratch:
+        package = Path(scratch) / PACKAGE
+        package.mkdir()
+        (package / "__init__.py").write_text("")
+        (Path(scratch) / "mypy.ini").write_text("[mypy]\n")
+        files = []
+        for path, source in sources.items():
+            (package / path.name).write_text(source)
+            files.append(str(package / path.name))
+        out, err, status = api.run([
+            "--config-file", str(Path(scratch) / "mypy.ini"), "--follow-imports", "skip", "--ignore-missing-imports",
+            "--disallow-untyped-defs", "--cache-dir", os.devnull, "--no-error-summary", *files,
+        ])  # fmt: skip
+    said = (out.strip() or err.strip() or "mypy failed").splitlines()[0]
+    return said.replace(scratch + "/", "") if status else None
+
+
+def handlers_dir() -> Path:
+    """The folder of the handlers package, as imported (PYTHONPATH first)."""
+    return Path(importlib.import_module(PACKAGE).__path__[0])
 
 
 def stub(operation: Operation) -> str:

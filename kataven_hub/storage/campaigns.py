@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import sqlite_utils
+from kataven_hub.storage.connection import Connection
 
 CAMPAIGN_FIELDS = (
     "id", "name", "agent_id", "phone_number_id", "max_concurrent_calls", "retries_per_contact",
@@ -26,7 +26,7 @@ _SELECT_CONTACT = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contacts"
 
 
 def insert_campaign(
-    db: sqlite_utils.Database,
+    conn: Connection,
     campaign: dict[str, Any],
     contacts: Iterable[tuple[str, str]],
     *,
@@ -36,18 +36,18 @@ def insert_campaign(
     order of `columns`), all `pending` and with consecutive ids, in the caller's transaction;
     consecutive ids let a page of contacts be found by arithmetic. The names are kept once, on
     the campaign, so what is stored stays linear in the size of the upload."""
-    first_id = db.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()[0]
+    first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()[0]
     row = {
         **{f: campaign[f] for f in CAMPAIGN_FIELDS if f in campaign},
         "first_contact_id": first_id,
         "custom_field_names": json.dumps(columns, ensure_ascii=False),
     }
-    db.execute(
+    conn.execute(
         f"INSERT INTO campaigns ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
         list(row.values()),
     )
     campaign_id, created_at = campaign["id"], campaign["created_at"]
-    db.conn.executemany(
+    conn.conn.executemany(
         "INSERT INTO contacts (id, campaign_id, phone_number, custom_fields, status, attempts,"
         " created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)",
         (
@@ -57,22 +57,22 @@ def insert_campaign(
     )
 
 
-def get_campaign(db: sqlite_utils.Database, campaign_id: str) -> dict[str, Any] | None:
+def get_campaign(conn: Connection, campaign_id: str) -> dict[str, Any] | None:
     """The campaign as the spec's data.Campaign (empty fields omitted), or None."""
-    row = db.execute(f"{_SELECT_CAMPAIGN} WHERE id = ?", [campaign_id]).fetchone()
+    row = conn.execute(f"{_SELECT_CAMPAIGN} WHERE id = ?", [campaign_id]).fetchone()
     return None if row is None else _present(CAMPAIGN_FIELDS, row)
 
 
-def list_campaigns(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def list_campaigns(conn: Connection) -> list[dict[str, Any]]:
     """Every campaign, newest first."""
-    rows = db.execute(f"{_SELECT_CAMPAIGN} ORDER BY created_at DESC, rowid DESC")
+    rows = conn.execute(f"{_SELECT_CAMPAIGN} ORDER BY created_at DESC, rowid DESC")
     return [_present(CAMPAIGN_FIELDS, row) for row in rows]
 
 
-def campaigns_in(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[dict[str, Any]]:
+def campaigns_in(conn: Connection, statuses: Iterable[str]) -> list[dict[str, Any]]:
     """Campaigns in any of these statuses."""
     wanted = list(statuses)
-    rows = db.execute(
+    rows = conn.execute(
         f"{_SELECT_CAMPAIGN} WHERE status IN ({', '.join('?' * len(wanted))})",
         wanted,
     )
@@ -80,33 +80,33 @@ def campaigns_in(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[dic
 
 
 def update_campaign(
-    db: sqlite_utils.Database, campaign_id: str, expected_status: str, **changes: Any
+    conn: Connection, campaign_id: str, expected_status: str, **changes: Any
 ) -> bool:
     """Change a campaign only if it is still in `expected_status`; False if it was not."""
     assignments = ", ".join(f"{field} = ?" for field in changes)
-    cursor = db.execute(
+    cursor = conn.execute(
         f"UPDATE campaigns SET {assignments} WHERE id = ? AND status = ?",
         [*changes.values(), campaign_id, expected_status],
     )
     return cursor.rowcount == 1
 
 
-def delete_campaign(db: sqlite_utils.Database, campaign_id: str) -> None:
-    db.execute("DELETE FROM contacts WHERE campaign_id = ?", [campaign_id])
-    db.execute("DELETE FROM campaigns WHERE id = ?", [campaign_id])
+def delete_campaign(conn: Connection, campaign_id: str) -> None:
+    conn.execute("DELETE FROM contacts WHERE campaign_id = ?", [campaign_id])
+    conn.execute("DELETE FROM campaigns WHERE id = ?", [campaign_id])
 
 
-def delete_everything(db: sqlite_utils.Database) -> int:
+def delete_everything(conn: Connection) -> int:
     """Every campaign, contact and call of the account; how many campaigns there were."""
-    count = db.execute("SELECT count(*) FROM campaigns").fetchone()[0]
+    count = conn.execute("SELECT count(*) FROM campaigns").fetchone()[0]
     for table in ("calls", "contacts", "campaigns"):
-        db.execute(f"DELETE FROM {table}")
+        conn.execute(f"DELETE FROM {table}")
     return int(count)
 
 
-def skip_pending(db: sqlite_utils.Database, campaign_id: str) -> None:
+def skip_pending(conn: Connection, campaign_id: str) -> None:
     """Every contact not yet settled and not on a call becomes `skipped`."""
-    db.execute(
+    conn.execute(
         "UPDATE contacts SET status = 'skipped', next_attempt_at = NULL"
         " WHERE campaign_id = ? AND status = 'pending'",
         [campaign_id],
@@ -114,62 +114,62 @@ def skip_pending(db: sqlite_utils.Database, campaign_id: str) -> None:
 
 
 def contacts_page(
-    db: sqlite_utils.Database, campaign: dict[str, Any], status: str | None, page: int, size: int
+    conn: Connection, campaign: dict[str, Any], status: str | None, page: int, size: int
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of a campaign's contacts in id order, and how many there are in all.
 
     Without a status the page is an id range (ids are consecutive); with one, the covering index
     (campaign_id, status, id) finds where the page starts, so a late page costs about what the
     first does."""
-    first, names = db.execute(
+    first, names = conn.execute(
         "SELECT first_contact_id, custom_field_names FROM campaigns WHERE id = ?", [campaign["id"]]
     ).fetchone()
     columns = json.loads(names)
     if status is None:
         start = first + page * size
-        rows = db.execute(
+        rows = conn.execute(
             # `+campaign_id`: keep the planner on the primary-key range, off the campaign index
             f"{_SELECT_CONTACT} WHERE id >= ? AND id < ? AND +campaign_id = ? ORDER BY id",
             [start, start + size, campaign["id"]],
         )
         return [_contact(row, columns) for row in rows], campaign["contacts_total"]
     where = "campaign_id = ? AND status = ?"
-    total = db.execute(f"SELECT count(*) FROM contacts WHERE {where}", [campaign["id"], status]).fetchone()[0]
-    start_row = db.execute(
+    total = conn.execute(f"SELECT count(*) FROM contacts WHERE {where}", [campaign["id"], status]).fetchone()[0]
+    start_row = conn.execute(
         f"SELECT id FROM contacts WHERE {where} ORDER BY id LIMIT 1 OFFSET ?",
         [campaign["id"], status, page * size],
     ).fetchone()
     if start_row is None:
         return [], total
-    rows = db.execute(
+    rows = conn.execute(
         f"{_SELECT_CONTACT} WHERE {where} AND id >= ? ORDER BY id LIMIT ?",
         [campaign["id"], status, start_row[0], size],
     )
     return [_contact(row, columns) for row in rows], total
 
 
-def status_counts(db: sqlite_utils.Database, campaign_id: str) -> dict[str, int]:
-    rows = db.execute(
+def status_counts(conn: Connection, campaign_id: str) -> dict[str, int]:
+    rows = conn.execute(
         "SELECT status, count(*) FROM contacts WHERE campaign_id = ? GROUP BY status", [campaign_id]
     )
     return dict(rows.fetchall())
 
 
-def attempts_made(db: sqlite_utils.Database, campaign_id: str) -> int:
-    return int(db.execute("SELECT count(*) FROM calls WHERE campaign_id = ?", [campaign_id]).fetchone()[0])
+def attempts_made(conn: Connection, campaign_id: str) -> int:
+    return int(conn.execute("SELECT count(*) FROM calls WHERE campaign_id = ?", [campaign_id]).fetchone()[0])
 
 
-def get_limits(db: sqlite_utils.Database) -> dict[str, int] | None:
-    row = db.execute(f"SELECT {', '.join(LIMIT_FIELDS)} FROM call_limits WHERE id = 1").fetchone()
+def get_limits(conn: Connection) -> dict[str, int] | None:
+    row = conn.execute(f"SELECT {', '.join(LIMIT_FIELDS)} FROM call_limits WHERE id = 1").fetchone()
     return None if row is None else _present(LIMIT_FIELDS, row)
 
 
-def put_limits(db: sqlite_utils.Database, limits: dict[str, int]) -> None:
-    db.table("call_limits").upsert({"id": 1, **limits}, pk="id")
+def put_limits(conn: Connection, limits: dict[str, int]) -> None:
+    conn.table("call_limits").upsert({"id": 1, **limits}, pk="id")
 
 
-def custom_field_names(db: sqlite_utils.Database, campaign_id: str) -> list[str]:
-    row = db.execute("SELECT custom_field_names FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
+def custom_field_names(conn: Connection, campaign_id: str) -> list[str]:
+    row = conn.execute("SELECT custom_field_names FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
     return list(json.loads(row[0]))
 
 

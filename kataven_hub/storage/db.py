@@ -11,17 +11,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlite_utils
-
 from kataven_hub.errors import Unavailable
 from kataven_hub.storage import schema
+from kataven_hub.storage.connection import Connection
 from kataven_hub.storage.schema import Migration
 from kataven_hub.storage.workindex import WorkIndex
-
-Connection = sqlite_utils.Database
-"""An open connection to one database, for the block of a `Database.read()` or `.write()`: what
-every storage function takes first. A `Database` is the file and its pool; a `Connection` is one
-use of it."""
 
 KEEP_IDLE = 1
 """Connections an account database keeps open between uses (two files each: the database and its
@@ -43,42 +37,42 @@ class Database:
         self.name = name
         self._on_work = on_work
         self._write_lock = threading.Lock()
-        self._idle: list[sqlite_utils.Database] = []
+        self._idle: list[Connection] = []
         self._idle_lock = threading.Lock()
-        with self.read() as db:
-            self.version_found = db.execute("PRAGMA user_version").fetchone()[0]
+        with self.read() as conn:
+            self.version_found = conn.execute("PRAGMA user_version").fetchone()[0]
         if self.version_found < len(migrations):  # a write lock only when there is work to do
-            with self.write() as db:
-                _migrate(db, migrations)
+            with self.write() as conn:
+                _migrate(conn, migrations)
 
     @contextmanager
-    def read(self) -> Iterator[sqlite_utils.Database]:
+    def read(self) -> Iterator[Connection]:
         """A connection of this database's own for the block; it sees the last committed state."""
         with self._idle_lock:
-            db = self._idle.pop() if self._idle else None
-        if db is None:
-            db = sqlite_utils.Database(_connect(self.path))
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = Connection(_connect(self.path))
         try:
-            yield db
+            yield conn
         finally:
             with self._idle_lock:
                 keep = len(self._idle) < self._keep_idle
                 if keep:
-                    self._idle.append(db)
+                    self._idle.append(conn)
             if not keep:
-                db.conn.close()
+                conn.conn.close()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite_utils.Database]:
+    def write(self) -> Iterator[Connection]:
         """A transaction that commits on success and leaves nothing behind on any error."""
-        with self._write_lock, self.read() as db:
-            db.execute("BEGIN IMMEDIATE")
+        with self._write_lock, self.read() as conn:
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield db
+                yield conn
             except BaseException:
-                db.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
+            conn.execute("COMMIT")
 
     def mark_work(self) -> None:
         """Put this account in the dispatcher's index; called inside the write that gives it work,
@@ -88,8 +82,8 @@ class Database:
 
     def close(self) -> None:
         with self._idle_lock:
-            for db in self._idle:
-                db.conn.close()
+            for conn in self._idle:
+                conn.conn.close()
             self._idle.clear()
 
 
@@ -190,8 +184,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _migrate(db: sqlite_utils.Database, migrations: list[Migration]) -> None:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+def _migrate(conn: Connection, migrations: list[Migration]) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
     for number, migration in enumerate(migrations[version:], start=version + 1):
-        migration(db)
-        db.execute(f"PRAGMA user_version = {number}")
+        migration(conn)
+        conn.execute(f"PRAGMA user_version = {number}")

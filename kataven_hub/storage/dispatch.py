@@ -5,76 +5,75 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
-
 from kataven_hub.storage.campaigns import CAMPAIGN_FIELDS
+from kataven_hub.storage.connection import Connection
 
 _LIVE = (*CAMPAIGN_FIELDS, "custom_field_names")
 _LIVE_FIELDS = ", ".join(_LIVE)
 
 
-def has_work(db: sqlite_utils.Database) -> bool:
+def has_work(conn: Connection) -> bool:
     """Whether a round has anything to do: a campaign to run or start, or a call to settle. The
     one place this rule is written: the round asks it first, the index of accounts with work too."""
-    row = db.execute(
+    row = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM campaigns WHERE status IN ('running', 'scheduled'))"
         " OR EXISTS (SELECT 1 FROM calls WHERE ended_at IS NULL)"
     ).fetchone()
     return bool(row[0])
 
 
-def calls_in_flight(db: sqlite_utils.Database) -> list[tuple[int, str, int, str, int]]:
+def calls_in_flight(conn: Connection) -> list[tuple[int, str, int, str, int]]:
     """Every call not yet ended: (call id, campaign id, contact id, session id, attempts its
     contact has had, this one included)."""
-    return db.conn.execute(
+    return conn.conn.execute(
         "SELECT calls.id, calls.campaign_id, calls.contact_id, calls.session_id, contacts.attempts"
         " FROM calls JOIN contacts ON contacts.id = calls.contact_id WHERE calls.ended_at IS NULL ORDER BY calls.id"
     ).fetchall()
 
 
-def start_calls(db: sqlite_utils.Database, started: list[tuple[str, int, str]], now: str) -> None:
+def start_calls(conn: Connection, started: list[tuple[str, int, str]], now: str) -> None:
     """Record attempts (campaign, contact, session) before they are dialled: each contact is
     `dialing` and its attempt counted."""
-    db.conn.executemany(
+    conn.conn.executemany(
         "INSERT INTO calls (campaign_id, contact_id, session_id, started_at) VALUES (?, ?, ?, ?)",
         [(campaign_id, contact_id, session_id, now) for campaign_id, contact_id, session_id in started],
     )
-    db.conn.executemany(
+    conn.conn.executemany(
         "UPDATE contacts SET status = 'dialing', attempts = attempts + 1, last_attempt_at = ?,"
         " session_id = ?, next_attempt_at = NULL WHERE id = ?",
         [(now, session_id, contact_id) for _campaign_id, contact_id, session_id in started],
     )
 
 
-def finish_calls(db: sqlite_utils.Database, ended: list[tuple[str, str, float, str]]) -> None:
+def finish_calls(conn: Connection, ended: list[tuple[str, str, float, str]]) -> None:
     """Record the end of calls: (ended at, outcome, duration in seconds, session id)."""
-    db.conn.executemany(
+    conn.conn.executemany(
         "UPDATE calls SET ended_at = ?, outcome = ?, duration_seconds = ? WHERE session_id = ?", ended
     )
 
 
-def settle_contacts(db: sqlite_utils.Database, settled: list[tuple[str, str, str | None, int]]) -> None:
+def settle_contacts(conn: Connection, settled: list[tuple[str, str, str | None, int]]) -> None:
     """Contacts after a call: (status, last outcome, next attempt at or None, contact id)."""
-    db.conn.executemany(
+    conn.conn.executemany(
         "UPDATE contacts SET status = ?, last_outcome = ?, next_attempt_at = ? WHERE id = ?", settled
     )
 
 
-def live_campaigns(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def live_campaigns(conn: Connection) -> list[dict[str, Any]]:
     """Campaigns running, scheduled or paused, each with its custom-field names (JSON text) beside
     the spec's fields."""
-    rows = db.conn.execute(
+    rows = conn.conn.execute(
         f"SELECT {_LIVE_FIELDS} FROM campaigns WHERE status IN ('running', 'scheduled', 'paused')"
     ).fetchall()
     return [{k: v for k, v in zip(_LIVE, row) if v is not None} for row in rows]
 
 
 def due_contacts(
-    db: sqlite_utils.Database, campaign: dict[str, Any], now: str, limit: int
+    conn: Connection, campaign: dict[str, Any], now: str, limit: int
 ) -> list[dict[str, Any]]:
     """Pending contacts of a (live) campaign whose next attempt is due, in id order, with the
     attempts made so far."""
-    rows = db.conn.execute(
+    rows = conn.conn.execute(
         "SELECT id, phone_number, custom_fields, attempts FROM contacts"
         " WHERE campaign_id = ? AND status = 'pending'"
         " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
@@ -89,10 +88,10 @@ def due_contacts(
     ]
 
 
-def usage_since(db: sqlite_utils.Database, minute: str, day: str) -> tuple[int, int, float]:
+def usage_since(conn: Connection, minute: str, day: str) -> tuple[int, int, float]:
     """Calls started since `minute`, calls started since `day` (earlier), and the seconds of
     those that have ended."""
-    minute_calls, day_calls, seconds = db.execute(
+    minute_calls, day_calls, seconds = conn.execute(
         "SELECT coalesce(sum(started_at > ?), 0), count(*), coalesce(sum(duration_seconds), 0) FROM calls"
         " WHERE started_at > ?",
         [minute, day],
@@ -100,9 +99,9 @@ def usage_since(db: sqlite_utils.Database, minute: str, day: str) -> tuple[int, 
     return int(minute_calls), int(day_calls), float(seconds)
 
 
-def has_unsettled(db: sqlite_utils.Database, campaign_id: str) -> bool:
+def has_unsettled(conn: Connection, campaign_id: str) -> bool:
     """Whether any contact is pending (now or awaiting a retry) or on a call."""
-    row = db.execute(
+    row = conn.execute(
         "SELECT 1 FROM contacts WHERE campaign_id = ? AND status IN ('pending', 'dialing') LIMIT 1",
         [campaign_id],
     ).fetchone()

@@ -4,34 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlite_utils
+from kataven_hub.storage.connection import Connection
 
 KEY_FIELDS = ("id", "account", "name", "hint", "created_at", "revoked_at")
 
 
-def insert_key(db: sqlite_utils.Database, key: dict[str, Any]) -> None:
-    db.table("api_keys").insert(key)
+def insert_key(conn: Connection, key: dict[str, Any]) -> None:
+    conn.table("api_keys").insert(key)
 
 
-def find_key(db: sqlite_utils.Database, key_hash: str) -> dict[str, Any] | None:
+def find_key(conn: Connection, key_hash: str) -> dict[str, Any] | None:
     """The key record with this hash (revoked or not), or None."""
-    row = db.execute(
+    row = conn.execute(
         f"SELECT {', '.join(KEY_FIELDS)} FROM api_keys WHERE hash = ?", [key_hash]
     ).fetchone()
     return None if row is None else dict(zip(KEY_FIELDS, row))
 
 
-def list_keys(db: sqlite_utils.Database, account: str | None) -> list[dict[str, Any]]:
+def list_keys(conn: Connection, account: str | None) -> list[dict[str, Any]]:
     where, params = ("WHERE account = ?", [account]) if account else ("", [])
-    rows = db.execute(
+    rows = conn.execute(
         f"SELECT {', '.join(KEY_FIELDS)} FROM api_keys {where} ORDER BY created_at, id", params
     )
     return [dict(zip(KEY_FIELDS, row)) for row in rows]
 
 
-def revoke_key(db: sqlite_utils.Database, key_id: str, now: str) -> bool:
+def revoke_key(conn: Connection, key_id: str, now: str) -> bool:
     """Mark a key revoked; False if there is no such live key."""
-    cursor = db.execute(
+    cursor = conn.execute(
         "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [now, key_id]
     )
     return cursor.rowcount == 1

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import sqlite_utils
+from kataven_hub.storage.connection import Connection
 
-Migration = Callable[[sqlite_utils.Database], None]
+Migration = Callable[[Connection], None]
 
 
-def _account_v1(db: sqlite_utils.Database) -> None:
-    db.table("campaigns").create(
+def _account_v1(conn: Connection) -> None:
+    conn.table("campaigns").create(
         {
             "id": str, "name": str, "agent_id": str, "phone_number_id": str,
             "max_concurrent_calls": int, "retries_per_contact": int, "retry_delay_seconds": int,
@@ -20,8 +20,8 @@ def _account_v1(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"name", "agent_id", "phone_number_id", "status", "created_at", "created_by"},
     )  # fmt: skip
-    db.table("campaigns").create_index(["status"])
-    db.table("contacts").create(
+    conn.table("campaigns").create_index(["status"])
+    conn.table("contacts").create(
         {
             "id": int, "campaign_id": str, "phone_number": str, "custom_fields": str,
             "status": str, "attempts": int, "last_attempt_at": str, "next_attempt_at": str,
@@ -32,8 +32,8 @@ def _account_v1(db: sqlite_utils.Database) -> None:
         foreign_keys=[("campaign_id", "campaigns", "id")],
     )  # fmt: skip
     # serves "contacts of a campaign by status", in id order, from the index alone
-    db.table("contacts").create_index(["campaign_id", "status", "id"])
-    db.table("calls").create(
+    conn.table("contacts").create_index(["campaign_id", "status", "id"])
+    conn.table("calls").create(
         {
             "id": int, "campaign_id": str, "contact_id": int, "session_id": str,
             "started_at": str, "ended_at": str, "outcome": str, "duration_seconds": float,
@@ -41,40 +41,40 @@ def _account_v1(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"campaign_id", "contact_id", "session_id", "started_at"},
     )  # fmt: skip
-    db.table("calls").create_index(["started_at"])
-    db.execute("CREATE INDEX calls_in_flight ON calls (id) WHERE ended_at IS NULL")
-    db.table("calls").create_index(["session_id"], unique=True)
-    db.table("calls").create_index(["campaign_id"])
-    db.table("call_limits").create(
+    conn.table("calls").create_index(["started_at"])
+    conn.execute("CREATE INDEX calls_in_flight ON calls (id) WHERE ended_at IS NULL")
+    conn.table("calls").create_index(["session_id"], unique=True)
+    conn.table("calls").create_index(["campaign_id"])
+    conn.table("call_limits").create(
         {"id": int, "concurrent_max": int, "calls_per_minute": int, "daily_calls_max": int,
          "daily_minutes_max": int},
         pk="id",
     )  # fmt: skip
 
 
-def _account_v2(db: sqlite_utils.Database) -> None:
+def _account_v2(conn: Connection) -> None:
     """Custom-field names once per campaign, and each contact's values as a JSON array in their
     order: a header repeated in every row made what is stored grow faster than the upload."""
-    db.execute("ALTER TABLE campaigns ADD COLUMN custom_field_names TEXT NOT NULL DEFAULT '[]'")
-    db.execute(
+    conn.execute("ALTER TABLE campaigns ADD COLUMN custom_field_names TEXT NOT NULL DEFAULT '[]'")
+    conn.execute(
         "UPDATE campaigns SET custom_field_names = coalesce(("
         " SELECT (SELECT json_group_array(key) FROM json_each(contacts.custom_fields))"
         " FROM contacts WHERE contacts.id = campaigns.first_contact_id), '[]')"
     )
-    db.execute(
+    conn.execute(
         "UPDATE contacts SET custom_fields ="
         " (SELECT json_group_array(value) FROM json_each(contacts.custom_fields))"
     )
 
 
-def _account_v3(db: sqlite_utils.Database) -> None:
+def _account_v3(conn: Connection) -> None:
     """The account's request-rate limits beside its call limits (empty: the defaults)."""
     for column in ("requests_per_minute", "requests_per_hour", "requests_per_day", "requests_in_flight"):
-        db.execute(f"ALTER TABLE call_limits ADD COLUMN {column} INTEGER")
+        conn.execute(f"ALTER TABLE call_limits ADD COLUMN {column} INTEGER")
 
 
-def _system_v1(db: sqlite_utils.Database) -> None:
-    db.table("api_keys").create(
+def _system_v1(conn: Connection) -> None:
+    conn.table("api_keys").create(
         {
             "id": str, "account": str, "name": str, "hash": str, "hint": str,
             "created_at": str, "revoked_at": str,
@@ -82,14 +82,14 @@ def _system_v1(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"account", "hash", "hint", "created_at"},
     )  # fmt: skip
-    db.table("api_keys").create_index(["hash"], unique=True)
+    conn.table("api_keys").create_index(["hash"], unique=True)
 
 
-def _system_v2(db: sqlite_utils.Database) -> None:
+def _system_v2(conn: Connection) -> None:
     """The accounts the dispatcher visits: each with a campaign running or scheduled, or a call
     in flight (a superset after a crash, checked at start-up), and what the hub has built."""
-    db.execute("CREATE TABLE accounts_with_work (account TEXT PRIMARY KEY) WITHOUT ROWID")
-    db.execute("CREATE TABLE hub_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("CREATE TABLE accounts_with_work (account TEXT PRIMARY KEY) WITHOUT ROWID")
+    conn.execute("CREATE TABLE hub_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
 ACCOUNT: list[Migration] = [_account_v1, _account_v2, _account_v3]

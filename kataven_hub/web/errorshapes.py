@@ -28,12 +28,14 @@ class ErrorShapes:
         self.templates = [(_pattern(op.path), op) for op in operations]
 
     def operation(self, scope: Scope) -> Operation | None:
-        """The operation the request was routed to, else the first whose path template and method match."""
+        """The operation the request was routed to, else the first whose path template and method
+        match (a path parameter of the wrong type), else the first on that path (a 405)."""
         routed = scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
         if routed in self.by_id:
             return self.by_id[routed]
         method, path = scope.get("method", "").lower(), scope.get("path", "")
-        return next((op for pattern, op in self.templates if op.method == method and pattern.match(path)), None)
+        on_path = [op for pattern, op in self.templates if pattern.match(path)]
+        return next((op for op in on_path if op.method == method), on_path[0] if on_path else None)
 
     def allowed(self, path: str) -> list[str]:
         """The methods the document has for the first template `path` matches (a 405's `Allow`)."""
@@ -46,7 +48,7 @@ class ErrorShapes:
         """`petId: 'abc' is not of type 'integer'` where the path matches a template of the request's
         method but one of its numeric path parameters does not parse."""
         operation = self.operation(scope)
-        if operation is None:
+        if operation is None or operation.method != scope.get("method", "").lower():
             return None
         match = _pattern(operation.path).match(scope["path"])
         assert match is not None
