@@ -111,12 +111,12 @@ def python_name(operation_id: str) -> str:
     return f"{name}_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
 
 
-def _unique(name: str, taken: set[str]) -> str:
+def _unique(name: str, taken: set[str], separator: str = "_") -> str:
     """`name`, or `name_2`, `name_3`... where an earlier operation of the document has it."""
     candidate, number = name, 1
     while candidate in taken:
         number += 1
-        candidate = f"{name}_{number}"
+        candidate = f"{name}{separator}{number}"
     taken.add(candidate)
     return candidate
 
@@ -138,16 +138,7 @@ def _name_operations(document: dict[str, Any]) -> None:
         if not operation.get("operationId"):
             words = [w for w in re.split(r"[^0-9A-Za-z]+", path) if w]
             base = method + "".join(w[:1].upper() + w[1:] for w in words)
-            operation["operationId"] = _unique_id(base, taken)
-
-
-def _unique_id(base: str, taken: set[str]) -> str:
-    candidate, number = base, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{base}{number}"
-    taken.add(candidate)
-    return candidate
+            operation["operationId"] = _unique(base, taken, separator="")
 
 
 def _annotate_discriminators(node: Any) -> None:

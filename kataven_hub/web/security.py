@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from connexion.security import (
+    AbstractSecurityHandler,
     ApiKeySecurityHandler,
     BasicSecurityHandler,
     BearerSecurityHandler,
@@ -49,29 +50,22 @@ def security_map(authenticator: Authenticator, *, dev: bool) -> dict[str, type]:
             return keys
         return found or (_present(scheme) if dev else None)
 
-    class Basic(BasicSecurityHandler):
-        def _resolve_func(self, scheme: dict[str, Any]) -> Callable[..., Any] | None:
-            return fallback(scheme, super()._resolve_func(scheme))
+    def bound(handler: type[AbstractSecurityHandler], lookup: str = "_resolve_func") -> type:
+        """`handler` with its verifier lookup (`lookup`) answered by `fallback`."""
 
-    class ApiKey(ApiKeySecurityHandler):
-        def _resolve_func(self, scheme: dict[str, Any]) -> Callable[..., Any] | None:
-            return fallback(scheme, super()._resolve_func(scheme))
+        def resolve(self: Any, scheme: dict[str, Any]) -> Callable[..., Any] | None:
+            return fallback(scheme, getattr(handler, lookup)(self, scheme))
 
-    class Bearer(BearerSecurityHandler):
-        def _resolve_func(self, scheme: dict[str, Any]) -> Callable[..., Any] | None:
-            return fallback(scheme, super()._resolve_func(scheme))
+        return type(f"Hub{handler.__name__}", (handler,), {lookup: resolve})
 
-    class OAuth(OAuthSecurityHandler):
-        def get_tokeninfo_func(self, scheme: dict[str, Any]) -> Callable[..., Any] | None:
-            return fallback(scheme, super().get_tokeninfo_func(scheme))
-
-    class OpenIdConnect(BearerSecurityHandler):
+    class OpenIdConnect(BearerSecurityHandler):  # Connexion has no handler of its own for these
         security_definition_key, environ_key = VERIFIERS["openIdConnect"]
 
-        def _resolve_func(self, scheme: dict[str, Any]) -> Callable[..., Any] | None:
-            return fallback(scheme, super()._resolve_func(scheme))
-
-    return {"basic": Basic, "apiKey": ApiKey, "bearer": Bearer, "oauth2": OAuth, "openIdConnect": OpenIdConnect}
+    return {
+        "basic": bound(BasicSecurityHandler), "apiKey": bound(ApiKeySecurityHandler),
+        "bearer": bound(BearerSecurityHandler), "oauth2": bound(OAuthSecurityHandler, "get_tokeninfo_func"),
+        "openIdConnect": bound(OpenIdConnect),
+    }  # fmt: skip
 
 
 def _present(scheme: dict[str, Any]) -> Callable[..., Any]:
