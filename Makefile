@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # the browser tests drive Debian's Chromium with Playwright (a downloaded browser cannot install here)
 export CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint routes browser unit suite contract-test bench clean
+.PHONY: run test lint routes browser node unit suite contract-test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,10 +41,21 @@ browser:
 	  fi; }
 
 # the inner loop after each edit: no server, no browser, no apt-get (under a minute)
+# the benchmark smoke run (in make suite) sets this server beside Stoplight Prism, which npm installs
+node:
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's npm for the Prism benchmark peer"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else \
+	    echo "make test needs npm (Node.js) to install Stoplight Prism for bench target 12:" \
+	         "run 'sudo apt-get install -y npm'"; exit 1; \
+	  fi; }
+
 unit: $(STAMP)
 	$(PY) -m pytest -m "not live and not browser and not bench and not slow" $(PYTEST_ARGS)
 
-suite: $(STAMP) browser
+suite: $(STAMP) browser node
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # SPEC=path/to/theirs.yaml checks another document; BASE_URL=... TOKEN=... [ACCOUNT=...] checks
@@ -52,8 +63,8 @@ suite: $(STAMP) browser
 contract-test: $(STAMP)
 	$(if $(SPEC),HUB_SPEC="$(abspath $(SPEC))") $(PY) -m tests.contract.run_live --seed $(SEED) --report-dir reports
 
-bench: $(STAMP)
+bench: $(STAMP) node
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) reports bench-results .pytest_cache .hypothesis .schemathesis
+	rm -rf $(VENV) reports bench-results .bench-tools .pytest_cache .hypothesis .schemathesis
