@@ -47,8 +47,9 @@ from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.hub import Hub
 from kataven_hub.settings import Settings, environ
-from kataven_hub.spec import routing
+from kataven_hub.spec import Operation, routing
 from kataven_hub.spec.mocking import Mocker
+from kataven_hub.spec.remember import roles
 from kataven_hub.spec.routing import HubResolver
 from kataven_hub.spec.validation import VALIDATORS, FormURIParser
 from kataven_hub.web.aliases import PathAliases
@@ -77,10 +78,10 @@ def create_app(settings: Settings) -> AsyncApp:
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     if not settings.dev and (problems := unverified(operations, schemes, environ())):
         raise ConfigurationError(f"{settings.spec}: nothing verifies the security scheme {problems[0]}; or serve with --dev")
-    mocker = Mocker(operations)
+    mocker = Mocker(operations, seed=settings.mock_seed)
     hub = Hub(settings, mocker)
     served = routing.routes(operations)
-    mocked = frozenset(r.operation.operation_id for r in served if r.served_by == routing.MOCK)
+    mocked = {r.operation.operation_id: r.operation for r in served if r.served_by == routing.MOCK}
     app = AsyncApp(
         __name__,
         lifespan=hub.lifespan,
@@ -107,7 +108,7 @@ def create_app(settings: Settings) -> AsyncApp:
     return app
 
 
-def pipeline(settings: Settings, hub: Hub, mocker: Mocker, mocked: frozenset[str]) -> list[Any]:
+def pipeline(settings: Settings, hub: Hub, mocker: Mocker, mocked: dict[str, Operation]) -> list[Any]:
     """The middleware stack, outer to inner, as the module's docstring draws it: Connexion's nine
     layers and ours, each with its options, those whose setting is off left out."""
     dev = settings.dev
@@ -135,7 +136,8 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker, mocked: frozenset[str
         (ResponseValidationMiddleware, True, {}),
         (LifespanMiddleware, True, {}),
         (Prefer, dev, faults),
-        (MockAnswers, True, {"mocker": mocker, "mocked": mocked}),
+        (MockAnswers, True, {"mocker": mocker, "mocked": mocked, "remembered": roles(list(mocked.values())),
+                             "stores": hub.stores}),
         (ContextMiddleware, True, {}),
     ]
     return [partial(layer, **options) if options else layer for layer, wanted, options in layers if wanted]

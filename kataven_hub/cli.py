@@ -17,7 +17,7 @@ from kataven_hub.settings import Settings
 
 _SETTING_FLAGS = {
     "host", "port", "data_dir", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
-    "rate_limits", "console",
+    "rate_limits", "console", "mock_seed",
 }  # fmt: skip
 log = logging.getLogger("kataven_hub")
 
@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--latency", metavar="MS|LOW-HIGH", help="dev mode: delay every API answer (milliseconds)")
     serve.add_argument("--error-rate", type=float, metavar="P", help="dev mode: answer this share with the 500")
     serve.add_argument("--fault-seed", type=int, help="seed of the injected latency and faults (default 0)")
+    serve.add_argument("--mock-seed", type=int, help="seed of the bodies the mock generates (default 0)")
     serve.add_argument(
         "--rate-limits", action="store_true", default=None, help="enforce each account's request-rate limits"
     )
@@ -84,14 +85,17 @@ def _spec(parser: argparse.ArgumentParser) -> None:
 def routes_command(settings: Settings, args: argparse.Namespace) -> int:
     from kataven_hub import spec
     from kataven_hub.spec import routing
+    from kataven_hub.spec.remember import roles
 
     operations = spec.operations(spec.load(settings.spec))
     found = routing.routes(operations)
     path_width = max((len(r.operation.path) for r in found), default=0)
     id_width = max((len(r.operation.operation_id) for r in found), default=0)
+    remembered = roles([r.operation for r in found if r.served_by == routing.MOCK])
     for route in found:
         op = route.operation
-        print(f"{op.method.upper():<7} {op.path:<{path_width}}  {op.operation_id:<{id_width}}  {route.served_by}")
+        kept = f" (remembered: {remembered[op.operation_id].kind})" if op.operation_id in remembered else ""
+        print(f"{op.method.upper():<7} {op.path:<{path_width}}  {op.operation_id:<{id_width}}  {route.served_by}{kept}")
     if not args.check:
         return 0
     problems = routing.problems(operations)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import anyio.to_thread
+import connexion.context
 from starlette.responses import Response
 
 from kataven_hub.auth import Authenticator
@@ -21,6 +22,7 @@ from kataven_hub.errors import ConfigurationError
 from kataven_hub.settings import Settings
 from kataven_hub.spec.mocking import Mocker
 from kataven_hub.storage import Stores
+from kataven_hub.web.mockanswers import request_key
 
 T = TypeVar("T")
 
@@ -50,8 +52,9 @@ class Hub:
         return await anyio.to_thread.run_sync(run)
 
     def mock(self, operation_id: str) -> Response:
-        """What the spec documents for the operation: what a scaffolded stub answers."""
-        return self.mocker.answer(operation_id)
+        """What the spec documents for the operation: what a scaffolded stub answers (for the
+        request being answered, the same body the mock gave)."""
+        return self.mocker.answer(operation_id, request=request_key(connexion.context.scope))
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:

@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     latency: str = Field("", description="dev mode: delay every API answer, MS or LOW-HIGH milliseconds")
     error_rate: float = Field(0.0, description="dev mode: share of API requests answered with the documented 500")
     fault_seed: int = Field(0, description="seed of the injected latency and faults (default 0)")
+    mock_seed: int = Field(0, description="seed of the bodies the mock generates (default 0)")
     ingest_workers: int = Field(
         default_factory=lambda: min(os.cpu_count() or 1, 4), description="processes that normalize large CSVs (0: none)"
     )

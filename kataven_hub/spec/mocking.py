@@ -25,12 +25,16 @@ log = logging.getLogger(__name__)
 class Mocker:
     """Answers of the operations of one document, by operationId."""
 
-    def __init__(self, operations: list[Operation]) -> None:
+    def __init__(self, operations: list[Operation], seed: int = 0) -> None:
         self._operations = {op.operation_id: op for op in operations}
+        self.seed = seed
 
-    def answer(self, operation_id: str, *, code: int | None = None, example: str | None = None) -> Response:
+    def answer(
+        self, operation_id: str, *, code: int | None = None, example: str | None = None, request: str = ""
+    ) -> Response:
         """The documented `code` response (by default the lowest 2xx), with the example named
-        `example` (by default the first), else the one example, else a generated body."""
+        `example` (by default the first), else the one example, else a body generated from the
+        seed, the operation and `request` (its path and query): the same for the same request."""
         operation = self._operations[operation_id]
         status = self._status(operation, code)
         responses = operation.definition["responses"]
@@ -41,7 +45,7 @@ class Mocker:
             return Response(status_code=status, headers=headers)
         media_type = "application/json" if "application/json" in content else next(iter(content))
         media = content[media_type]
-        body, kind = _body(operation, status, media, example)
+        body, kind = _body(operation, status, media, example, f"{self.seed}:{request}")
         headers[MOCK_HEADER] = kind
         text = json.dumps(body) if "json" in media_type else str(body)
         return Response(text, status_code=status, media_type=media_type, headers=headers)
@@ -74,7 +78,7 @@ class Mocker:
         return code
 
 
-def _body(operation: Operation, status: int, media: dict[str, Any], name: str | None) -> tuple[Any, str]:
+def _body(operation: Operation, status: int, media: dict[str, Any], name: str | None, key: str) -> tuple[Any, str]:
     examples = media.get("examples") or {}
     if name is not None:
         if name not in examples:
@@ -90,17 +94,17 @@ def _body(operation: Operation, status: int, media: dict[str, Any], name: str | 
     for found in (media, schema):
         if "example" in found:
             return found["example"], "example"
-    return _generated(operation, status, schema), "generated"
+    return _generated(operation, status, schema, key), "generated"
 
 
-def _generated(operation: Operation, status: int, schema: dict[str, Any]) -> Any:
+def _generated(operation: Operation, status: int, schema: dict[str, Any], key: str) -> Any:
     """A body that validates against `schema`, the same on every call (`spec.generate`, seeded
-    by the operation and the status). A draw that breaks a rule the generator does not see (a
+    by `key`, the operation and the status). A draw that breaks a rule the generator does not see (a
     `oneOf` whose branches overlap, an example in the document that breaks its own schema) is
     followed by another, from the next seed."""
     problems = []
     for attempt in range(GENERATION_TRIES):
-        body = generate(schema, seed=f"{operation.operation_id}:{status}:{attempt}", examples=attempt == 0)
+        body = generate(schema, seed=f"{key}:{operation.operation_id}:{status}:{attempt}", examples=attempt == 0)
         error = answer_errors(schema, body)
         if error is None:
             return body

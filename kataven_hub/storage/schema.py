@@ -73,6 +73,15 @@ def _account_v3(conn: Connection) -> None:
         conn.execute(f"ALTER TABLE call_limits ADD COLUMN {column} INTEGER")
 
 
+def _account_v4(conn: Connection) -> None:
+    """What the mock remembers of the resources an account created through operations it serves,
+    by collection path and id, in the order they were created."""
+    conn.execute(
+        "CREATE TABLE mock_resources (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL,"
+        " id TEXT NOT NULL, body TEXT NOT NULL, UNIQUE (collection, id))"
+    )
+
+
 def _system_v1(conn: Connection) -> None:
     conn.table("api_keys").create(
         {
@@ -92,5 +101,5 @@ def _system_v2(conn: Connection) -> None:
     conn.execute("CREATE TABLE hub_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-ACCOUNT: list[Migration] = [_account_v1, _account_v2, _account_v3]
+ACCOUNT: list[Migration] = [_account_v1, _account_v2, _account_v3, _account_v4]
 SYSTEM: list[Migration] = [_system_v1, _system_v2]

@@ -65,7 +65,7 @@ class ErrorShapes:
     def body(self, scope: Scope, status: int, message: str) -> Any:
         """What the error's body is: the message, or the documented error object filled with it."""
         operation = self.operation(scope)
-        schema = _error_schema(operation, status) if operation else None
+        schema = error_schema(operation, status) if operation else None
         if not schema or flatten(schema).get("type", "object") != "object":
             return message
         return _filled(schema, status, message)
@@ -87,7 +87,7 @@ def _filled(schema: dict[str, Any], status: int, message: str) -> Any:
     return filled if answer_errors(schema, filled) is None else body
 
 
-def _error_schema(operation: Operation, status: int) -> dict[str, Any] | None:
+def error_schema(operation: Operation, status: int) -> dict[str, Any] | None:
     responses = operation.definition.get("responses", {})
     response = responses.get(str(status)) or responses.get(f"{status // 100}XX") or responses.get("default")
     content = (response or {}).get("content") or {}

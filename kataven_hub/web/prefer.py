@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kataven_hub.errors import InvalidInput
 from kataven_hub.spec.mocking import Mocker, preferences
+from kataven_hub.web.mockanswers import request_key
 
 MAX_DELAY_MS = 10_000
 """The longest `Prefer: delay=MS` honoured; a longer one waits this long."""
@@ -52,5 +53,7 @@ class Prefer:
             return
         if code is not None and not code.isdigit():
             raise InvalidInput(f"Prefer: code={code} is not a status code")
-        response = self.mocker.answer(operation_id, code=int(code) if code else None, example=wanted.get("example"))
+        response = self.mocker.answer(
+            operation_id, code=int(code) if code else None, example=wanted.get("example"), request=request_key(scope)
+        )
         await response(scope, receive, send)

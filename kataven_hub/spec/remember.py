@@ -1,0 +1,179 @@
+"""Mocks that remember: the usual REST shapes recognised in a document (a collection path with a
+`POST`, and an item path below it with one path parameter) and answered from what the account stored through
+them. Create stores the request body completed into the documented answer (id and other fields
+generated to the schema); read answers it, or a 404; list answers the collection in the documented
+shape, paged; replace and update (JSON merge) change it; delete removes it. Every answer is checked
+against the document. `x-hub-mock: stateless` on an operation keeps it a plain mock."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from kataven_hub.errors import NotFound
+from kataven_hub.spec import Operation
+from kataven_hub.spec.generate import flatten, generate
+from kataven_hub.spec.mocking import MockFailure
+from kataven_hub.spec.validation import answer_errors
+from kataven_hub.storage import remembered
+from kataven_hub.storage.connection import Connection
+
+OPT_OUT = "x-hub-mock"
+ROLES = {("post", False): "create", ("get", False): "list", ("get", True): "read", ("put", True): "replace",
+         ("patch", True): "update", ("delete", True): "delete"}  # fmt: skip
+"""(method, on the item path) -> what the operation does to the collection."""
+LIMITS = ("limit", "page_size", "pageSize", "per_page", "perPage", "size")
+OFFSETS = ("offset", "skip")
+PAGES = ("page",)
+
+
+@dataclasses.dataclass(frozen=True)
+class Role:
+    kind: str
+    """create, list, read, replace, update or delete."""
+    param: str | None
+    """The item path's parameter (the resource's id), for item operations."""
+
+
+def roles(operations: list[Operation]) -> dict[str, Role]:
+    """What each remembered operation does, by operationId: those of a collection that has a
+    create (`POST`) and an item path below it (without a create there is nothing to remember)."""
+    paths = {op.path for op in operations}
+    creatable = {op.path for op in operations if op.method == "post" and op.definition.get(OPT_OUT) != "stateless"}
+    items = {path: path.rsplit("/", 1)[0] for path in paths if _last_is_param(path) and path.rsplit("/", 1)[0] in creatable}
+    found = {}
+    for op in operations:
+        on_item = op.path in items
+        if not on_item and op.path not in items.values() or op.definition.get(OPT_OUT) == "stateless":
+            continue
+        kind = ROLES.get((op.method, on_item))
+        if kind:
+            found[op.operation_id] = Role(kind, op.path.rsplit("/", 1)[1].strip("{}") if on_item else None)
+    return found
+
+
+def _last_is_param(path: str) -> bool:
+    last = path.rsplit("/", 1)[1]
+    return last.startswith("{") and last.endswith("}") and last.count("{") == 1
+
+
+@dataclasses.dataclass
+class Request:
+    path: str
+    path_params: dict[str, Any]
+    query: dict[str, str]
+    body: Any
+
+
+def answer(conn: Connection, operation: Operation, role: Role, request: Request, seed: str) -> tuple[int, Any]:
+    """(status, body or None) of a remembered operation; NotFound for an id the account has not."""
+    status, schema = _success(operation)
+    if role.kind == "list":
+        return status, _checked(operation, schema, _page(conn, request, schema, seed))
+    collection = request.path if role.kind == "create" else request.path.rsplit("/", 1)[0]
+    if role.kind == "create":
+        number = remembered.next_number(conn)
+        body = _completed(schema, request.body, seed=f"{seed}:{number}", id_value=number)
+        resource_id = str(body.get(_id_field(schema) or "", number))
+        remembered.put_resource(conn, collection, resource_id, body)
+        return status, _checked(operation, schema, body)
+    resource_id = str(request.path_params.get(role.param or ""))
+    stored = remembered.get_resource(conn, collection, resource_id)
+    if stored is None:
+        raise NotFound("Not found")
+    if role.kind == "delete":
+        remembered.delete_resource(conn, collection, resource_id)
+        return status, None if schema is None else _checked(operation, schema, _filled(schema, stored, seed))
+    if role.kind in ("replace", "update"):
+        changes = request.body if isinstance(request.body, dict) else {}
+        merged = _merge_patch(stored, changes) if role.kind == "update" else {**changes}
+        stored = {**merged, **{k: stored[k] for k in _read_only(schema) if k in stored}}
+        remembered.put_resource(conn, collection, resource_id, stored)
+    return status, None if schema is None else _checked(operation, schema, _filled(schema, stored, seed))
+
+
+def _filled(schema: dict[str, Any], stored: dict[str, Any], seed: str) -> dict[str, Any]:
+    """The stored resource, with what the answer's schema requires and it lacks generated."""
+    required = set(flatten(schema).get("required", []))
+    generated = generate(schema, seed, examples=False)
+    return {**{k: v for k, v in generated.items() if k in required and k not in stored}, **stored}
+
+
+def _success(operation: Operation) -> tuple[int, dict[str, Any] | None]:
+    responses = operation.definition["responses"]
+    status = min((int(c) for c in responses if c.isdigit() and c.startswith("2")), default=200)
+    content = (responses.get(str(status)) or {}).get("content") or {}
+    media = content.get("application/json") or next((m for t, m in content.items() if "json" in t), None)
+    return status, None if media is None else media.get("schema")
+
+
+def _completed(schema: dict[str, Any] | None, sent: Any, *, seed: str, id_value: int) -> dict[str, Any]:
+    """The request body completed into the documented answer: what was sent, the rest generated,
+    the id of the schema's type (a number in sequence for an integer, else a uuid)."""
+    sent = sent if isinstance(sent, dict) else {}
+    if schema is None:
+        return {**sent, "id": id_value}
+    flat = flatten(schema)
+    known = flat.get("properties", {})
+    server_side = set(flat.get("required", [])) | set(_read_only(schema))
+    generated = {k: v for k, v in generate(schema, seed, examples=False).items() if k in server_side}
+    body = {**generated, **{k: v for k, v in sent.items() if k in known or not known}}
+    field = _id_field(schema)
+    if field:
+        kind = flatten(known[field]).get("type")
+        body[field] = id_value if kind in ("integer", "number") else str(uuid.UUID(int=id_value, version=4))
+    return body
+
+
+def _id_field(schema: dict[str, Any] | None) -> str | None:
+    properties = flatten(schema or {}).get("properties", {})
+    return "id" if "id" in properties else next((n for n, s in properties.items() if flatten(s).get("readOnly")), None)
+
+
+def _read_only(schema: dict[str, Any] | None) -> list[str]:
+    properties = flatten(schema or {}).get("properties", {})
+    return [n for n, s in properties.items() if flatten(s).get("readOnly") or n == _id_field(schema)]
+
+
+def _merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """RFC 7386: null removes a member, an object merges, anything else replaces."""
+    merged = dict(target)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge_patch(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _page(conn: Connection, request: Request, schema: dict[str, Any] | None, seed: str) -> Any:
+    """The collection in the documented shape: a bare array, or an object wrapping one (its other
+    fields generated, a total where it has one), paged by the parameters it documents."""
+    query = request.query
+    limit = next((int(query[k]) for k in LIMITS if query.get(k, "").isdigit()), 100)
+    offset = next((int(query[k]) for k in OFFSETS if query.get(k, "").isdigit()), None)
+    if offset is None:
+        page = next((int(query[k]) for k in PAGES if query.get(k, "").isdigit()), None)
+        offset = 0 if page is None else max(page - 1, 0) * limit
+    items, total = remembered.list_resources(conn, request.path, offset, limit)
+    flat = flatten(schema or {"type": "array"})
+    if flat.get("type", "array") == "array":
+        return items
+    wrapper = generate(schema or {}, seed, examples=False)
+    properties = flat.get("properties", {})
+    field = next((n for n, s in properties.items() if flatten(s).get("type") == "array"), "items")
+    wrapper[field] = items
+    for name in ("total", "count", "totalCount", "total_count"):
+        if flatten(properties.get(name, {})).get("type") == "integer":
+            wrapper[name] = total
+    return wrapper
+
+
+def _checked(operation: Operation, schema: dict[str, Any] | None, body: Any) -> Any:
+    error = None if schema is None else answer_errors(schema, body)
+    if error is not None:
+        raise MockFailure(f"{operation.operation_id}: the remembered answer does not validate: {error.message}")
+    return body

@@ -1,0 +1,43 @@
+"""What the mock remembers: resources by collection path and id, as JSON, in creation order."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kataven_hub.storage.connection import Connection
+
+
+def next_number(conn: Connection) -> int:
+    """One more than the resources the account ever had remembered (an id never comes back)."""
+    row = conn.execute("SELECT coalesce(max(seq), 0) FROM mock_resources").fetchone()
+    return int(row[0]) + 1
+
+
+def put_resource(conn: Connection, collection: str, resource_id: str, body: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT INTO mock_resources (collection, id, body) VALUES (?, ?, ?)"
+        " ON CONFLICT (collection, id) DO UPDATE SET body = excluded.body",
+        [collection, resource_id, json.dumps(body)],
+    )
+
+
+def get_resource(conn: Connection, collection: str, resource_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT body FROM mock_resources WHERE collection = ? AND id = ?", [collection, resource_id]
+    ).fetchone()
+    return None if row is None else json.loads(row[0])
+
+
+def list_resources(conn: Connection, collection: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of a collection, oldest first, and how many there are."""
+    rows = conn.execute(
+        "SELECT body FROM mock_resources WHERE collection = ? ORDER BY seq LIMIT ? OFFSET ?", [collection, limit, offset]
+    ).fetchall()
+    total = conn.execute("SELECT count(*) FROM mock_resources WHERE collection = ?", [collection]).fetchone()[0]
+    return [json.loads(body) for (body,) in rows], int(total)
+
+
+def delete_resource(conn: Connection, collection: str, resource_id: str) -> bool:
+    cursor = conn.execute("DELETE FROM mock_resources WHERE collection = ? AND id = ?", [collection, resource_id])
+    return cursor.rowcount == 1

@@ -1,0 +1,127 @@
+"""Mocks that remember: an operation served from the spec in a REST shape keeps what was created,
+per account, across a restart, until `hub reset`; and a generated body is the same for the same
+request and seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from starlette.testclient import TestClient
+
+from kataven_hub import spec
+from kataven_hub.app import create_app
+from kataven_hub.campaigns import reset_account
+from kataven_hub.spec.validation import answer_errors
+from kataven_hub.storage import Stores
+from tests.conftest import SPEC, Hub, make_settings
+
+SPECS = Path(__file__).parent / "specs"
+AGENT = {
+    "type": "object", "required": ["name"],
+    "properties": {"name": {"type": "string", "minLength": 1}, "voice": {"type": "string", "enum": ["warm", "crisp"]},
+                   "languages": {"type": "array", "items": {"type": "string"}}},
+}  # fmt: skip
+STORED_AGENT = {"allOf": [AGENT, {
+    "type": "object", "required": ["id", "created_at"],
+    "properties": {"id": {"type": "string", "format": "uuid", "readOnly": True},
+                   "created_at": {"type": "string", "format": "date-time", "readOnly": True}},
+}]}  # fmt: skip
+NOT_FOUND = {"404": {"$ref": "#/components/responses/NotFound"}}
+AGENTS = {
+    "/api/v1/agents": {
+        "post": {"operationId": "createAgent", "tags": ["Agents"],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": AGENT}}},
+                 "responses": {"201": {"description": "Created.", "content": {"application/json": {"schema": STORED_AGENT}}}}},
+        "get": {"operationId": "listAgents", "tags": ["Agents"],
+                "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                               {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+                "responses": {"200": {"description": "Agents.", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["agents", "total"],
+                    "properties": {"agents": {"type": "array", "items": STORED_AGENT}, "total": {"type": "integer"}},
+                }}}}}},
+    },
+    "/api/v1/agents/{agentId}": {
+        "parameters": [{"name": "agentId", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "get": {"operationId": "getAgent", "tags": ["Agents"], "responses": {
+            "200": {"description": "The agent.", "content": {"application/json": {"schema": STORED_AGENT}}}, **NOT_FOUND}},
+        "patch": {"operationId": "updateAgent", "tags": ["Agents"],
+                  "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                      "type": "object", "properties": AGENT["properties"]}}}},
+                  "responses": {"200": {"description": "Updated.", "content": {"application/json": {"schema": STORED_AGENT}}},
+                                **NOT_FOUND}},
+        "delete": {"operationId": "deleteAgent", "tags": ["Agents"], "responses": {"204": {"description": "Gone."},
+                                                                                    **NOT_FOUND}},
+    },
+}  # fmt: skip
+
+
+def _with_agents(tmp_path: Path) -> Path:
+    document = yaml.safe_load(SPEC.read_text())
+    document["paths"].update(AGENTS)
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def _schema(document: Path, operation_id: str, status: str) -> dict[str, Any]:
+    [operation] = [op for op in spec.operations(spec.load(document)) if op.operation_id == operation_id]
+    return operation.definition["responses"][status]["content"]["application/json"]["schema"]  # type: ignore[no-any-return]
+
+
+def test_an_agents_resource_is_remembered_per_account_and_every_answer_validates(tmp_path: Path) -> None:
+    document = _with_agents(tmp_path)
+    settings = make_settings(tmp_path / "data", spec=document)
+    with create_app(settings).test_client() as client:
+        hub = Hub(settings, client)
+        acme, globex = ({"Authorization": f"Bearer {hub.key(name)}"} for name in ("acme", "globex"))
+        created = client.post("/api/v1/agents", json={"name": "Ada", "voice": "warm"}, headers=acme)
+        assert created.status_code == 201 and created.headers["x-hub-mock"] == "stored"
+        agent = created.json()
+        assert agent["name"] == "Ada" and agent["voice"] == "warm" and "languages" not in agent
+        assert answer_errors(_schema(document, "createAgent", "201"), agent) is None
+        path = f"/api/v1/agents/{agent['id']}"
+        assert client.get(path, headers=acme).json() == agent
+        second = client.post("/api/v1/agents", json={"name": "Alan"}, headers=acme).json()
+        listed = client.get("/api/v1/agents", headers=acme).json()
+        assert listed["agents"] == [agent, second] and listed["total"] == 2
+        assert client.get("/api/v1/agents", params={"page": 2, "page_size": 1}, headers=acme).json()["agents"] == [second]
+        assert answer_errors(_schema(document, "listAgents", "200"), listed) is None
+        patched = client.patch(path, json={"voice": "crisp"}, headers=acme).json()
+        assert patched == {**agent, "voice": "crisp"}
+        assert client.get(path, headers=acme).json()["voice"] == "crisp"
+        assert client.get(path, headers=globex).status_code == 404  # another account sees none of it
+        assert client.get("/api/v1/agents", headers=globex).json()["agents"] == []
+        assert client.delete(path, headers=acme).status_code == 204
+        gone = client.get(path, headers=acme)
+        assert gone.status_code == 404 and gone.json() == "Not found"
+        assert client.get("/api/v1/agents", headers=acme).json()["agents"] == [second]
+    with create_app(settings).test_client() as client:  # a restart keeps them
+        assert client.get(f"/api/v1/agents/{second['id']}", headers=acme).json() == second
+    with Stores(settings.data_dir) as stores, stores.account("acme") as database:
+        reset_account(database)
+    with create_app(settings).test_client() as client:  # hub reset clears them
+        assert client.get(f"/api/v1/agents/{second['id']}", headers=acme).status_code == 404
+
+
+def test_petstore_pets_are_remembered(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", spec=SPECS / "petstore-expanded.yaml", dev=True)
+    with create_app(settings).test_client() as client:
+        pet = client.post("/pets", json={"name": "Rex", "tag": "dog"}).json()
+        assert pet == {"name": "Rex", "tag": "dog", "id": 1}
+        assert client.get("/pets/1").json() == pet and client.get("/pets").json() == [pet]
+        assert client.delete("/pets/1").status_code == 204
+        assert client.get("/pets/1").status_code == 404 and client.get("/pets").json() == []
+
+
+def _generated(tmp_path: Path, seed: int, path: str = "/numbers") -> list[bytes]:
+    settings = make_settings(tmp_path / f"data-{seed}", spec=SPECS / "shapes.yaml", dev=True, mock_seed=seed)
+    with TestClient(create_app(settings)) as client:
+        return [client.get(path).content for _ in range(2)]
+
+
+def test_the_same_request_answers_the_same_body_and_another_seed_another(tmp_path: Path) -> None:
+    first, again = _generated(tmp_path, 0), _generated(tmp_path / "restart", 0)
+    assert first[0] == first[1] == again[0]
+    assert _generated(tmp_path, 7)[0] != first[0]
