@@ -7,6 +7,7 @@ ARGS    ?=
 PYTEST_ARGS ?=
 # the browser tests drive Debian's Chromium with Playwright (a downloaded browser cannot install here)
 export CHROMIUM ?= /usr/bin/chromium
+comma := ,
 
 .PHONY: run test lint routes browser node unit suite contract-test bench clean
 
@@ -30,28 +31,26 @@ lint: $(STAMP)
 routes: $(STAMP)
 	$(VENV)/bin/hub routes --check
 
-browser:
-	@test -x "$(CHROMIUM)" || { \
+# $(call debian,COMMAND,PACKAGE,WHAT FOR,HINT): Debian's PACKAGE when COMMAND is missing (as root),
+# else one line saying what to install
+define debian
+	@command -v $(1) >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "installing Debian's $(2) for $(3)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	  else \
-	    echo "make test needs Chromium for its browser tests: run 'sudo apt-get install -y chromium'," \
-	         "or set CHROMIUM=/path/to/chromium"; exit 1; \
+	    echo "make test needs $(2) for $(3): run 'sudo apt-get install -y $(2)'$(4)"; exit 1; \
 	  fi; }
+endef
 
-# the inner loop after each edit: no server, no browser, no apt-get (under a minute)
+browser:
+	$(call debian,"$(CHROMIUM)",chromium,the browser tests,$(comma) or set CHROMIUM=/path/to/chromium)
+
 # the benchmark smoke run (in make suite) sets this server beside Stoplight Prism, which npm installs
 node:
-	@command -v npm >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian's npm for the Prism benchmark peer"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
-	  else \
-	    echo "make test needs npm (Node.js) to install Stoplight Prism for bench target 12:" \
-	         "run 'sudo apt-get install -y npm'"; exit 1; \
-	  fi; }
+	$(call debian,npm,npm,Stoplight Prism (bench target 12))
 
+# the inner loop after each edit: no server, no browser, no apt-get (under a minute)
 unit: $(STAMP)
 	$(PY) -m pytest -m "not live and not browser and not bench and not slow" $(PYTEST_ARGS)
 
