@@ -9,11 +9,12 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kataven_hub import admin
-from kataven_hub import settings as settings_module
 from kataven_hub.errors import ConfigurationError, HubError
-from kataven_hub.settings import Settings
+
+if TYPE_CHECKING:
+    from kataven_hub.settings import Settings
 
 _SETTING_FLAGS = {
     "host", "port", "data_dir", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
@@ -23,6 +24,10 @@ log = logging.getLogger("kataven_hub")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # what `main` needs is imported here, not on import: the ingest workers import this module again
+    # as their `__main__` (multiprocessing does), and must not carry pydantic and the rest
+    from kataven_hub import settings as settings_module
+
     # connexion imports starlette's test client, which warns about httpx on every import
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     args = _parser().parse_args(argv)
@@ -69,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     stubs = commands.add_parser("scaffold", help="write a handler stub for every operation served by the mock")
     _spec(stubs)
     stubs.set_defaults(command=scaffold_command)
+
+    from kataven_hub import admin
 
     admin.add_commands(commands, data_dir=_data_dir)
     return parser
@@ -124,6 +131,8 @@ def scaffold_command(settings: Settings, _args: argparse.Namespace) -> int:
 def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn
 
+    from kataven_hub import admin
+    from kataven_hub import settings as settings_module
     from kataven_hub.app import create_app
     from kataven_hub.dispatch.lock import DispatchLock
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from kataven_hub import cli
+from kataven_hub import settings as settings_module
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.settings import Settings, finalize, from_environment
 
@@ -53,7 +54,7 @@ def test_a_missing_public_key_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_keys_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli.settings_module, "environ", lambda: {"HUB_PEPPER": "pep"})
+    monkeypatch.setattr(settings_module, "environ", lambda: {"HUB_PEPPER": "pep"})
     data = ["--data-dir", str(tmp_path)]
     assert cli.main(["keys", "create", "--account", "acme", "--name", "ci", *data]) == 0
     out = capsys.readouterr().out.strip().splitlines()
@@ -71,13 +72,13 @@ def test_keys_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_keys_need_a_pepper(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli.settings_module, "environ", lambda: {})
+    monkeypatch.setattr(settings_module, "environ", lambda: {})
     assert cli.main(["keys", "create", "--account", "acme", "--data-dir", str(tmp_path)]) == 2
     assert "no pepper" in capsys.readouterr().err
 
 
 def test_keys_refuse_a_reserved_account(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli.settings_module, "environ", lambda: {"HUB_PEPPER": "pep"})
+    monkeypatch.setattr(settings_module, "environ", lambda: {"HUB_PEPPER": "pep"})
     assert cli.main(["keys", "create", "--account", "kataven-admin", "--data-dir", str(tmp_path)]) == 2
     assert "reserved" in capsys.readouterr().err
 

@@ -1,27 +1,44 @@
 """The domain: the rules a schema cannot express. The campaign state machine (`states`), the
-operations on a campaign (`lifecycle`), the contacts file (`ingest`, `numbers`), large uploads in
-turns (`turns`), an account's limits (`limits`). It knows nothing of HTTP."""
+operations on a campaign (`lifecycle`), the contacts file (`ingest`, `numbers`, `workers`), large
+uploads in turns (`turns`), an account's limits (`limits`). It knows nothing of HTTP.
 
-from kataven_hub.campaigns.lifecycle import (
-    CONTACT_STATUSES,
-    DEFAULTS,
-    PAGE_SIZE,
-    create_campaign,
-    delete_campaign,
-    get_campaign,
-    list_campaigns,
-    list_contacts,
-    pause_campaign,
-    reset_account,
-    resume_campaign,
-    snapshot,
-    start_campaign,
-    stop_campaign,
-)
-from kataven_hub.campaigns.states import TERMINAL, Status
+The operations and the state machine are re-exported here, and loaded on first use: the ingest
+workers import `ingest` through this package, and must not carry storage and the rest with them."""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kataven_hub.campaigns.lifecycle import (
+        CONTACT_STATUSES,
+        DEFAULTS,
+        PAGE_SIZE,
+        create_campaign,
+        delete_campaign,
+        get_campaign,
+        list_campaigns,
+        list_contacts,
+        pause_campaign,
+        reset_account,
+        resume_campaign,
+        snapshot,
+        start_campaign,
+        stop_campaign,
+    )
+    from kataven_hub.campaigns.states import TERMINAL, Status
+
+_FROM_STATES = {"TERMINAL", "Status"}
 __all__ = [
     "CONTACT_STATUSES", "DEFAULTS", "PAGE_SIZE", "TERMINAL", "Status", "create_campaign", "delete_campaign", "get_campaign",
     "list_campaigns", "list_contacts", "pause_campaign", "reset_account", "resume_campaign", "snapshot",
     "start_campaign", "stop_campaign",
 ]  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{'states' if name in _FROM_STATES else 'lifecycle'}")
+    return getattr(module, name)
