@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
+SPECS = Path(__file__).parent / "specs"
+CORPUS = sorted(SPECS.glob("*.yaml"))
+"""OpenAPI documents no one here wrote the server for (tests/specs/)."""
 T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
 """The fixed clock that dispatcher tests start from."""
 

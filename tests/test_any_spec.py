@@ -24,9 +24,8 @@ from kataven_hub.spec.remember import roles
 from kataven_hub.spec.validation import answer_errors
 from kataven_hub.web.errorshapes import error_schema
 from tests.conftest import make_settings
+from tests.helpers import CORPUS, SPECS
 
-SPECS = Path(__file__).parent / "specs"
-CORPUS = sorted(SPECS.glob("*.yaml"))
 CREDENTIALS = {
     "headers": {"Authorization": "Bearer dev", "X-API-Key": "dev"},
     "cookies": {"session": "dev"},

@@ -16,8 +16,8 @@ from kataven_hub.campaigns import reset_account
 from kataven_hub.spec.validation import answer_errors
 from kataven_hub.storage import Stores
 from tests.conftest import SPEC, Hub, make_settings
+from tests.helpers import SPECS
 
-SPECS = Path(__file__).parent / "specs"
 AGENT = {
     "type": "object", "required": ["name"],
     "properties": {"name": {"type": "string", "minLength": 1}, "voice": {"type": "string", "enum": ["warm", "crisp"]},

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from support.servers import BIN, serving
+from tests.helpers import CORPUS
 from tests.project import copy_project, env
-from tests.test_any_spec import CORPUS
 
 pytestmark = pytest.mark.live
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_any_spec import CORPUS
+from tests.helpers import CORPUS
 
 pytestmark = pytest.mark.live
 ROOT = Path(__file__).resolve().parents[2]
