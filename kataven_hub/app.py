@@ -28,6 +28,7 @@ that only its setting adds:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -47,8 +48,9 @@ from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.hub import Hub
 from kataven_hub.settings import Settings, environ
-from kataven_hub.spec import Operation, routing
+from kataven_hub.spec import routing
 from kataven_hub.spec.mocking import Mocker
+from kataven_hub.spec.parents import parents
 from kataven_hub.spec.remember import roles
 from kataven_hub.spec.routing import HubResolver
 from kataven_hub.spec.validation import VALIDATORS, FormURIParser
@@ -81,11 +83,10 @@ def create_app(settings: Settings) -> AsyncApp:
     mocker = Mocker(operations, seed=settings.mock_seed)
     hub = Hub(settings, mocker)
     served = routing.routes(operations)
-    mocked = {r.operation.operation_id: r.operation for r in served if r.served_by == routing.MOCK}
     app = AsyncApp(
         __name__,
         lifespan=hub.lifespan,
-        middlewares=pipeline(settings, hub, mocker, mocked),
+        middlewares=pipeline(settings, hub, mocker, served, server=lambda: app),
         security_map=security_map(hub.authenticator, dev=settings.dev),
         validator_map=VALIDATORS,
     )
@@ -108,9 +109,10 @@ def create_app(settings: Settings) -> AsyncApp:
     return app
 
 
-def pipeline(settings: Settings, hub: Hub, mocker: Mocker, mocked: dict[str, Operation]) -> list[Any]:
+def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.Route], server: Callable[[], Any]) -> list[Any]:
     """The middleware stack, outer to inner, as the module's docstring draws it: Connexion's nine
-    layers and ours, each with its options, those whose setting is off left out."""
+    layers and ours, each with its options, those whose setting is off left out. `server` gives
+    the whole app (what a mock asks the resource it is under through)."""
     dev = settings.dev
     cors = {
         "allow_origins": list(settings.allowed_origins),
@@ -136,8 +138,18 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker, mocked: dict[str, Ope
         (ResponseValidationMiddleware, True, {}),
         (LifespanMiddleware, True, {}),
         (Prefer, dev, faults),
-        (MockAnswers, True, {"mocker": mocker, "mocked": mocked, "remembered": roles(list(mocked.values())),
-                             "stores": hub.stores}),
+        (MockAnswers, True, {**mock_answers(served), "mocker": mocker, "stores": hub.stores, "server": server}),
         (ContextMiddleware, True, {}),
     ]
     return [partial(layer, **options) if options else layer for layer, wanted, options in layers if wanted]
+
+
+def mock_answers(served: list[routing.Route]) -> dict[str, Any]:
+    """What the mock serves (`mocked`), remembers (`remembered`, `spec.remember`) and asks the
+    resource it is under for (`parents`, below a read served by a handler or remembered)."""
+    mocked = {r.operation.operation_id: r.operation for r in served if r.served_by == routing.MOCK}
+    remembered = roles(list(mocked.values()))
+    knowing = [r.operation for r in served if r.served_by not in (routing.MOCK, routing.STUB)]
+    knowing += [mocked[operation_id] for operation_id, role in remembered.items() if role.kind == "read"]
+    found = parents(list(mocked.values()), knowing)
+    return {"mocked": mocked, "remembered": remembered, "parents": found}

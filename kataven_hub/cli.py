@@ -91,17 +91,19 @@ def _spec(parser: argparse.ArgumentParser) -> None:
 
 def routes_command(settings: Settings, args: argparse.Namespace) -> int:
     from kataven_hub import spec
+    from kataven_hub.app import mock_answers
     from kataven_hub.spec import routing
-    from kataven_hub.spec.remember import roles
 
     operations = spec.operations(spec.load(settings.spec))
     found = routing.routes(operations)
     path_width = max((len(r.operation.path) for r in found), default=0)
     id_width = max((len(r.operation.operation_id) for r in found), default=0)
-    remembered = roles([r.operation for r in found if r.served_by == routing.MOCK])
+    mocks = mock_answers(found)
     for route in found:
         op = route.operation
-        kept = f" (remembered: {remembered[op.operation_id].kind})" if op.operation_id in remembered else ""
+        kept = f" (remembered: {mocks['remembered'][op.operation_id].kind})" if op.operation_id in mocks["remembered"] else ""
+        if op.operation_id in mocks["parents"]:
+            kept += f" (under {mocks['parents'][op.operation_id].read.label})"
         print(f"{op.method.upper():<7} {op.path:<{path_width}}  {op.operation_id:<{id_width}}  {route.served_by}{kept}")
     if not args.check:
         return 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from starlette.testclient import TestClient
 
 from kataven_hub import spec
@@ -15,8 +14,8 @@ from kataven_hub.app import create_app
 from kataven_hub.campaigns import reset_account
 from kataven_hub.spec.validation import answer_errors
 from kataven_hub.storage import Stores
-from tests.conftest import SPEC, Hub, make_settings
-from tests.helpers import SPECS
+from tests.conftest import Hub, make_settings
+from tests.helpers import SPECS, SUMMARY, with_paths
 
 AGENT = {
     "type": "object", "required": ["name"],
@@ -58,11 +57,7 @@ AGENTS = {
 
 
 def _with_agents(tmp_path: Path) -> Path:
-    document = yaml.safe_load(SPEC.read_text())
-    document["paths"].update(AGENTS)
-    path = tmp_path / "openapi.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
-    return path
+    return with_paths(tmp_path, AGENTS)
 
 
 def _schema(document: Path, operation_id: str, status: str) -> dict[str, Any]:
@@ -113,6 +108,28 @@ def test_petstore_pets_are_remembered(tmp_path: Path) -> None:
         assert client.get("/pets/1").json() == pet and client.get("/pets").json() == [pet]
         assert client.delete("/pets/1").status_code == 204
         assert client.get("/pets/1").status_code == 404 and client.get("/pets").json() == []
+
+
+def test_a_mock_under_an_implemented_read_answers_its_404_or_its_fields(tmp_path: Path) -> None:
+    document = with_paths(tmp_path, SUMMARY)
+    settings = make_settings(tmp_path / "data", spec=document)
+    with create_app(settings).test_client() as client:
+        hub = Hub(settings, client)
+        key = hub.key("acme")
+        acme = {"Authorization": f"Bearer {key}"}
+        campaign = hub.create(key).json()
+        assert client.post(f"/api/v1/campaigns/{campaign['id']}/start", headers=acme).status_code == 200
+        summary = client.get(f"/api/v1/campaigns/{campaign['id']}/summary", headers=acme)
+        assert summary.status_code == 200 and summary.headers["x-hub-mock"] == "stored"
+        body = summary.json()
+        assert body["status"] == "running" and body["contacts_total"] == campaign["contacts_total"] == 2
+        assert isinstance(body["name"], int) and 0 <= body["answer_rate"] <= 1  # the rest stays the mock's
+        assert answer_errors(_schema(document, "getCampaignSummary", "200"), body) is None
+        unknown = client.get("/api/v1/campaigns/7c1d1c1e-9a0b-4c1d-8e2f-3a4b5c6d7e8f/summary", headers=acme)
+        assert unknown.status_code == 404 and unknown.json() == "Campaign not found"
+        other = {"Authorization": f"Bearer {hub.key('globex')}"}  # the same credentials: another account's 404
+        assert client.get(f"/api/v1/campaigns/{campaign['id']}/summary", headers=other).status_code == 404
+        assert client.get(f"/api/v1/campaigns/{campaign['id']}/summary").status_code == 401
 
 
 def _generated(tmp_path: Path, seed: int, path: str = "/numbers") -> list[bytes]:

@@ -4,7 +4,9 @@ The schema is first flattened: `allOf` merged (properties and required lists com
 recursively), one branch of a `oneOf`/`anyOf` taken (its discriminator value set), `writeOnly`
 fields left out of answers. Then every shape gets a value within its rules: enums, formats,
 patterns (through `rstr`), lengths, ranges and `multipleOf`, item counts and `uniqueItems`,
-`additionalProperties`; a recursive schema stops adding optional fields at `MAX_DEPTH`. The caller
+`additionalProperties`; a recursive schema stops adding optional fields at `MAX_DEPTH`. A string
+the schema leaves free looks like its field's name (`email`, `name`, `phone`, `url`,
+`created_at`, ...) where that value fits its lengths. The caller
 validates what comes out (`spec.mocking`): a branch that does not fit is retried with another seed.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import math
 import random
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -30,6 +33,9 @@ with such a schema is left out."""
 _EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
+_FIRST = ("Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara", "Donald", "Frances")
+_LAST = ("Lovelace", "Hopper", "Turing", "Johnson", "Dijkstra", "Liskov", "Knuth", "Allen")
+_CITIES = ("Lisbon", "Nairobi", "Osaka", "Toronto", "Valparaiso", "Tallinn")
 
 
 def generate(schema: dict[str, Any], seed: int | str = 0, *, examples: bool = True) -> Any:
@@ -105,13 +111,18 @@ class _Draw:
         self.examples = examples
         self.patterns = rstr.Rstr(rng)
 
-    def value(self, schema: dict[str, Any], depth: int) -> Any:
+    def value(self, schema: dict[str, Any], depth: int, name: str = "") -> Any:
+        """A value for `schema`; `name`, the field's, shapes a string the schema leaves free."""
         schema = flatten(schema, self.rng)
         if self.examples and "example" in schema:
             return schema["example"]
         if schema.get("enum"):
             return self.rng.choice(schema["enum"])
         kind = schema.get("type") or _implied_type(schema)
+        if kind == "string" and name and not {"format", "pattern"} & schema.keys():
+            text = _named(self.rng, name)
+            if text is not None and schema.get("minLength", 0) <= len(text) <= schema.get("maxLength", len(text)):
+                return text
         return getattr(self, f"_{kind}", self._string)(schema, depth)
 
     def _object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
@@ -125,7 +136,7 @@ class _Draw:
             if name not in required and flatten(sub).get(IMPOSSIBLE):
                 continue
             if name in required or depth < MAX_DEPTH:
-                found[name] = self.value(sub, depth + 1)
+                found[name] = self.value(sub, depth + 1, name)
         extra = schema.get("additionalProperties", not properties)
         wanted = max(schema.get("minProperties", 0), 0 if properties else 1)
         while extra is not False and len(found) < wanted:
@@ -206,6 +217,34 @@ def _formatted(rng: random.Random, fmt: str | None) -> str | None:
         "byte": lambda: base64.b64encode(rng.choice(_WORDS).encode()).decode(),
         "binary": lambda: "",
     }.get(fmt or "", lambda: None)()
+
+
+def _named(rng: random.Random, name: str) -> str | None:
+    """A value that looks like a field called `name` (`createdAt` as `created_at`), or None."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_").split("_")
+    last = words[-1]
+    first, family = rng.choice(_FIRST), rng.choice(_LAST)
+    if "email" in words:
+        return f"{first}.{family}@example.com".lower()
+    if last in ("at", "time", "timestamp") or name.lower() in ("created", "updated", "modified"):
+        return _formatted(rng, "date-time")
+    if last in ("date", "on", "birthday"):
+        return _formatted(rng, "date")
+    if {"phone", "mobile", "msisdn"} & set(words):
+        return f"+1415555{rng.randrange(10_000):04d}"
+    if {"url", "uri", "link", "href", "website", "homepage"} & set(words):
+        return f"https://example.com/{rng.choice(_WORDS)}"
+    if words[0] == "first" and last == "name" or last in ("firstname", "forename"):
+        return first
+    if words[0] in ("last", "family") and last == "name" or last in ("lastname", "surname"):
+        return family
+    if last in ("name", "fullname", "username", "author", "owner"):
+        return f"{first} {family}" if last != "username" else f"{first}.{family}".lower()
+    if last == "city":
+        return rng.choice(_CITIES)
+    if last in ("description", "summary", "bio", "notes", "comment"):
+        return f"{rng.choice(_WORDS).capitalize()} {rng.choice(_WORDS)}, written by {first} {family}."
+    return None
 
 
 def _bounds(schema: dict[str, Any], low: float, high: float, *, step: float) -> tuple[Any, Any]:

@@ -5,6 +5,7 @@ asks with `Prefer: code=NNN` / `example=NAME` (Stoplight Prism's header, read by
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from typing import Any
@@ -17,7 +18,8 @@ from kataven_hub.spec.generate import generate
 from kataven_hub.spec.validation import answer_errors
 
 MOCK_HEADER = "X-Hub-Mock"
-"""On every answer made from the spec: `example` (written in the spec) or `generated` (from its schema)."""
+"""On every answer made from the spec: `example` (written in the spec), `generated` (from its
+schema) or `stored` (remembered, or filled from the resource it is under: `spec.parents`)."""
 GENERATION_TRIES = 20
 log = logging.getLogger(__name__)
 
@@ -35,20 +37,23 @@ class Mocker:
         """The documented `code` response (by default the lowest 2xx), with the example named
         `example` (by default the first), else the one example, else a body generated from the
         seed, the operation and `request` (its path and query): the same for the same request."""
+        return self.draft(operation_id, code=code, example=example, request=request).response()
+
+    def draft(
+        self, operation_id: str, *, code: int | None = None, example: str | None = None, request: str = ""
+    ) -> Draft:
+        """What `answer` sends, before it is sent."""
         operation = self._operations[operation_id]
         status = self._status(operation, code)
         responses = operation.definition["responses"]
         response = responses.get(str(status)) or responses.get("default", {})
-        headers = {MOCK_HEADER: "example"}
         content = response.get("content") or {}
         if status == 204 or not content:
-            return Response(status_code=status, headers=headers)
+            return Draft(status, None, None, "example", None)
         media_type = "application/json" if "application/json" in content else next(iter(content))
         media = content[media_type]
         body, kind = _body(operation, status, media, example, f"{self.seed}:{request}")
-        headers[MOCK_HEADER] = kind
-        text = json.dumps(body) if "json" in media_type else str(body)
-        return Response(text, status_code=status, media_type=media_type, headers=headers)
+        return Draft(status, media_type, body, kind, media.get("schema"))
 
     def unsatisfiable(self) -> list[str]:
         """What the mock cannot answer: each operation whose default answer has no example and
@@ -111,6 +116,25 @@ def _generated(operation: Operation, status: int, schema: dict[str, Any], key: s
         problems.append(error.message)
     message = f"{operation.operation_id}: no body generated for its {status} response validates: {problems[-1]}"
     raise MockFailure(message)
+
+
+@dataclasses.dataclass
+class Draft:
+    """A mock's answer: its status, media type and body (None without content), whether the body is
+    an `example` or `generated` (or `stored`, once filled from stored data), and its schema."""
+
+    status: int
+    media_type: str | None
+    body: Any
+    kind: str
+    schema: dict[str, Any] | None
+
+    def response(self) -> Response:
+        headers = {MOCK_HEADER: self.kind}
+        if self.media_type is None:
+            return Response(status_code=self.status, headers=headers)
+        text = json.dumps(self.body) if "json" in self.media_type else str(self.body)
+        return Response(text, status_code=self.status, media_type=self.media_type, headers=headers)
 
 
 class MockFailure(Exception):

@@ -1,12 +1,15 @@
 """Operations the mock serves are answered here, innermost, by `spec.mocking` (or, for the REST
-shapes it remembers, by `spec.remember` over the account's database), without the trip through
+shapes it remembers, by `spec.remember` over the account's database; below a resource that knows
+its data, after asking the server itself for that resource: `spec.parents`), without the trip through
 Connexion's handler decorators (which parse parameters and bodies a mock never reads: two thirds
 of the time of a mocked request). Routing, security and request validation have run; response
 validation, outside, still checks the answer."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -14,35 +17,75 @@ import anyio.to_thread
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kataven_hub.spec import Operation
 from kataven_hub.spec.mocking import MOCK_HEADER, Mocker
+from kataven_hub.spec.parents import Parent, filled
 from kataven_hub.spec.remember import Request, Role, answer
 from kataven_hub.storage import Stores
 
 SHARED_ACCOUNT = "mock"
 """Whose resources a request keeps when its credential names no account (a document not ours)."""
+NOT_PASSED = {b"content-length", b"content-type", b"transfer-encoding", b"prefer", b"accept"}
+"""Headers of a request its parent's read is not asked with (its credentials are)."""
 
 
 class MockAnswers:
     def __init__(self, app: ASGIApp, mocker: Mocker, mocked: dict[str, Operation], remembered: dict[str, Role],
-                 stores: Stores) -> None:  # fmt: skip
+                 parents: dict[str, Parent], stores: Stores, server: Callable[[], ASGIApp]) -> None:  # fmt: skip
         self.app = app
         self.mocker = mocker
         self.mocked = mocked
         self.remembered = remembered
+        self.parents = parents
         self.stores = stores
+        self.server = server
+        """The whole app, outermost: what a parent's read is asked through."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation_id = scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
         if scope["type"] != "http" or operation_id not in self.mocked:
             await self.app(scope, receive, send)
-        elif operation_id in self.remembered:
+            return
+        parent = None
+        if operation_id in self.parents:
+            status, headers, parent = await self._ask(scope, self.parents[operation_id].path(scope["path"]))
+            if not 200 <= status < 300:  # the parent's 404 (or 401, 429, ...) is the answer
+                await Response(parent, status_code=status, headers=headers)(scope, receive, send)
+                return
+        if operation_id in self.remembered:
             response = await self._remembered(scope, receive, self.mocked[operation_id], self.remembered[operation_id])
-            await response(scope, receive, send)
         else:
-            await self.mocker.answer(operation_id, request=request_key(scope))(scope, receive, send)
+            draft = self.mocker.draft(operation_id, request=request_key(scope))
+            if parent is not None and draft.status < 300:
+                draft.body, taken = filled(draft.schema, draft.body, _json(parent))
+                draft.kind = "stored" if taken else draft.kind
+            response = draft.response()
+        await response(scope, receive, send)
+
+    async def _ask(self, scope: Scope, path: str) -> tuple[int, dict[str, str], bytes]:
+        """GET `path` from the server itself, with the request's credentials (headers, cookies);
+        in a task of its own, so that nothing it sets in the request's context leaks back."""
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in NOT_PASSED] + [(b"accept", b"application/json")]
+        asked = {key: scope[key] for key in ("asgi", "http_version", "scheme", "server", "client", "root_path") if key in scope}
+        asked |= {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+                  "headers": headers}  # fmt: skip
+        status, answer_headers, chunks = 500, {}, []
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            nonlocal status, answer_headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                answer_headers = {k.decode(): v.decode() for k, v in message.get("headers", []) if k != b"content-length"}
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await asyncio.ensure_future(self.server()(asked, receive, send))
+        return status, answer_headers, b"".join(chunks)
 
     async def _remembered(self, scope: Scope, receive: Receive, operation: Operation, role: Role) -> Response:
         request = Request(
@@ -66,6 +109,13 @@ class MockAnswers:
 def request_key(scope: Scope) -> str:
     """What a generated body is drawn from besides the seed and the operation: path and query."""
     return f"{scope['path']}?{scope.get('query_string', b'').decode()}"
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 async def _json_body(receive: Receive) -> Any:

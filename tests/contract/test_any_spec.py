@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CORPUS
+from tests.helpers import CORPUS, SUMMARY, with_paths
 
 pytestmark = pytest.mark.live
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +19,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize("document", CORPUS, ids=lambda p: p.stem)
 def test_the_contract_run_passes_on_the_document(tmp_path: Path, document: Path) -> None:
+    _passes(tmp_path, document)
+
+
+def test_the_contract_run_passes_on_ours_with_a_mock_under_an_implemented_read(tmp_path: Path) -> None:
+    stdout = _passes(tmp_path, with_paths(tmp_path, SUMMARY))
+    assert re.search(r"GET /api/v1/campaigns/\{id\}/summary .*200×\d+ .*404×\d+", stdout), stdout[-3000:]
+
+
+def _passes(tmp_path: Path, document: Path) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "tests.contract.run_live", "--seed", "1", "--max-examples", "25",
          "--report-dir", str(tmp_path)],
@@ -27,3 +36,4 @@ def test_the_contract_run_passes_on_the_document(tmp_path: Path, document: Path)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert re.search(r"(\d+) generated, \1 passed", done.stdout), done.stdout[-2000:]
     assert "what every operation answered" in done.stdout
+    return done.stdout
