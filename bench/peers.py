@@ -109,9 +109,9 @@ def example_rate(config: Config, tmp: Path) -> Result:
     document, path = EXAMPLE_BACKED
     with pinned(CLIENT_CORES):
         with our_server(document, tmp, SERVER_CORES, dev=False) as server:
-            ours, our_errors = asyncio.run(_get_load(server.base + path, config.seconds))
+            ours, our_errors = asyncio.run(get_load(server.base + path, config.seconds))
         with prism_server(document, tmp, SERVER_CORES) as server:
-            theirs, their_errors = asyncio.run(_get_load(server.base + path, config.seconds))
+            theirs, their_errors = asyncio.run(get_load(server.base + path, config.seconds))
     result = ratio_result(
         target="12b example req/s", figure=ours, baseline=theirs, goal=1.5, higher_is_better=True,
         smoke=config.smoke, unit="req/s",
@@ -123,7 +123,7 @@ def example_rate(config: Config, tmp: Path) -> Result:
     return result
 
 
-async def _get_load(url: str, seconds: float, connections: int = 16) -> tuple[float, int]:
+async def get_load(url: str, seconds: float, connections: int = 16) -> tuple[float, int]:
     """Requests/s and errors of closed-loop keep-alive GETs on `connections` sockets, after a
     one-second warm-up. Plain HTTP/1.1 over asyncio streams: httpx tops out near 400 requests/s
     on one core, below what either server answers, and would measure itself."""

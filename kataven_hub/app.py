@@ -43,7 +43,7 @@ from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from starlette.middleware.cors import CORSMiddleware
 
-from kataven_hub import spec
+from kataven_hub import control, spec
 from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.hub import Hub
@@ -82,7 +82,10 @@ def create_app(settings: Settings) -> AsyncApp:
         raise ConfigurationError(f"{settings.spec}: nothing verifies the security scheme {problems[0]}; or serve with --dev")
     mocker = Mocker(operations, seed=settings.mock_seed)
     hub = Hub(settings, mocker)
-    served = routing.routes(operations)
+    itself = settings.spec.resolve() == control.DOCUMENT.resolve()  # the control document, checked as any other
+    if itself and not settings.dev:
+        raise ConfigurationError(f"{settings.spec}: the control surface is served in dev mode only (--dev)")
+    served = [] if itself else routing.routes(operations)
     app = AsyncApp(
         __name__,
         lifespan=hub.lifespan,
@@ -90,6 +93,11 @@ def create_app(settings: Settings) -> AsyncApp:
         security_map=security_map(hub.authenticator, dev=settings.dev),
         validator_map=VALIDATORS,
     )
+    if settings.dev or itself:  # Connexion routes the longer base path first: /_hub/ is never the main document's
+        app.add_api(control.DOCUMENT, base_path="" if itself else control.BASE_PATH, strict_validation=True,
+                    validate_responses=settings.check_responses)  # fmt: skip
+    if itself:
+        return _finished(app, served, operations)
     app.add_api(
         document,
         base_path="",
@@ -101,6 +109,10 @@ def create_app(settings: Settings) -> AsyncApp:
     )
     for problem in mocker.unsatisfiable():
         log.warning("the mock cannot answer %s; add an example to the spec", problem)
+    return _finished(app, served, operations)
+
+
+def _finished(app: AsyncApp, served: list[routing.Route], operations: list[spec.Operation]) -> AsyncApp:
     for route in served:
         if route.served_by in (routing.MOCK, routing.STUB):
             operation = route.operation

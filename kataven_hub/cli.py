@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 _SETTING_FLAGS = {
     "host", "port", "data_dir", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
-    "rate_limits", "console", "mock_seed",
+    "rate_limits", "console", "mock_seed", "control_anywhere",
 }  # fmt: skip
 log = logging.getLogger("kataven_hub")
 
@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
         "--rate-limits", action="store_true", default=None, help="enforce each account's request-rate limits"
     )
     serve.add_argument("--console", action="store_true", default=None, help="serve /console/ outside dev mode")
+    serve.add_argument(
+        "--control-anywhere", action="store_true", default=None,
+        help="dev mode: answer the control surface (/_hub/) from any address, not only 127.0.0.1",
+    )  # fmt: skip
     serve.set_defaults(command=serve_command)
 
     routes = commands.add_parser("routes", help="which code serves each operation: a handler, a stub or the mock")

@@ -1,12 +1,31 @@
-"""Time: one place that reads the clock and one wire format for timestamps (RFC3339, UTC)."""
+"""Time: one place that reads the clock and one wire format for timestamps (RFC3339, UTC).
+
+An account's clock can run ahead of the machine's (dev mode's control surface moves it forward:
+`kataven_hub.control`): work done in that account runs inside `shifted`, and `now` there is the
+account's time."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
+
+_AHEAD: ContextVar[timedelta] = ContextVar("clock_ahead", default=timedelta(0))
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(timezone.utc) + _AHEAD.get()
+
+
+@contextlib.contextmanager
+def shifted(ahead: timedelta) -> Iterator[None]:
+    """`now` runs `ahead` of the machine's clock inside."""
+    token = _AHEAD.set(ahead)
+    try:
+        yield
+    finally:
+        _AHEAD.reset(token)
 
 
 def iso(moment: datetime) -> str:

@@ -36,10 +36,11 @@ PLANS = ("basic", "gold", "platinum")
 def fill(stores: Stores, account: str, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
     """Add the demo campaigns to an account; nothing if it has them already. The campaigns made."""
     with stores.account(account) as database:
-        return _fill(stores, database, seed, now)
+        return fill_in(stores, database, seed=seed, now=now)
 
 
-def _fill(stores: Stores, database: Database, seed: int, now: datetime | None) -> list[dict[str, Any]]:
+def fill_in(stores: Stores, database: Database, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
+    """`fill`, in an account's database already open."""
     if any(c["name"].startswith(PREFIX) for c in campaigns.list_campaigns(database)["campaigns"]):
         return []
     now = now or clock.now()

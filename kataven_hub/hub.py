@@ -12,6 +12,7 @@ import anyio.to_thread
 import connexion.context
 from starlette.responses import Response
 
+from kataven_hub import clock
 from kataven_hub.auth import Authenticator
 from kataven_hub.campaigns.ingest import ingest_pool, warm_up
 from kataven_hub.campaigns.turns import IngestTurns
@@ -37,16 +38,17 @@ class Hub:
         self.stores = Stores(settings.data_dir, max_open=settings.open_accounts)
         self.authenticator = Authenticator(settings, self.stores.system)
         carrier = SimulatedCarrier(seed=settings.sim_seed, time_scale=settings.sim_time_scale, weights=_weights(settings))
-        self.dispatcher = Dispatcher(self.stores, carrier, time_scale=settings.sim_time_scale)
+        self.dispatcher = Dispatcher(self.stores, carrier, time_scale=settings.sim_time_scale,
+                                     interval=settings.dispatch_interval, account_clocks=settings.dev)  # fmt: skip
         self._lock = DispatchLock(settings.data_dir)
         self.ingest_pool = ingest_pool(settings.ingest_workers)
         self.ingest_turns = IngestTurns(settings.ingests_at_once, settings.ingest_wait)
 
     async def in_account(self, account: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run `work(account_db, ...)` in a worker thread, off the event loop."""
+        """Run `work(account_db, ...)` in a worker thread, off the event loop, at the account's time."""
 
         def run() -> T:
-            with self.stores.account(account) as database:
+            with self.stores.account(account) as database, clock.shifted(self.dispatcher.ahead(database)):
                 return work(database, *args, **kwargs)
 
         return await anyio.to_thread.run_sync(run)

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     error_rate: float = Field(0.0, description="dev mode: share of API requests answered with the documented 500")
     fault_seed: int = Field(0, description="seed of the injected latency and faults (default 0)")
     mock_seed: int = Field(0, description="seed of the bodies the mock generates (default 0)")
+    control_anywhere: Flag = Field(
+        False, description="dev mode: 1 to answer the control surface (/_hub/) from any address, not only 127.0.0.1"
+    )
     ingest_workers: int = Field(
         default_factory=lambda: min(os.cpu_count() or 1, 4), description="processes that normalize large CSVs (0: none)"
     )

@@ -76,8 +76,9 @@ def test_adding_an_operation_works_as_written(tmp_path: Path) -> None:
     assert served.returncode == 0, served.stdout + served.stderr
     assert "served from the spec (mock): GET /api/v1/campaigns/{id}/summary" in log.read_text()
     out = served.stdout
-    assert re.search(r"(?i)x-hub-mock: example", out) and '"total": 200' in out
-    assert re.findall(r"getApiV1CampaignsIdSummary +(\S+)$", out, re.M) == ["mock", "stub"]
+    assert re.search(r"(?i)x-hub-mock: stored", out) and '"total": 200' in out and '"status": "draft"' in out
+    assert '"Campaign not found"' in out
+    assert re.findall(r"getApiV1CampaignsIdSummary +(\S+)", out, re.M) == ["mock", "stub"]
     assert "wrote get_api_v1_campaigns_id_summary into" in out
 
     # 3. implement it: the README's handler replaces the stub
@@ -115,3 +116,9 @@ def test_serving_your_own_spec_works_as_written(tmp_path: Path) -> None:
     assert "stub: GET /pets (list pets)" in done.stderr
     assert "Traceback" not in (tmp_path / "server.log").read_text()
     assert (tmp_path / "handlers" / "default.py").exists()
+
+
+def test_the_end_to_end_example_is_the_test_that_runs() -> None:
+    block = re.search(r"<!-- e2e-example -->\n```python\n(.*?)```", README.read_text(), re.S)
+    assert block, "the README has no e2e-example block"
+    assert block.group(1) in (ROOT / "tests" / "test_e2e_example.py").read_text()

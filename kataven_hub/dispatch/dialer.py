@@ -50,6 +50,9 @@ class Dialer(Protocol):
     def poll(self, session_id: str, now: datetime) -> Outcome | None:
         """The outcome once the call has ended, None while it goes on; UnknownSession if lost."""
 
+    def ends_at(self, session_id: str, now: datetime) -> datetime | None:
+        """When a call in flight will have ended, as far as the dialer knows (None: it cannot say)."""
+
 
 # campaign-time seconds a call of each outcome lasts: (shortest, longest)
 DURATIONS = {"completed": (20.0, 240.0), "no_answer": (25.0, 45.0), "busy": (2.0, 6.0), "failed": (1.0, 3.0)}
@@ -61,7 +64,8 @@ FORGET_AFTER = timedelta(hours=1)
 class SimulatedCarrier:
     """Seeded random outcomes and durations. `time_scale` campaign seconds pass per real second.
 
-    The same seed, campaign, contact and attempt always give the same call. Calls live in memory,
+    The same seed, contact (its id in the account, and its number) and attempt always give the same
+    call: a fresh account that makes the same campaign gets the same outcomes, whatever its id. Calls live in memory,
     so after a restart every call placed before it is an UnknownSession."""
 
     def __init__(self, seed: int = 0, time_scale: float = 1.0, weights: dict[str, float] | None = None) -> None:
@@ -75,7 +79,7 @@ class SimulatedCarrier:
         self._forget_unpolled(now)
         if call.phone_number_id == UNREGISTERED_NUMBER:
             raise CampaignRejected(f"phone number {call.phone_number_id} is not registered")
-        rng = random.Random(f"{self.seed}:{call.campaign_id}:{call.contact_id}:{call.attempt}")
+        rng = random.Random(f"{self.seed}:{call.contact_id}:{call.phone_number}:{call.attempt}")
         status = rng.choices(list(self.weights), weights=list(self.weights.values()))[0]
         duration = round(rng.uniform(*DURATIONS[status]), 3)
         ended_at = now + timedelta(seconds=duration / self.time_scale)
@@ -88,6 +92,10 @@ class SimulatedCarrier:
             return
         self._purged_at = now
         self._calls = {k: v for k, v in self._calls.items() if v.ended_at > now - FORGET_AFTER}
+
+    def ends_at(self, session_id: str, now: datetime) -> datetime | None:
+        outcome = self._calls.get(session_id)
+        return now if outcome is None else outcome.ended_at  # unknown: the next round settles it
 
     def poll(self, session_id: str, now: datetime) -> Outcome | None:
         outcome = self._calls.get(session_id)

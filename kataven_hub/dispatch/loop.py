@@ -3,29 +3,41 @@
 All state is in the databases; `tick(now)` does one round over the accounts in the index of
 accounts with work, and can be driven from a test with a fixed clock; `run_forever` ticks it
 while the server runs. What one round in one account does is `dispatch.round`.
+
+With `account_clocks` (dev mode), an account's clock may run ahead of the machine's: `advance`
+moves it forward, running at once the rounds that fall in between (those where something can
+happen: a call ends, a retry or a scheduled start falls due, a usage window frees room), and
+every later round of the account runs at the account's time. While one account's clock moves,
+the background rounds leave that account alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+import threading
+from datetime import datetime, timedelta
 
 import anyio.to_thread
 
 from kataven_hub import clock
 from kataven_hub.dispatch.dialer import Dialer
-from kataven_hub.dispatch.round import run_round
+from kataven_hub.dispatch.round import DAY, MINUTE, run_round
 from kataven_hub.storage import Database, Stores
+from kataven_hub.storage import dispatch as calls
 
 log = logging.getLogger(__name__)
 
 
 class Dispatcher:
-    def __init__(self, stores: Stores, dialer: Dialer, *, time_scale: float = 1.0) -> None:
+    def __init__(self, stores: Stores, dialer: Dialer, *, time_scale: float = 1.0, interval: float = 0.1,
+                 account_clocks: bool = False) -> None:  # fmt: skip
         self.stores = stores
         self.dialer = dialer
         self.time_scale = time_scale
+        self.interval = timedelta(seconds=interval)
+        self.account_clocks = account_clocks
+        self._moving: dict[str, threading.Lock] = {}
 
     def tick(self, now: datetime) -> None:
         """One round over the accounts in the index of accounts with work; one with no work left
@@ -34,13 +46,57 @@ class Dispatcher:
             self._round_in(account, now)
 
     def _round_in(self, account: str, now: datetime) -> None:
+        moving = self._moving.get(account)
+        if moving is not None and not moving.acquire(blocking=False):
+            return  # its clock is being moved: `advance` runs its rounds
         try:
             with self.stores.account(account) as database:
-                worked = self.tick_account(database, now)
+                worked = self.tick_account(database, now + self.ahead(database))
             if not worked:
                 self.stores.work.forget_if_idle(account)
         except Exception:  # one broken account must not stop the others
             log.exception("dispatch round failed in account %s", account)
+        finally:
+            if moving is not None:
+                moving.release()
+
+    def ahead(self, database: Database) -> timedelta:
+        """How far the account's clock runs ahead of the machine's."""
+        if not self.account_clocks:
+            return timedelta(0)
+        with database.read() as conn:
+            return timedelta(seconds=calls.clock_ahead(conn))
+
+    def advance(self, account: str, seconds: float) -> tuple[datetime, int]:
+        """Move the account's clock `seconds` forward, running the rounds that fall in between;
+        the account's time after, and how many rounds ran."""
+        with self._moving.setdefault(account, threading.Lock()), self.stores.account(account) as database:
+            ahead = self.ahead(database)
+            start = clock.now() + ahead
+            end, at, rounds = start + timedelta(seconds=seconds), start, 0
+            while at <= end and self.tick_account(database, at):
+                rounds += 1
+                following = self._next_event(database, at)
+                if following is None:
+                    break
+                at = max(following, at + self.interval)
+            with database.write() as conn:
+                calls.set_clock_ahead(conn, (ahead + timedelta(seconds=seconds)).total_seconds())
+        self.stores.work.forget_if_idle(account)
+        return end, rounds
+
+    def _next_event(self, database: Database, at: datetime) -> datetime | None:
+        """The first moment after `at` when a round can change something in the account, or None."""
+        with database.read() as conn:
+            moments = [self.dialer.ends_at(session, at) for *_ids, session, _attempts in calls.calls_in_flight(conn)]
+            moments.append(_parsed(calls.next_due(conn, clock.iso(at))))
+            if calls.waiting(conn, clock.iso(at)):  # held back by a limit: the next call that ends, or a window
+                for window in (MINUTE, DAY):
+                    since = at - timedelta(seconds=window / self.time_scale)
+                    first = _parsed(calls.first_started_since(conn, clock.iso(since)))
+                    moments.append(first and first + timedelta(seconds=window / self.time_scale))
+        found = [m for m in moments if m is not None]
+        return min(found) if found else None
 
     def recover(self) -> None:
         """At start-up, before the first round: the index of accounts with work made exact."""
@@ -51,6 +107,10 @@ class Dispatcher:
     def tick_account(self, database: Database, now: datetime) -> bool:
         """One round in one account; False if it had nothing to do."""
         return run_round(database, self.dialer, now, time_scale=self.time_scale)
+
+
+def _parsed(value: str | None) -> datetime | None:
+    return None if value is None else clock.parse(value)
 
 
 async def run_forever(dispatcher: Dispatcher, interval: float) -> None:

@@ -44,12 +44,28 @@ def generate(schema: dict[str, Any], seed: int | str = 0, *, examples: bool = Tr
     return _Draw(random.Random(str(seed)), examples).value(schema, 0)
 
 
+_FLAT: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+"""Flattened schemas (first branches), by the schema's identity: a remembered read flattens the
+same few schemas on every request. Read only: what `flatten` returns is never changed."""
+
+
 def flatten(schema: dict[str, Any], rng: random.Random | None = None) -> dict[str, Any]:
     """The schema with its `allOf` merged and one `oneOf`/`anyOf` branch taken (the first, or one
     drawn from `rng`), recursively at the top level only: nested schemas are flattened as they
     are reached."""
     if not isinstance(schema, dict):
         return {}
+    if rng is None:
+        kept = _FLAT.get(id(schema))
+        if kept is None or kept[0] is not schema:
+            if len(_FLAT) > 4096:
+                _FLAT.clear()
+            kept = _FLAT[id(schema)] = (schema, _flatten(schema, None))
+        return kept[1]
+    return _flatten(schema, rng)
+
+
+def _flatten(schema: dict[str, Any], rng: random.Random | None) -> dict[str, Any]:
     if "allOf" in schema:
         merged = {k: v for k, v in schema.items() if k != "allOf"}
         for part in schema["allOf"]:

@@ -66,6 +66,9 @@ class Mocker:
                 found.append(str(failure))
         return found
 
+    def knows(self, operation_id: str) -> bool:
+        return operation_id in self._operations
+
     def documents(self, operation_id: str, code: int) -> bool:
         return str(code) in self._operations[operation_id].definition["responses"]
 

@@ -8,6 +8,7 @@ against the document. `x-hub-mock: stateless` on an operation keeps it a plain m
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from typing import Any
 
@@ -15,7 +16,7 @@ from kataven_hub.errors import NotFound
 from kataven_hub.spec import Operation
 from kataven_hub.spec.generate import flatten, generate
 from kataven_hub.spec.mocking import MockFailure
-from kataven_hub.spec.validation import answer_errors
+from kataven_hub.spec.validation import answer_errors_once
 from kataven_hub.storage import remembered
 from kataven_hub.storage.connection import Connection
 
@@ -66,8 +67,8 @@ class Request:
     body: Any
 
 
-def answer(conn: Connection, operation: Operation, role: Role, request: Request, seed: str) -> tuple[int, Any]:
-    """(status, body or None) of a remembered operation; NotFound for an id the account has not."""
+def answer(conn: Connection, operation: Operation, role: Role, request: Request, seed: str) -> tuple[int, str | None]:
+    """(status, JSON text or None) of a remembered operation; NotFound for an id the account has not."""
     status, schema = _success(operation)
     if role.kind == "list":
         return status, _checked(operation, schema, _page(conn, request, schema, seed))
@@ -79,23 +80,28 @@ def answer(conn: Connection, operation: Operation, role: Role, request: Request,
         remembered.put_resource(conn, collection, resource_id, body)
         return status, _checked(operation, schema, body)
     resource_id = str(request.path_params.get(role.param or ""))
-    stored = remembered.get_resource(conn, collection, resource_id)
-    if stored is None:
+    text = remembered.get_resource(conn, collection, resource_id)
+    if text is None:
         raise NotFound("Not found")
+    stored = json.loads(text)
     if role.kind == "delete":
         remembered.delete_resource(conn, collection, resource_id)
-        return status, None if schema is None else _checked(operation, schema, _filled(schema, stored, seed))
-    if role.kind in ("replace", "update"):
+    elif role.kind in ("replace", "update"):
         changes = request.body if isinstance(request.body, dict) else {}
         merged = _merge_patch(stored, changes) if role.kind == "update" else {**changes}
         stored = {**merged, **{k: stored[k] for k in _read_only(schema) if k in stored}}
-        remembered.put_resource(conn, collection, resource_id, stored)
-    return status, None if schema is None else _checked(operation, schema, _filled(schema, stored, seed))
+        text = remembered.put_resource(conn, collection, resource_id, stored)
+    if schema is None:  # the answer documents no JSON body
+        return status, None
+    body = _filled(schema, stored, seed)
+    return status, _checked(operation, schema, body, text if body is stored else None)
 
 
 def _filled(schema: dict[str, Any], stored: dict[str, Any], seed: str) -> dict[str, Any]:
     """The stored resource, with what the answer's schema requires and it lacks generated."""
     required = set(flatten(schema).get("required", []))
+    if required <= stored.keys():
+        return stored
     generated = generate(schema, seed, examples=False)
     return {**{k: v for k, v in generated.items() if k in required and k not in stored}, **stored}
 
@@ -172,8 +178,10 @@ def _page(conn: Connection, request: Request, schema: dict[str, Any] | None, see
     return wrapper
 
 
-def _checked(operation: Operation, schema: dict[str, Any] | None, body: Any) -> Any:
-    error = None if schema is None else answer_errors(schema, body)
+def _checked(operation: Operation, schema: dict[str, Any] | None, body: Any, text: str | None = None) -> str:
+    """The answer as JSON text (`text`, when the caller has it), once it validates."""
+    text = json.dumps(body) if text is None else text
+    error = None if schema is None else answer_errors_once(schema, body, text)
     if error is not None:
         raise MockFailure(f"{operation.operation_id}: the remembered answer does not validate: {error.message}")
-    return body
+    return text

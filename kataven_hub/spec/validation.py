@@ -4,6 +4,7 @@ refused instead of silently joined with a comma, and an optional JSON body allow
 from __future__ import annotations
 
 import asyncio
+import collections
 import tempfile
 import weakref
 from collections.abc import AsyncIterator
@@ -214,9 +215,39 @@ AnswerValidator = extend(Draft4ResponseValidator, {"required": _required_but_wri
 writeOnly fields of a `required` list not required."""
 
 
+_ANSWER_VALIDATORS: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
+"""Built validators by schema (the document's schemas live as long as the server): a mock answers
+without building one each time."""
+
+
 def answer_errors(schema: dict[str, Any], body: Any) -> ValidationError | None:
     """The most relevant way `body` breaks `schema` as an answer, or None."""
-    return best_match(AnswerValidator(schema, format_checker=FORMATS).iter_errors(body))
+    kept = _ANSWER_VALIDATORS.get(id(schema))
+    if kept is None or kept[0] is not schema:  # a schema built for one check, gone since: another id
+        if len(_ANSWER_VALIDATORS) > 4096:
+            _ANSWER_VALIDATORS.clear()
+        kept = _ANSWER_VALIDATORS[id(schema)] = (schema, AnswerValidator(schema, format_checker=FORMATS))
+    return best_match(kept[1].iter_errors(body))
+
+
+_VALID_ANSWERS: collections.OrderedDict[tuple[int, str], dict[str, Any]] = collections.OrderedDict()
+VALID_ANSWERS_KEPT = 10_000
+
+
+def answer_errors_once(schema: dict[str, Any], body: Any, text: str) -> ValidationError | None:
+    """`answer_errors`, remembering the bodies found valid by their JSON `text` (the last
+    VALID_ANSWERS_KEPT): a resource read again and again is checked once, not on every read (a
+    check costs about as much as the rest of a remembered read)."""
+    key = (id(schema), text)
+    if _VALID_ANSWERS.get(key) is schema:
+        _VALID_ANSWERS.move_to_end(key)
+        return None
+    error = answer_errors(schema, body)
+    if error is None:
+        _VALID_ANSWERS[key] = schema
+        if len(_VALID_ANSWERS) > VALID_ANSWERS_KEPT:
+            _VALID_ANSWERS.popitem(last=False)
+    return error
 
 
 class JSONAnswerValidator(JSONResponseBodyValidator):

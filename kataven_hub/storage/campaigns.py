@@ -97,10 +97,10 @@ def delete_campaign(conn: Connection, campaign_id: str) -> None:
 
 
 def delete_everything(conn: Connection) -> int:
-    """Every campaign, contact and call of the account, and what the mock remembers; how many
-    campaigns there were."""
+    """Every campaign, contact and call of the account, what the mock remembers and how far its
+    clock was moved; how many campaigns there were."""
     count = conn.execute("SELECT count(*) FROM campaigns").fetchone()[0]
-    for table in ("calls", "contacts", "campaigns", "mock_resources"):
+    for table in ("calls", "contacts", "campaigns", "mock_resources", "clock"):
         conn.execute(f"DELETE FROM {table}")
     return int(count)
 

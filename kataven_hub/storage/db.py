@@ -127,6 +127,11 @@ class Stores:
                 entry.users -= 1
                 self._changed.notify_all()
 
+    def is_open(self, name: str) -> bool:
+        """Whether the account's database is open already (using it will not open a file)."""
+        with self._changed:
+            return name in self._open
+
     def open_count(self) -> int:
         with self._changed:
             return len(self._open)

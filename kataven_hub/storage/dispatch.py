@@ -106,3 +106,43 @@ def has_unsettled(conn: Connection, campaign_id: str) -> bool:
         [campaign_id],
     ).fetchone()
     return row is not None
+
+
+def clock_ahead(conn: Connection) -> float:
+    """Seconds the account's clock runs ahead of the machine's (0 unless moved: `kataven_hub.control`)."""
+    row = conn.execute("SELECT ahead_seconds FROM clock").fetchone()
+    return float(row[0]) if row else 0.0
+
+
+def set_clock_ahead(conn: Connection, seconds: float) -> None:
+    conn.execute("INSERT OR REPLACE INTO clock (id, ahead_seconds) VALUES (1, ?)", [seconds])
+
+
+def next_due(conn: Connection, after: str) -> str | None:
+    """The first moment after `after` when a contact of a running campaign falls due for a retry,
+    or a scheduled campaign starts."""
+    row = conn.execute(
+        "SELECT min(at) FROM (SELECT min(contacts.next_attempt_at) AS at FROM contacts"
+        " JOIN campaigns ON campaigns.id = contacts.campaign_id"
+        " WHERE campaigns.status = 'running' AND contacts.status = 'pending' AND contacts.next_attempt_at > ?"
+        " UNION ALL SELECT min(scheduled_at) FROM campaigns WHERE status = 'scheduled')",
+        [after],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def waiting(conn: Connection, now: str) -> bool:
+    """Whether a contact of a running campaign is due and not on a call: the limits hold it back."""
+    row = conn.execute(
+        "SELECT 1 FROM contacts JOIN campaigns ON campaigns.id = contacts.campaign_id"
+        " WHERE campaigns.status = 'running' AND contacts.status = 'pending'"
+        " AND (contacts.next_attempt_at IS NULL OR contacts.next_attempt_at <= ?) LIMIT 1",
+        [now],
+    ).fetchone()
+    return row is not None
+
+
+def first_started_since(conn: Connection, since: str) -> str | None:
+    """When the earliest call started after `since` began (the first to leave a usage window)."""
+    row = conn.execute("SELECT min(started_at) FROM calls WHERE started_at > ?", [since]).fetchone()
+    return row[0] if row else None

@@ -14,19 +14,23 @@ def next_number(conn: Connection) -> int:
     return int(row[0]) + 1
 
 
-def put_resource(conn: Connection, collection: str, resource_id: str, body: dict[str, Any]) -> None:
+def put_resource(conn: Connection, collection: str, resource_id: str, body: dict[str, Any]) -> str:
+    """Store the resource; its JSON text."""
+    text = json.dumps(body)
     conn.execute(
         "INSERT INTO mock_resources (collection, id, body) VALUES (?, ?, ?)"
         " ON CONFLICT (collection, id) DO UPDATE SET body = excluded.body",
-        [collection, resource_id, json.dumps(body)],
+        [collection, resource_id, text],
     )
+    return text
 
 
-def get_resource(conn: Connection, collection: str, resource_id: str) -> dict[str, Any] | None:
-    row = conn.execute(
+def get_resource(conn: Connection, collection: str, resource_id: str) -> str | None:
+    """The resource's JSON text, or None."""
+    row = conn.conn.execute(
         "SELECT body FROM mock_resources WHERE collection = ? AND id = ?", [collection, resource_id]
     ).fetchone()
-    return None if row is None else json.loads(row[0])
+    return None if row is None else str(row[0])
 
 
 def list_resources(conn: Connection, collection: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:

@@ -82,6 +82,11 @@ def _account_v4(conn: Connection) -> None:
     )
 
 
+def _account_v5(conn: Connection) -> None:
+    """How far the account's clock runs ahead of the machine's (dev mode's control surface)."""
+    conn.execute("CREATE TABLE clock (id INTEGER PRIMARY KEY CHECK (id = 1), ahead_seconds REAL NOT NULL)")
+
+
 def _system_v1(conn: Connection) -> None:
     conn.table("api_keys").create(
         {
@@ -101,5 +106,5 @@ def _system_v2(conn: Connection) -> None:
     conn.execute("CREATE TABLE hub_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-ACCOUNT: list[Migration] = [_account_v1, _account_v2, _account_v3, _account_v4]
+ACCOUNT: list[Migration] = [_account_v1, _account_v2, _account_v3, _account_v4, _account_v5]
 SYSTEM: list[Migration] = [_system_v1, _system_v2]

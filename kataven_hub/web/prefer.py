@@ -36,7 +36,7 @@ class Prefer:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         wanted = preferences(Headers(scope=scope).getlist("prefer")) if scope["type"] == "http" else {}
         operation_id = scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
-        if operation_id is None:
+        if operation_id is None or not self.mocker.knows(operation_id):  # not the main document's (/_hub/)
             await self.app(scope, receive, send)
             return
         if "delay" in wanted:

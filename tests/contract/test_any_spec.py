@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from kataven_hub.control import DOCUMENT
 from tests.helpers import CORPUS, SUMMARY, with_paths
 
 pytestmark = pytest.mark.live
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("document", CORPUS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("document", [*CORPUS, DOCUMENT], ids=lambda p: p.stem if p != DOCUMENT else "control")
 def test_the_contract_run_passes_on_the_document(tmp_path: Path, document: Path) -> None:
     _passes(tmp_path, document)
 
