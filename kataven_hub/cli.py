@@ -78,6 +78,19 @@ def _parser() -> argparse.ArgumentParser:
     stubs = commands.add_parser("scaffold", help="write a handler stub for every operation served by the mock")
     _spec(stubs)
     stubs.set_defaults(command=scaffold_command)
+    diff = commands.add_parser(
+        "diff", help="which changes to the spec break its clients (exit 1 on an error, 2 if the comparison fails)"
+    )
+    diff.add_argument("base", nargs="?", help="before: a file, a git revision (origin/main), or auto (the merge base"
+                                              " with the default branch)")  # fmt: skip
+    diff.add_argument("revision", nargs="?", help="after: a file or a git revision (default: the document as it is)")
+    diff.add_argument("--base", dest="base_option", metavar="BASE", help="the same as BASE")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="what to print")
+    diff.add_argument("--report", type=Path, help="also write the Markdown report to this file")
+    diff.add_argument("--config", type=Path, help="the severities and allowed breaks (default: hub-diff.toml beside the spec)")
+    diff.add_argument("--rules", action="store_true", help="list the rules, their default severities, and exit")
+    _spec(diff)
+    diff.set_defaults(command=diff_command)
 
     from kataven_hub import admin
 
@@ -160,3 +173,33 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
         app, host=settings.host, port=settings.port, log_level="info", limit_concurrency=settings.connection_bound
     )
     return 0
+
+
+def diff_command(settings: Settings, args: argparse.Namespace) -> int:
+    from kataven_hub import spec
+    from kataven_hub.spec import diff, gate
+
+    if args.rules:
+        for rule, (severity, meaning) in diff.RULES.items():
+            print(f"{rule:<36} {severity:<8} {meaning}")
+        return 0
+    base = args.base_option or args.base
+    if not base:
+        raise ConfigurationError("hub diff: say what to compare with: a file, a git revision, or auto")
+    revision = args.revision or str(settings.spec)
+    try:
+        versions = [gate.read_version(version, settings.spec) for version in (base, revision)]
+        before, after = (spec.operations(spec.load_text(text, name)) for text, name in versions)
+        graded = gate.grade(diff.compare(before, after), gate.load_config(args.config or settings.spec.parent / gate.CONFIG))
+    except ConfigurationError as err:
+        if args.report:  # a failed comparison must not read as a clean one
+            args.report.parent.mkdir(parents=True, exist_ok=True)
+            args.report.write_text(gate.failure_markdown(base, revision, str(err)))
+        raise
+    names = [name for _text, name in versions]
+    render = {"text": gate.as_text, "markdown": gate.as_markdown, "json": gate.as_json}[args.format]
+    print(render(graded, *names), end="")
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(gate.as_markdown(graded, *names))
+    return 1 if gate.verdict(graded) == "breaking" else 0

@@ -61,10 +61,15 @@ def load(path: Path) -> dict[str, Any]:
         text = path.read_text()
     except OSError as err:
         raise ConfigurationError(f"{path}: {err.strerror}") from None
+    return load_text(text, str(path))
+
+
+def load_text(text: str, name: str) -> dict[str, Any]:
+    """`load` of a document's text (a git revision of it, say); `name` says where it came from."""
     try:
         return copy.deepcopy(_checked(text))
     except ConfigurationError as err:
-        raise ConfigurationError(f"{path}: {err}") from None
+        raise ConfigurationError(f"{name}: {err}") from None
 
 
 @functools.lru_cache(maxsize=16)
