@@ -13,7 +13,17 @@ own, and stops it at the end. With `BASE_URL=... TOKEN=...` (and `ACCOUNT=...` f
 checks that server instead and starts nothing. `HUB_SPEC` (`make contract-test SPEC=...`) names
 another document: the server then runs in dev mode, where the credentials a document asks for are
 enough; the lifecycle walk is this project's and runs where the campaign operations are served.
-Exit 0 = no finding.
+
+`HUB_BASE_SPEC` (`make contract-test BASE_SPEC=origin/main`, or a file) checks the *previous*
+contract against the server built from the working tree: that document's operations, positive
+cases only, every check, and the walk along its links. A failure names the old operation and the
+answer that no longer holds (a field the old document required, a request it accepted); the table
+is printed, but a success code the short run did not reach is no failure there.
+
+The same commit and the same `--seed` give the same run: Schemathesis' example database is off
+(no case replayed from an earlier run: the seed alone reproduces a failure), and the server's
+dispatcher is off (no campaign moves on its own while the run looks at it; the dispatcher has its
+own tests). Exit 0 = no finding.
 """
 
 from __future__ import annotations
@@ -54,11 +64,31 @@ def main() -> int:
     remote = os.environ.get("BASE_URL")
     with tempfile.TemporaryDirectory(prefix="hub-contract-") as tmp:
         record = Path(tmp) / "answers.jsonl"
+        previous = os.environ.get("HUB_BASE_SPEC")
+        document = _previous(previous, Path(tmp)) if previous else SPEC
         with _server(Path(tmp), remote) as (base, token, account, env):
             env = {**env, "HUB_CONTRACT_RECORD": str(record)}
-            code = run_schemathesis(base, token, account if remote else None, args, env)
-            code = walk_lifecycle(base, token, account, record) or code
-        return report(record, implemented=None if remote else _implemented()) or code
+            code = run_schemathesis(base, token, account if remote else None, args, env, document, positive=bool(previous))
+            code = walk_lifecycle(base, token, account, record, document) or code
+        if previous:  # what the old document promised is checked; which codes a short run reached is not
+            report(record, implemented=None, document=document)
+            return code
+        return report(record, implemented=None if remote else _implemented(), document=document) or code
+
+
+def _previous(version: str, tmp: Path) -> Path:
+    """The previous document (a file, or a git revision of openapi.yaml) written to `tmp`."""
+    from kataven_hub.errors import ConfigurationError
+    from kataven_hub.spec.gate import read_version
+
+    try:
+        text, name = read_version(version, SPEC)
+    except ConfigurationError as err:
+        raise SystemExit(f"contract-test: BASE_SPEC={version}: {err}") from None
+    path = tmp / "previous-openapi.yaml"
+    path.write_text(text)
+    print(f"contract-test: the previous contract, {name}, against the server of the working tree")
+    return path
 
 
 @contextmanager
@@ -73,27 +103,31 @@ def _server(tmp: Path, remote: str | None) -> Iterator[tuple[str, str, str, dict
         return
     data_dir = tmp / "data"
     env = {"HUB_PEPPER": secrets.token_hex(16), "HUB_VALIDATE_RESPONSES": "1", "HUB_CONTRACT_ACCOUNT": ACCOUNT,
-           "HUB_SPEC": str(SPEC), "PYTHONPATH": str(ROOT), "HUB_DEV": "" if _ours() else "1"}  # fmt: skip
+           "HUB_SPEC": str(SPEC), "PYTHONPATH": str(ROOT), "HUB_DEV": "" if _ours() else "1",
+           "HUB_DISPATCH": "0"}  # fmt: skip
     key = hub("keys", "create", "--account", ACCOUNT, "--data-dir", str(data_dir), env=env).stdout.split()[-1]
     # room for every generated campaign to start, so that the stateful phase reaches pause and resume
     hub("limits", "set", "--account", ACCOUNT, "--concurrent-max", "1000000",
         "--calls-per-minute", "1000000", "--data-dir", str(data_dir), env=env)  # fmt: skip
-    with serving(data_dir, env) as (base, log):  # time scale 1: a started campaign stays running
+    with serving(data_dir, env) as (base, log):  # no dispatcher: a started campaign stays running
         yield base, key, ACCOUNT, env
     if "Traceback" in log.read_text():
         raise SystemExit(f"the server logged a traceback:\n{log.read_text()}")
 
 
-def run_schemathesis(base: str, token: str, account: str | None, args: argparse.Namespace, env: dict[str, str]) -> int:
+def run_schemathesis(base: str, token: str, account: str | None, args: argparse.Namespace, env: dict[str, str],
+                     document: Path, *, positive: bool = False) -> int:  # fmt: skip
     args.report_dir.mkdir(parents=True, exist_ok=True)
     command = [
-        str(BIN / "schemathesis"), "run", str(SPEC),
+        str(BIN / "schemathesis"), "run", str(document),
         "--url", base,
         "--header", f"Authorization: Bearer {token}",
         *(["--header", f"X-Account-ID: {account}"] if account else []),
         "--checks", "all",
         *_stateless_mocks(),
         "--seed", str(args.seed),
+        "--generation-database", "none",
+        *(["--mode", "positive"] if positive else []),
         "--max-examples", str(args.max_examples),
         "--workers", "1",
         "--report", "junit",
@@ -104,7 +138,7 @@ def run_schemathesis(base: str, token: str, account: str | None, args: argparse.
     return subprocess.run(command, env=environ, cwd=ROOT).returncode
 
 
-def walk_lifecycle(base: str, token: str, account: str, record: Path) -> int:
+def walk_lifecycle(base: str, token: str, account: str, record: Path, document: Path = SPEC) -> int:
     """Create a campaign, then follow LIFECYCLE's links; from every answer, also every link to a
     read (GET) that Schemathesis runs. Every answer must be a 2xx that passes every check."""
     import schemathesis
@@ -112,11 +146,11 @@ def walk_lifecycle(base: str, token: str, account: str, record: Path) -> int:
 
     from tests.contract.hooks import CONTACTS_CSV, after_call
 
-    if not _ours():
+    if not _ours(document):
         print("\nlifecycle walk: not this document's (it serves no campaigns); the stateful phase follows its links")
         return 0
 
-    schema = schemathesis.openapi.from_path(SPEC)
+    schema = schemathesis.openapi.from_path(document)
     raw = schema.raw_schema
     by_id = {op["operationId"]: (path, method) for path, item in raw["paths"].items()
              for method, op in item.items() if isinstance(op, dict) and "operationId" in op}  # fmt: skip
@@ -170,7 +204,7 @@ def walk_lifecycle(base: str, token: str, account: str, record: Path) -> int:
     return 0
 
 
-def report(record: Path, implemented: set[str] | None) -> int:
+def report(record: Path, implemented: set[str] | None, document: Path = SPEC) -> int:
     """Print every operation's documented and answered codes; 1 if an implemented operation
     (`None`: every operation) never answered its success code."""
     from kataven_hub import spec
@@ -182,7 +216,7 @@ def report(record: Path, implemented: set[str] | None) -> int:
     disabled = _disabled_operations()
     missing = []
     print("\nwhat every operation answered (documented codes; answered code × times):")
-    for operation in spec.operations(spec.load(SPEC)):
+    for operation in spec.operations(spec.load(document)):
         label, operation_id = operation.label, operation.operation_id
         documented = sorted(operation.definition["responses"])
         success = min((c for c in documented if c.startswith("2")), default=None)
@@ -212,11 +246,11 @@ def _implemented() -> set[str]:
     return {r.operation.operation_id for r in routes if r.served_by not in (routing.MOCK, routing.STUB)}
 
 
-def _ours() -> bool:
+def _ours(document: Path = SPEC) -> bool:
     """Whether the document serves this project's campaigns (the walk and its key are for those)."""
     from kataven_hub import spec
 
-    return "postApiV1Campaigns" in {op.operation_id for op in spec.operations(spec.load(SPEC))}
+    return "postApiV1Campaigns" in {op.operation_id for op in spec.operations(spec.load(document))}
 
 
 def _stateless_mocks() -> list[str]:

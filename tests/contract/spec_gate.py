@@ -1,0 +1,61 @@
+"""`make spec-gate`: the gate on the spec itself, in `make test` and CI.
+
+1. `hub diff` between the document at the merge base with the default branch and the working
+   tree's; the Markdown report goes to `reports/spec-diff.md` (for a pull-request comment). A change
+   graded `error` fails the gate; a deliberate break passes only by a reviewed line in
+   `hub-diff.toml` (there is no flag for it).
+2. If the document changed, the previous contract against the server of the working tree
+   (`make contract-test BASE_SPEC=<base>`): what the old document promised must still hold.
+
+With no default branch to compare with (a repository of one branch, a shallow clone), the gate says
+so and passes. Exit 0 = nothing breaks a client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+from support.servers import BIN
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT / "openapi.yaml"
+
+
+def main() -> int:
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from kataven_hub.errors import ConfigurationError
+    from kataven_hub.spec.gate import merge_base, read_version
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=20261127)
+    parser.add_argument("--report-dir", type=Path, default=ROOT / "reports")
+    args = parser.parse_args()
+    report = args.report_dir / "spec-diff.md"
+    try:
+        base = merge_base(ROOT)
+    except ConfigurationError as err:
+        args.report_dir.mkdir(parents=True, exist_ok=True)
+        report.write_text(f"### `hub diff`: not run\n\n{err}: nothing to compare with.\n")
+        print(f"spec-gate: {err}: nothing to compare with; passing")
+        return 0
+    print(f"spec-gate: {SPEC.name} at {base[:12]} (the merge base with the default branch) -> the working tree")
+    diffed = subprocess.run([str(BIN / "hub"), "diff", base, "--spec", str(SPEC), "--report", str(report)], cwd=ROOT)
+    if diffed.returncode == 2:
+        return 2
+    if read_version(base, SPEC)[0] == SPEC.read_text():
+        print("spec-gate: the document is the base's; its contract is the one `make contract-test` checks")
+        return diffed.returncode
+    previous = subprocess.run(
+        [sys.executable, "-m", "tests.contract.run_live", "--seed", str(args.seed), "--report-dir", str(args.report_dir)],
+        cwd=ROOT, env={**os.environ, "HUB_BASE_SPEC": base},
+    )  # fmt: skip
+    return diffed.returncode or previous.returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
