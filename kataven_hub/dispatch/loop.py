@@ -51,7 +51,7 @@ class Dispatcher:
             return  # its clock is being moved: `advance` runs its rounds
         try:
             with self.stores.account(account) as database:
-                worked = self.tick_account(database, now + self.ahead(database))
+                worked = self.tick_account(database, now + self.ahead(database) if self.account_clocks else now)
             if not worked:
                 self.stores.work.forget_if_idle(account)
         except Exception:  # one broken account must not stop the others
