@@ -34,6 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--report-dir", type=Path, default=ROOT / "reports")
+    parser.add_argument("--max-examples", type=int, default=100, help="of the previous contract's run")
     args = parser.parse_args()
     report = args.report_dir / "spec-diff.md"
     try:
@@ -51,7 +52,8 @@ def main() -> int:
         print("spec-gate: the document is the base's; its contract is the one `make contract-test` checks")
         return diffed.returncode
     previous = subprocess.run(
-        [sys.executable, "-m", "tests.contract.run_live", "--seed", str(args.seed), "--report-dir", str(args.report_dir)],
+        [sys.executable, "-m", "tests.contract.run_live", "--seed", str(args.seed), "--report-dir", str(args.report_dir),
+         "--max-examples", str(args.max_examples)],
         cwd=ROOT, env={**os.environ, "HUB_BASE_SPEC": base},
     )  # fmt: skip
     return diffed.returncode or previous.returncode

@@ -65,3 +65,44 @@ def test_two_runs_with_one_seed_report_the_same_cases(tmp_path: Path) -> None:
     assert counts[0] and counts[1] and counts[0][1] == counts[1][1]
     tables = [run.stdout[run.stdout.index("what every operation answered"):] for run in runs]
     assert tables[0] == tables[1]
+
+
+def _git(copy: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=copy, check=True,
+                   capture_output=True)  # fmt: skip
+
+
+def test_the_gate_fails_a_branch_that_breaks_clients_until_the_config_allows_it(tmp_path: Path) -> None:
+    copy = copy_project(tmp_path / "project")
+    _git(copy, "init", "-q", "-b", "main")
+    _git(copy, "add", "-A")
+    _git(copy, "commit", "-q", "-m", "base")
+    _git(copy, "checkout", "-q", "-b", "feature")
+    document = yaml.safe_load((copy / "openapi.yaml").read_text())
+    campaign = document["components"]["schemas"]["data.Campaign"]
+    del campaign["properties"]["created_by"]
+    campaign["required"] = [name for name in campaign["required"] if name != "created_by"]
+    (copy / "openapi.yaml").write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+
+    def gate() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tests.contract.spec_gate", "--seed", "3", "--max-examples", "10"],
+            cwd=copy, env={**os.environ, **env(copy)}, capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+
+    refused = gate()
+    assert refused.returncode == 1, refused.stdout[-3000:] + refused.stderr[-2000:]
+    report = (copy / "reports" / "spec-diff.md").read_text()
+    assert "❌ breaks clients" in report and "`response-property-removed`" in report and "getApiV1CampaignsId" in report
+    (copy / "hub-diff.toml").write_text(
+        '[[rules]]\nrule = "response-property-removed"\noperation = "getApiV1CampaignsId"\nseverity = "info"\n'
+        'reason = "created_by leaves the read"\n'
+    )
+    still = gate()  # one operation allowed; the other answers that hold a campaign still break
+    assert still.returncode == 1
+    (copy / "hub-diff.toml").write_text(
+        '[[rules]]\nrule = "response-property-removed"\nseverity = "info"\n'
+    )
+    allowed = gate()
+    assert allowed.returncode == 0, allowed.stdout[-3000:] + allowed.stderr[-2000:]
+    assert "the previous contract" in allowed.stdout  # the document changed: the old contract ran too
