@@ -157,11 +157,11 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.
 
 
 def mock_answers(served: list[routing.Route]) -> dict[str, Any]:
-    """What the mock serves (`mocked`), remembers (`remembered`, `spec.remember`) and asks the
-    resource it is under for (`parents`, below a read served by a handler or remembered)."""
+    """What the mock serves (`mocked`), remembers (`remembered`, `spec.remember`), and the
+    resource a mock or a stub asks for first (`parents`, a read served by a handler or remembered)."""
     mocked = {r.operation.operation_id: r.operation for r in served if r.served_by == routing.MOCK}
     remembered = roles(list(mocked.values()))
     knowing = [r.operation for r in served if r.served_by not in (routing.MOCK, routing.STUB)]
     knowing += [mocked[operation_id] for operation_id, role in remembered.items() if role.kind == "read"]
-    found = parents(list(mocked.values()), knowing)
+    found = parents([r.operation for r in served if r.served_by in (routing.MOCK, routing.STUB)], knowing)
     return {"mocked": mocked, "remembered": remembered, "parents": found}

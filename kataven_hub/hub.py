@@ -22,8 +22,9 @@ from kataven_hub.dispatch.loop import Dispatcher, run_forever
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.settings import Settings
 from kataven_hub.spec.mocking import Mocker
+from kataven_hub.spec.parents import fill
 from kataven_hub.storage import Stores
-from kataven_hub.web.mockanswers import request_key
+from kataven_hub.web.mockanswers import PARENT, request_key
 
 T = TypeVar("T")
 
@@ -55,8 +56,11 @@ class Hub:
 
     def mock(self, operation_id: str) -> Response:
         """What the spec documents for the operation: what a scaffolded stub answers (for the
-        request being answered, the same body the mock gave)."""
-        return self.mocker.answer(operation_id, request=request_key(connexion.context.scope))
+        request being answered, the same body the mock gave, filled from the resource it is
+        under as the mock's is: `spec.parents`)."""
+        scope = connexion.context.scope
+        draft = self.mocker.draft(operation_id, request=request_key(scope))
+        return fill(draft, scope.get("extensions", {}).get(PARENT)).response()
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:

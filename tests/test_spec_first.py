@@ -22,7 +22,8 @@ pytestmark = pytest.mark.live
 CAMPAIGN = "0b6f5a4e-2f7d-4c1a-9e53-7d2c8a1b9f10"
 SUMMARY_SCHEMA = {
     "type": "object", "required": ["total", "completed"],
-    "properties": {"total": {"type": "integer", "minimum": 0}, "completed": {"type": "integer", "minimum": 0}},
+    "properties": {"total": {"type": "integer", "minimum": 0}, "completed": {"type": "integer", "minimum": 0},
+                   "status": {"type": "string"}},
 }  # fmt: skip
 REPORT_SCHEMA = {
     "type": "object", "required": ["reports"],
@@ -37,7 +38,7 @@ NEW_OPERATIONS = {
         "parameters": [{"$ref": "#/components/parameters/CampaignId"}],
         "responses": {
             "200": {"description": "The summary.", "content": {"application/json": {
-                "schema": SUMMARY_SCHEMA, "example": {"total": 200, "completed": 120}}}},
+                "schema": SUMMARY_SCHEMA, "example": {"total": 200, "completed": 120, "status": "running"}}}},
             "404": {"$ref": "#/components/responses/NotFound"},
         },
     }},
@@ -72,22 +73,26 @@ def routes(copy: Path) -> dict[str, str]:
 def answers(base: str, key: str) -> dict[str, httpx.Response]:
     auth = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=base, headers=auth) as client:
+        create = client.post(
+            "/api/v1/campaigns", data={"name": "n", "agent_id": AGENT, "phone_number_id": NUMBER_ID},
+            files={"contacts": ("c.csv", CSV, "text/csv")},
+        )  # fmt: skip
         return {
-            "summary": client.get(f"/api/v1/campaigns/{CAMPAIGN}/summary"),
+            "create": create,
+            "summary": client.get(f"/api/v1/campaigns/{create.json()['id']}/summary"),
+            "unknown summary": client.get(f"/api/v1/campaigns/{CAMPAIGN}/summary"),
             "reports": client.get("/api/v1/reports", params={"limit": 3}),
             "list": client.get("/api/v1/campaigns"),
-            "create": client.post(
-                "/api/v1/campaigns", data={"name": "n", "agent_id": AGENT, "phone_number_id": NUMBER_ID},
-                files={"contacts": ("c.csv", CSV, "text/csv")},
-            ),  # fmt: skip
             "unauthenticated": httpx.get(f"{base}/api/v1/reports"),
         }
 
 
 def assert_served_from_the_spec(got: dict[str, httpx.Response]) -> None:
     summary, reports = got["summary"], got["reports"]
-    assert (summary.status_code, summary.headers["x-hub-mock"]) == (200, "example")
-    assert summary.json() == {"total": 200, "completed": 120}
+    assert (summary.status_code, summary.headers["x-hub-mock"]) == (200, "stored")  # the campaign's status
+    assert summary.json() == {"total": 200, "completed": 120, "status": "draft"}
+    unknown = got["unknown summary"]  # below the implemented campaign read: its 404
+    assert (unknown.status_code, unknown.json()) == (404, "Campaign not found")
     assert (reports.status_code, reports.headers["x-hub-mock"]) == (200, "generated")
     Draft4Validator(REPORT_SCHEMA, format_checker=Draft4Validator.FORMAT_CHECKER).validate(reports.json())
     assert got["unauthenticated"].status_code == 401  # auth first, as for any operation

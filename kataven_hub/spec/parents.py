@@ -3,8 +3,8 @@ the item path of a read that knows its data (served by a handler, or remembered)
 `GET /api/v1/campaigns/{id}/summary` lies below `GET /api/v1/campaigns/{id}`, first asks that read
 for its parent, with the request's credentials (`web.mockanswers`): an answer other than a success
 is the mock's answer too (the parent's 404); a success fills the mock's body with the parent's
-same-named fields, each kept where the body still validates. Found from the document's paths
-alone: nothing here knows what a campaign is."""
+same-named fields, each kept where the body still validates. A scaffolded stub answers the same
+(`Hub.mock`). Found from the document's paths alone: nothing here knows what a campaign is."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from kataven_hub.spec import Operation
 from kataven_hub.spec.generate import flatten
+from kataven_hub.spec.mocking import Draft
 from kataven_hub.spec.validation import answer_errors
 
 
@@ -40,6 +41,15 @@ def parents(mocked: list[Operation], knowing: list[Operation]) -> dict[str, Pare
                 found[operation.operation_id] = Parent(read, count)
                 break
     return found
+
+
+def fill(draft: Draft, parent: Any) -> Draft:
+    """A mock's success answer with the parent's same-named fields (`filled`), marked `stored`
+    when any was taken; anything else as it was."""
+    if parent is not None and draft.status < 300:
+        draft.body, taken = filled(draft.schema, draft.body, parent)
+        draft.kind = "stored" if taken else draft.kind
+    return draft
 
 
 def filled(schema: dict[str, Any] | None, body: Any, parent: Any) -> tuple[Any, list[str]]:

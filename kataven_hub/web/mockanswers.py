@@ -20,12 +20,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kataven_hub.spec import Operation
 from kataven_hub.spec.mocking import MOCK_HEADER, Mocker
-from kataven_hub.spec.parents import Parent, filled
+from kataven_hub.spec.parents import Parent, fill
 from kataven_hub.spec.remember import Request, Role, answer
 from kataven_hub.storage import Stores
 
 SHARED_ACCOUNT = "mock"
 """Whose resources a request keeps when its credential names no account (a document not ours)."""
+PARENT = "hub_parent"
+"""Where a stub's request carries the parent resource, for `Hub.mock`."""
 NOT_PASSED = {b"content-length", b"content-type", b"transfer-encoding", b"prefer", b"accept"}
 """Headers of a request its parent's read is not asked with (its credentials are)."""
 
@@ -44,7 +46,7 @@ class MockAnswers:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation_id = scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
-        if scope["type"] != "http" or operation_id not in self.mocked:
+        if scope["type"] != "http" or (operation_id not in self.mocked and operation_id not in self.parents):
             await self.app(scope, receive, send)
             return
         parent = None
@@ -53,15 +55,15 @@ class MockAnswers:
             if not 200 <= status < 300:  # the parent's 404 (or 401, 429, ...) is the answer
                 await Response(parent, status_code=status, headers=headers)(scope, receive, send)
                 return
-        if operation_id in self.remembered:
+        if operation_id not in self.mocked:  # a scaffolded stub: `Hub.mock` fills its answer the same way
+            scope.setdefault("extensions", {})[PARENT] = _json(parent or b"")
+            await self.app(scope, receive, send)
+        elif operation_id in self.remembered:
             response = await self._remembered(scope, receive, self.mocked[operation_id], self.remembered[operation_id])
+            await response(scope, receive, send)
         else:
-            draft = self.mocker.draft(operation_id, request=request_key(scope))
-            if parent is not None and draft.status < 300:
-                draft.body, taken = filled(draft.schema, draft.body, _json(parent))
-                draft.kind = "stored" if taken else draft.kind
-            response = draft.response()
-        await response(scope, receive, send)
+            draft = fill(self.mocker.draft(operation_id, request=request_key(scope)), _json(parent or b""))
+            await draft.response()(scope, receive, send)
 
     async def _ask(self, scope: Scope, path: str) -> tuple[int, dict[str, str], bytes]:
         """GET `path` from the server itself, with the request's credentials (headers, cookies);
@@ -117,6 +119,8 @@ def request_key(scope: Scope) -> str:
 
 
 def _json(raw: bytes) -> Any:
+    if not raw:
+        return None
     try:
         return json.loads(raw)
     except ValueError:
