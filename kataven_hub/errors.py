@@ -8,7 +8,8 @@
     ├── NotFound              no such resource in this account
     ├── Conflict              the resource's state does not allow the operation
     ├── TooLarge              the upload is over its size limit
-    └── Unavailable           the server is at a limit of its own for now; the client may retry
+    ├── StorageFull           the disk holding the data is full: nothing was stored
+    └── Unavailable           the server is at a limit of its own, or the machine's, for now; the client may retry
     ConfigurationError        bad settings at start-up (never reaches a client)
 """
 
@@ -46,6 +47,10 @@ class Conflict(HubError):
 
 
 class TooLarge(HubError):
+    pass
+
+
+class StorageFull(HubError):
     pass
 
 

@@ -36,7 +36,7 @@ class Hub:
     def __init__(self, settings: Settings, mocker: Mocker) -> None:
         self.settings = settings
         self.mocker = mocker
-        self.stores = Stores(settings.data_dir, max_open=settings.open_accounts)
+        self.stores = Stores(settings.data_dir, max_open=settings.open_accounts, busy_timeout=settings.busy_timeout)
         self.authenticator = Authenticator(settings, self.stores.system)
         carrier = SimulatedCarrier(seed=settings.sim_seed, time_scale=settings.sim_time_scale, weights=_weights(settings))
         self.dispatcher = Dispatcher(self.stores, carrier, time_scale=settings.sim_time_scale,

@@ -90,6 +90,7 @@ class Settings(BaseSettings):
         description="account databases open at once (default: open-file limit / 8, at most 128)",
     )
     max_connections: int = Field(0, description="connections at once before a 503 (default: what files allow)")
+    busy_timeout: float = Field(30.0, description="seconds a write waits for a database another process holds before a 503 (default 30)")
 
     @classmethod
     def settings_customise_sources(
@@ -189,7 +190,7 @@ def _check_ranges(settings: Settings) -> None:
             raise ConfigurationError(f"{name}: {getattr(settings, name)} must be at least 1")
     if settings.max_connections < 0:
         raise ConfigurationError(f"max_connections: {settings.max_connections} must not be negative")
-    for name in ("sim_time_scale", "dispatch_interval", "events_interval", "events_heartbeat", "ingest_wait"):
+    for name in ("sim_time_scale", "dispatch_interval", "events_interval", "events_heartbeat", "ingest_wait", "busy_timeout"):
         if getattr(settings, name) <= 0:
             raise ConfigurationError(f"{name}: {getattr(settings, name):g} must be positive")
     if not 0 <= settings.error_rate <= 1:

@@ -59,8 +59,11 @@ class ScriptedDialer:
             raise UnknownSession(session_id)
         if record.ends > now:
             return None
-        del self.open[session_id]
         return Outcome(record.status, record.ends, (record.ends - record.at).total_seconds())
+
+    def forget(self, session_ids: list[str]) -> None:
+        for session_id in session_ids:
+            self.open.pop(session_id, None)
 
     def attempts(self, number: str) -> list[Dial]:
         return [d for d in self.dials if d.call.phone_number == number]
@@ -286,6 +289,8 @@ def test_the_simulated_carrier_is_seeded_and_scaled() -> None:
     assert outcome.ended_at - T0 == timedelta(seconds=outcome.duration_seconds / 60)
     assert one.poll("s", T0) is None
     assert one.poll("s", outcome.ended_at) == outcome
+    assert one.poll("s", outcome.ended_at) == outcome  # kept until the round that settles it commits
+    one.forget(["s"])
     with pytest.raises(UnknownSession):
         one.poll("s", outcome.ended_at)
     with pytest.raises(CampaignRejected):

@@ -48,7 +48,12 @@ class Dialer(Protocol):
         """Place a call; raise CampaignRejected if the campaign cannot dial at all."""
 
     def poll(self, session_id: str, now: datetime) -> Outcome | None:
-        """The outcome once the call has ended, None while it goes on; UnknownSession if lost."""
+        """The outcome once the call has ended, None while it goes on; UnknownSession if lost.
+        The dialer keeps an outcome until told to `forget` it: a round whose transaction fails
+        (a full disk) finds it again in the next."""
+
+    def forget(self, session_ids: list[str]) -> None:
+        """Drop the outcomes of calls now settled in the database."""
 
     def ends_at(self, session_id: str, now: datetime) -> datetime | None:
         """When a call in flight will have ended, as far as the dialer knows (None: it cannot say)."""
@@ -103,8 +108,11 @@ class SimulatedCarrier:
             raise UnknownSession(session_id)
         if outcome.ended_at > now:
             return None
-        del self._calls[session_id]
         return outcome
+
+    def forget(self, session_ids: list[str]) -> None:
+        for session_id in session_ids:
+            self._calls.pop(session_id, None)
 
 
 def parse_weights(text: str) -> dict[str, float]:

@@ -23,6 +23,7 @@ import anyio.to_thread
 from kataven_hub import clock
 from kataven_hub.dispatch.dialer import Dialer
 from kataven_hub.dispatch.round import DAY, MINUTE, run_round
+from kataven_hub.errors import HubError
 from kataven_hub.storage import Database, Stores
 from kataven_hub.storage import dispatch as calls
 
@@ -54,6 +55,8 @@ class Dispatcher:
                 worked = self.tick_account(database, now + self.ahead(database) if self.account_clocks else now)
             if not worked:
                 self.stores.work.forget_if_idle(account)
+        except HubError:  # a machine fault (a full disk, ...): `storage.faults` logged it; the next round retries
+            pass
         except Exception:  # one broken account must not stop the others
             log.exception("dispatch round failed in account %s", account)
         finally:

@@ -27,11 +27,15 @@ MINUTE, DAY = 60.0, 86_400.0
 
 
 def run_round(database: Database, dialer: Dialer, now: datetime, *, time_scale: float = 1.0) -> bool:
-    """One round in one account's database; False if it had nothing to do."""
+    """One round in one account's database; False if it had nothing to do. The outcomes it
+    settled are forgotten by the dialer only once committed: a round that fails (a full disk)
+    loses none, and places none."""
     with database.write() as conn:
         if not calls.has_work(conn):
             return False
-        placed = AccountRound(conn, dialer, now, time_scale=time_scale).record()
+        work = AccountRound(conn, dialer, now, time_scale=time_scale)
+        placed = work.record()
+    dialer.forget(work.settled)
     rejected: dict[str, str] = {}
     for call in placed:
         if call.campaign_id not in rejected:
@@ -56,6 +60,8 @@ class AccountRound:
         self.time_scale = time_scale
         self.live = {c["id"]: c for c in calls.live_campaigns(conn)}
         self.flying: Counter[str] = Counter()
+        self.settled: list[str] = []
+        """Sessions whose outcome this round records."""
 
     def record(self) -> list[Call]:
         """Settle, start, record the next attempts, complete; the calls to dial."""
@@ -82,6 +88,7 @@ class AccountRound:
             else:
                 ended.append((campaign_id, contact_id, attempts, outcome, session_id))
         if ended:
+            self.settled = [session for *_, session in ended]
             finished = [(clock.iso(o.ended_at), o.status, o.duration_seconds, s) for *_, o, s in ended]
             calls.finish_calls(self.conn, finished)
             calls.settle_contacts(self.conn, [self._settlement(c, n, a, o) for c, n, a, o, _s in ended])

@@ -4,19 +4,24 @@ account databases opened on demand, at most a bounded number at once (`Stores`).
 from __future__ import annotations
 
 import collections
+import logging
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kataven_hub.errors import Unavailable
-from kataven_hub.storage import schema
+from kataven_hub.errors import ConfigurationError, Unavailable
+from kataven_hub.storage import faults, schema
 from kataven_hub.storage.connection import Connection
 from kataven_hub.storage.schema import Migration
 from kataven_hub.storage.workindex import WorkIndex
 
+log = logging.getLogger("kataven_hub.storage")
+BUSY_TIMEOUT = 30.0
+"""Seconds a write waits for another writer's lock (HUB_BUSY_TIMEOUT) before a 503."""
 KEEP_IDLE = 1
 """Connections an account database keeps open between uses (two files each: the database and its
 WAL); a burst of concurrent requests opens more for a moment and closes them after."""
@@ -31,8 +36,10 @@ class Database:
     """One SQLite file: pooled connections for reading, one writer at a time."""
 
     def __init__(self, path: Path, migrations: list[Migration], *, name: str = "",
-                 on_work: Callable[[str], None] | None = None, keep_idle: int = KEEP_IDLE) -> None:  # fmt: skip
+                 on_work: Callable[[str], None] | None = None, keep_idle: int = KEEP_IDLE,
+                 busy_timeout: float = BUSY_TIMEOUT) -> None:  # fmt: skip
         self.path = path
+        self.busy_timeout = busy_timeout
         self._keep_idle = keep_idle
         self.name = name
         self._on_work = on_work
@@ -47,32 +54,45 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection of this database's own for the block; it sees the last committed state."""
+        """A connection of this database's own for the block; it sees the last committed state.
+        A machine fault met in the block (a full disk, ...) leaves as its domain error (`faults`)."""
         with self._idle_lock:
             conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = Connection(_connect(self.path))
         try:
+            if conn is None:
+                conn = Connection(_connect(self.path, self.busy_timeout))
             yield conn
+        except (sqlite3.Error, OSError) as exc:
+            fault = faults.as_error(exc, self.path)
+            if fault is None:
+                raise
+            raise fault from exc
         finally:
-            with self._idle_lock:
-                keep = len(self._idle) < self._keep_idle
-                if keep:
-                    self._idle.append(conn)
-            if not keep:
-                conn.conn.close()
+            if conn is not None:
+                self._put_back(conn)
+
+    def _put_back(self, conn: Connection) -> None:
+        """Keep the connection for the next use; close it if enough are kept, or if a failed
+        rollback left it inside a transaction."""
+        with self._idle_lock:
+            keep = len(self._idle) < self._keep_idle and not conn.conn.in_transaction
+            if keep:
+                self._idle.append(conn)
+        if not keep:
+            conn.conn.close()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A transaction that commits on success and leaves nothing behind on any error."""
+        """A transaction that commits on success and leaves nothing behind on any error. The error
+        reported is the first one: a rollback that fails too is logged, never raised over it."""
         with self._write_lock, self.read() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                _roll_back(conn, exc)
                 raise
-            conn.execute("COMMIT")
 
     def mark_work(self) -> None:
         """Put this account in the dispatcher's index; called inside the write that gives it work,
@@ -98,11 +118,12 @@ class Stores:
     first use and closed when it is the least recently used one and `max_open` are open, never
     while a request or a dispatcher round holds it."""
 
-    def __init__(self, data_dir: Path, *, max_open: int = 128) -> None:
+    def __init__(self, data_dir: Path, *, max_open: int = 128, busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.data_dir = data_dir
         self.max_open = max(1, max_open)
-        (data_dir / "accounts").mkdir(parents=True, exist_ok=True)
-        self.system = Database(data_dir / "system.db", schema.SYSTEM, keep_idle=SYSTEM_KEEP_IDLE)
+        self.busy_timeout = busy_timeout
+        _writable(data_dir / "accounts")
+        self.system = Database(data_dir / "system.db", schema.SYSTEM, keep_idle=SYSTEM_KEEP_IDLE, busy_timeout=busy_timeout)
         self.work = WorkIndex(self)
         if self.system.version_found == 0 and not self.account_names():  # a new data directory
             self.work.mark_built()
@@ -146,7 +167,8 @@ class Stores:
                     break
                 if len(self._open) < self.max_open or self._evict_one():
                     path = self.data_dir / "accounts" / f"{name}.db"
-                    database = Database(path, schema.ACCOUNT, name=name, on_work=self.work.mark)
+                    database = Database(path, schema.ACCOUNT, name=name, on_work=self.work.mark,
+                                        busy_timeout=self.busy_timeout)  # fmt: skip
                     entry = self._open[name] = _Open(database)
                     break
                 if not self._changed.wait(deadline - time.monotonic()):
@@ -180,8 +202,28 @@ class Stores:
         self.system.close()
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+def _writable(folder: Path) -> None:
+    """Make the folder if need be and check that a file can be written in it; ConfigurationError,
+    in one line, if not (a read-only or full data directory refuses the start, not a request)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise ConfigurationError(f"data directory {folder.parent} is not writable: {err.strerror or err}") from None
+
+
+def _roll_back(conn: Connection, cause: BaseException) -> None:
+    if not conn.conn.in_transaction:  # SQLite rolled it back itself (a full disk can)
+        return
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as err:
+        log.warning("rollback after %s failed too: %s", cause, err)
+
+
+def _connect(path: Path, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=timeout)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")

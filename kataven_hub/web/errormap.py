@@ -25,6 +25,7 @@ from kataven_hub.errors import (
     InvalidAccount,
     InvalidInput,
     NotFound,
+    StorageFull,
     TooLarge,
     Unauthenticated,
     Unavailable,
@@ -43,6 +44,7 @@ STATUS: dict[type[HubError], int] = {
     NotFound: 404,
     Conflict: 409,
     TooLarge: 413,
+    StorageFull: 507,
     Unavailable: 503,
 }
 
