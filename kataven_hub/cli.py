@@ -154,8 +154,10 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     from kataven_hub import settings as settings_module
     from kataven_hub.app import create_app
     from kataven_hub.dispatch.lock import DispatchLock
+    from kataven_hub.storage import writable
 
     settings = settings_module.finalize(settings)
+    writable(settings.data_dir)  # a read-only or missing disk refuses the start in one line
     if settings.dispatch:  # a clear refusal now, rather than a failed start-up later
         DispatchLock(settings.data_dir).ensure_free()
     # the event loop waits for the GIL while a request's worker thread holds it: hand it over

@@ -66,7 +66,10 @@ def serving(
 
 
 def _limit_open_files(count: int) -> None:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
+    """The soft limit, as `ulimit -Sn` sets it; the hard one stays, so that a test can raise it
+    again while the server runs (`resource.prlimit`), as an operator would lift the fault."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count, hard if hard == resource.RLIM_INFINITY else max(count, hard)))
 
 
 def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path, seconds: float = 30) -> None:

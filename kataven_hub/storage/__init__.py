@@ -20,11 +20,11 @@ from kataven_hub.storage.campaigns import (
     status_counts,
     update_campaign,
 )
-from kataven_hub.storage.db import Connection, Database, Stores
+from kataven_hub.storage.db import Connection, Database, Stores, writable
 from kataven_hub.storage.keys import find_key, insert_key, list_keys, revoke_key
 
 __all__ = [
     "Connection", "Database", "Stores", "attempts_made", "campaigns_in", "contacts_page", "delete_campaign", "delete_everything",
     "find_key", "get_campaign", "get_limits", "insert_campaign", "insert_key", "list_campaigns",
-    "list_keys", "put_limits", "revoke_key", "skip_pending", "status_counts", "update_campaign",
+    "list_keys", "put_limits", "revoke_key", "skip_pending", "status_counts", "update_campaign", "writable",
 ]  # fmt: skip

@@ -58,6 +58,7 @@ class Database:
         A machine fault met in the block (a full disk, ...) leaves as its domain error (`faults`)."""
         with self._idle_lock:
             conn = self._idle.pop() if self._idle else None
+        reopen = False
         try:
             if conn is None:
                 conn = Connection(_connect(self.path, self.busy_timeout))
@@ -66,9 +67,14 @@ class Database:
             fault = faults.as_error(exc, self.path)
             if fault is None:
                 raise
+            # a file SQLite opened read-only stays so: connect again once the directory is writable
+            reopen = faults.kind(exc, self.path) == faults.READ_ONLY
             raise fault from exc
         finally:
-            if conn is not None:
+            if conn is not None and reopen:
+                conn.conn.close()
+                self.close()
+            elif conn is not None:
                 self._put_back(conn)
 
     def _put_back(self, conn: Connection) -> None:
@@ -122,7 +128,7 @@ class Stores:
         self.data_dir = data_dir
         self.max_open = max(1, max_open)
         self.busy_timeout = busy_timeout
-        _writable(data_dir / "accounts")
+        writable(data_dir)
         self.system = Database(data_dir / "system.db", schema.SYSTEM, keep_idle=SYSTEM_KEEP_IDLE, busy_timeout=busy_timeout)
         self.work = WorkIndex(self)
         if self.system.version_found == 0 and not self.account_names():  # a new data directory
@@ -202,15 +208,16 @@ class Stores:
         self.system.close()
 
 
-def _writable(folder: Path) -> None:
-    """Make the folder if need be and check that a file can be written in it; ConfigurationError,
-    in one line, if not (a read-only or full data directory refuses the start, not a request)."""
+def writable(data_dir: Path) -> None:
+    """Make the data directory (and its `accounts/`) if need be and check that a file can be
+    written there; ConfigurationError, in one line, if not: a read-only data directory refuses
+    the start, not every request after it."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
+        (data_dir / "accounts").mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir / "accounts"):
             pass
     except OSError as err:
-        raise ConfigurationError(f"data directory {folder.parent} is not writable: {err.strerror or err}") from None
+        raise ConfigurationError(f"data directory {data_dir} is not writable: {err.strerror or err}") from None
 
 
 def _roll_back(conn: Connection, cause: BaseException) -> None:
