@@ -94,9 +94,9 @@ def _create(client: httpx.Client, key: str, contacts: int, **fields: Any) -> htt
                        files={"contacts": ("c.csv", _csv(contacts, start=contacts * 7), "text/csv")})  # fmt: skip
 
 
-def _running(client: httpx.Client, key: str) -> str:
-    """A campaign of 40 contacts, 5 at once, one retry: the dispatcher's work while the fault lasts."""
-    made = _create(client, key, 40, max_concurrent_calls=5, retries_per_contact=1)
+def _running(client: httpx.Client, key: str, at_once: int = 5) -> str:
+    """A campaign of 40 contacts, one retry: the dispatcher's work while the fault lasts."""
+    made = _create(client, key, 40, max_concurrent_calls=at_once, retries_per_contact=1)
     assert made.status_code == 201, made.text
     started = client.post(f"/api/v1/campaigns/{made.json()['id']}/start", headers={"Authorization": f"Bearer {key}"})
     assert started.status_code == 200
@@ -131,7 +131,7 @@ def test_a_full_disk_answers_507_keeps_reading_and_recovers(jail: Jail, tmp_path
     base, pid = _serve_in(jail, data, tmp_path / "server.log", HUB_INGEST_WORKERS="0")
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
-            campaign = _running(client, key)
+            campaign = _running(client, key, at_once=2)  # about a minute of calls at time scale 60
             refused = None
             for _ in range(40):
                 before = _count(client, key)
@@ -143,7 +143,8 @@ def test_a_full_disk_answers_507_keeps_reading_and_recovers(jail: Jail, tmp_path
             assert refused is not None, "the disk never filled"
             assert "disk" in refused.json() and "full" in refused.json() and "nothing was stored" in refused.json()
             assert _count(client, key) == before  # nothing partial
-            assert client.get(f"/api/v1/campaigns/{campaign}", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+            read = client.get(f"/api/v1/campaigns/{campaign}", headers={"Authorization": f"Bearer {key}"})
+            assert read.status_code == 200 and read.json()["status"] == "running"  # it was dialling when the disk filled
             with client.stream("GET", f"/api/v1/campaigns/{campaign}/events", headers={"Authorization": f"Bearer {key}"}) as events:
                 assert events.status_code == 200
                 assert next(line for line in events.iter_lines() if line.startswith("data:"))  # it streams what it reads
