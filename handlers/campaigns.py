@@ -1,5 +1,6 @@
 from typing import Any
 
+import connexion
 from starlette.datastructures import UploadFile
 from starlette.responses import StreamingResponse
 
@@ -8,6 +9,7 @@ from kataven_hub.errors import InvalidInput
 from kataven_hub.hub import Hub
 from kataven_hub.web.events import campaign_events
 
+REPLAYED = {"Idempotent-Replayed": "true"}
 TokenInfo = dict[str, str]
 """What our bearer scheme hands a handler: `sub` and `account` (kataven_hub.web.security)."""
 
@@ -16,20 +18,16 @@ async def post_api_v1_campaigns(
     hub: Hub, token_info: TokenInfo, body: dict[str, Any], contacts: Any = None
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
     upload = _file_part("contacts", contacts)
+    key = connexion.request.headers.get("Idempotency-Key")
+    options = {"created_by": token_info["sub"], "region": hub.settings.default_region, "pool": hub.ingest_pool}
     try:  # the CSV is read from the upload's spooled file, in the worker thread, in its turn
         async with hub.ingest_turns.turn(upload.size or 0):
-            campaign = await hub.in_account(
-                token_info["account"],
-                campaigns.create_campaign,
-                body,
-                upload.file,
-                created_by=token_info["sub"],
-                region=hub.settings.default_region,
-                pool=hub.ingest_pool,
+            campaign, replayed = await hub.in_account(
+                token_info["account"], campaigns.create_keyed, key, body, upload.file, **options
             )
     finally:
         await upload.close()
-    return campaign, 201, {"Location": f"/api/v1/campaigns/{campaign['id']}"}
+    return campaign, 201, {"Location": f"/api/v1/campaigns/{campaign['id']}", **(REPLAYED if replayed else {})}
 
 
 async def get_api_v1_campaigns(hub: Hub, token_info: TokenInfo) -> dict[str, Any]:

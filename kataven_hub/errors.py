@@ -7,6 +7,7 @@
     ├── Forbidden             a valid credential that does not grant this account
     ├── NotFound              no such resource in this account
     ├── Conflict              the resource's state does not allow the operation
+    ├── Unprocessable         the request contradicts an earlier one (an Idempotency-Key reused)
     ├── TooLarge              the upload is over its size limit
     ├── StorageFull           the disk holding the data is full: nothing was stored
     └── Unavailable           the server is at a limit of its own, or the machine's, for now; the client may retry
@@ -43,6 +44,10 @@ class NotFound(HubError):
 
 
 class Conflict(HubError):
+    pass
+
+
+class Unprocessable(HubError):
     pass
 
 

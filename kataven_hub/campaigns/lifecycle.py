@@ -5,6 +5,7 @@ account's concurrency budget."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -32,9 +33,12 @@ def create_campaign(
     now: datetime | None = None,
     pool: Executor | None = None,
     campaign_id: str | None = None,
+    claim: Callable[[Connection, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Create a `draft` campaign and its contacts in one transaction; InvalidInput if any is bad.
-    The id is a new UUID unless given (demo data draws its ids from a seed)."""
+    The id is a new UUID unless given (demo data draws its ids from a seed). `claim` runs in the
+    transaction, with the campaign, before anything is stored: what it raises rolls it all back
+    (`idempotency` records its key there)."""
     now = now or clock.now()
     scheduled_at = _future_time(form.get("scheduled_at"), now)
     with collector_paused():  # the contacts are stored, and freed, before the collector runs again
@@ -54,6 +58,8 @@ def create_campaign(
         if scheduled_at:
             campaign["scheduled_at"] = scheduled_at
         with database.write() as conn:
+            if claim is not None:
+                claim(conn, campaign)
             storage.insert_campaign(conn, campaign, parsed.contacts, columns=parsed.columns)
         del parsed
     return campaign

@@ -97,10 +97,10 @@ def delete_campaign(conn: Connection, campaign_id: str) -> None:
 
 
 def delete_everything(conn: Connection) -> int:
-    """Every campaign, contact and call of the account, what the mock remembers and how far its
-    clock was moved; how many campaigns there were."""
+    """Every campaign, contact and call of the account, what the mock remembers, how far its
+    clock was moved and its Idempotency-Keys; how many campaigns there were."""
     count = conn.execute("SELECT count(*) FROM campaigns").fetchone()[0]
-    for table in ("calls", "contacts", "campaigns", "mock_resources", "clock"):
+    for table in ("calls", "contacts", "campaigns", "mock_resources", "clock", "idempotency_keys"):
         conn.execute(f"DELETE FROM {table}")
     return int(count)
 
@@ -182,3 +182,21 @@ def _contact(row: tuple[Any, ...], columns: list[str]) -> dict[str, Any]:
 
 def _present(fields: tuple[str, ...], row: Iterable[Any]) -> dict[str, Any]:
     return {k: v for k, v in zip(fields, row) if v is not None}
+
+
+def find_idempotency_key(conn: Connection, key: str, since: str) -> dict[str, Any] | None:
+    """The record of an Idempotency-Key first used at `since` or later, or None."""
+    row = conn.execute(
+        "SELECT fingerprint, answer, created_at FROM idempotency_keys WHERE key = ? AND created_at >= ?", [key, since]
+    ).fetchone()
+    return None if row is None else dict(zip(("fingerprint", "answer", "created_at"), row))
+
+
+def claim_idempotency_key(conn: Connection, key: str, fingerprint: str, answer: str, at: str, since: str) -> bool:
+    """Record a key (the keys first used before `since` are forgotten first); False if it is taken."""
+    conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [since])
+    cursor = conn.execute(
+        "INSERT OR IGNORE INTO idempotency_keys (key, fingerprint, answer, created_at) VALUES (?, ?, ?, ?)",
+        [key, fingerprint, answer, at],
+    )
+    return cursor.rowcount == 1

@@ -87,6 +87,15 @@ def _account_v5(conn: Connection) -> None:
     conn.execute("CREATE TABLE clock (id INTEGER PRIMARY KEY CHECK (id = 1), ahead_seconds REAL NOT NULL)")
 
 
+def _account_v6(conn: Connection) -> None:
+    """The Idempotency-Keys of creates: the request's fingerprint and the answer it had."""
+    conn.execute(
+        "CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, answer TEXT NOT NULL,"
+        " created_at TEXT NOT NULL) WITHOUT ROWID"
+    )
+    conn.execute("CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)")
+
+
 def _system_v1(conn: Connection) -> None:
     conn.table("api_keys").create(
         {
@@ -106,5 +115,5 @@ def _system_v2(conn: Connection) -> None:
     conn.execute("CREATE TABLE hub_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-ACCOUNT: list[Migration] = [_account_v1, _account_v2, _account_v3, _account_v4, _account_v5]
+ACCOUNT: list[Migration] = [_account_v1, _account_v2, _account_v3, _account_v4, _account_v5, _account_v6]
 SYSTEM: list[Migration] = [_system_v1, _system_v2]

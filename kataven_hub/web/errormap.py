@@ -29,6 +29,7 @@ from kataven_hub.errors import (
     TooLarge,
     Unauthenticated,
     Unavailable,
+    Unprocessable,
 )
 from kataven_hub.spec import Operation
 from kataven_hub.spec.mocking import MockFailure
@@ -43,6 +44,7 @@ STATUS: dict[type[HubError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    Unprocessable: 422,
     TooLarge: 413,
     StorageFull: 507,
     Unavailable: 503,

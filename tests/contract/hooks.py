@@ -3,7 +3,7 @@
 Schemathesis fills a `format: binary` field with random files (PNG, ZIP, empty), which the server
 rightly refuses. The hook puts a valid CSV in the file field of a positive case, moves a valid but past
 `scheduled_at` into the future, and makes a valid X-Account-ID name the key's account (any other
-account is a 403). It only ever replaces a value the schema accepts with another value the schema
+account is a 403), and makes a valid Idempotency-Key unique to its case. It only ever replaces a value the schema accepts with another value the schema
 accepts, so a negative case stays negative.
 
 In the stateful phase a positive create is not scheduled, so that the campaign it makes starts
@@ -17,6 +17,7 @@ such an empty value becomes a non-empty invalid one, so the case stays negative.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -37,6 +38,10 @@ CONTACTS_CSV = (
 ACCOUNT = os.environ.get("HUB_CONTRACT_ACCOUNT", "contract")
 
 ACCOUNT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+CASES = itertools.count(1)
+"""Numbers the valid Idempotency-Keys of the generated cases: the same key sent with two different
+generated requests would rightly be a 422, which a positive case must not meet."""
 OPTIONAL_FORM_FIELDS = {"max_concurrent_calls", "retries_per_contact", "retry_delay_seconds", "scheduled_at"}
 
 
@@ -57,6 +62,9 @@ def map_case(ctx: object, case: schemathesis.Case) -> schemathesis.Case:
     account = (case.headers or {}).get("X-Account-ID")
     if isinstance(account, str) and ACCOUNT_NAME.fullmatch(account):
         case.headers["X-Account-ID"] = ACCOUNT  # type: ignore[index]
+    key = (case.headers or {}).get("Idempotency-Key")
+    if isinstance(key, str) and IDEMPOTENCY_KEY.fullmatch(key):  # a valid key, unique to this case
+        case.headers["Idempotency-Key"] = f"{key[:200]}-{next(CASES)}"  # type: ignore[index]
     return case
 
 
