@@ -207,10 +207,11 @@ def timed(work: Callable[[], Any]) -> float:
 
 
 def ratio_result(*, target: str, figure: float, baseline: float, goal: float, higher_is_better: bool,
-                  smoke: bool, unit: str, detail: str) -> Result:  # fmt: skip
-    """The result whose figure over its baseline must reach `goal` (at least, or at most)."""
+                  smoke: bool, unit: str, detail: str, errors: int = 0) -> Result:  # fmt: skip
+    """The result whose figure over its baseline must reach `goal` (at least, or at most), with
+    no error on the way (`errors`: failed requests the figure left out)."""
     ratio = figure / baseline if baseline else float("inf")
-    passed = None if smoke else (ratio >= goal if higher_is_better else ratio <= goal)
+    passed = None if smoke else (ratio >= goal if higher_is_better else ratio <= goal) and errors == 0
     sign = "≥" if higher_is_better else "≤"
     return Result(
         target=target, figure=figure, baseline=baseline, ratio=ratio, goal=f"{sign} {goal:g}", passed=passed, unit=unit,
