@@ -234,6 +234,11 @@ _VALID_ANSWERS: collections.OrderedDict[tuple[int, str], dict[str, Any]] = colle
 VALID_ANSWERS_KEPT = 10_000
 
 
+def known_valid(schema: dict[str, Any], text: str) -> bool:
+    """Whether the answer `text` was found valid against `schema` before (`answer_errors_once`)."""
+    return _VALID_ANSWERS.get((id(schema), text)) is schema
+
+
 def answer_errors_once(schema: dict[str, Any], body: Any, text: str) -> ValidationError | None:
     """`answer_errors`, remembering the bodies found valid by their JSON `text` (the last
     VALID_ANSWERS_KEPT): a resource read again and again is checked once, not on every read (a
