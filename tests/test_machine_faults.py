@@ -96,3 +96,21 @@ def test_a_data_directory_that_cannot_be_written_refuses_the_start(tmp_path: Pat
     (tmp_path / "file").write_text("not a directory")
     with pytest.raises(ConfigurationError, match=r"^data directory .* is not writable: "):
         Stores(tmp_path / "file" / "data")
+
+
+def test_a_full_temporary_directory_under_an_upload_is_a_507_not_a_500(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.datastructures import UploadFile
+
+    from kataven_hub.app import create_app
+    from tests.conftest import Hub, make_settings
+
+    async def full(self: UploadFile, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(UploadFile, "write", full)  # where Starlette spools a multipart part
+    settings = make_settings(tmp_path / "data")
+    with create_app(settings).test_client() as client:
+        hub = Hub(settings, client)
+        answer = hub.create(hub.key())
+        assert answer.status_code == 507 and "No space left on device" in answer.json()
+        assert hub.rows("acme", "campaigns") == []

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from connexion import AsyncApp
@@ -33,6 +35,7 @@ from kataven_hub.errors import (
 )
 from kataven_hub.spec import Operation
 from kataven_hub.spec.mocking import MockFailure
+from kataven_hub.storage import faults
 from kataven_hub.web.errorshapes import ErrorShapes
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,7 @@ class ErrorMap:
         app.add_error_handler(HTTPException, self._http)
         app.add_error_handler(MultiPartException, self._malformed_multipart)
         app.add_error_handler(sqlite3.Error, self._database_error)
+        app.add_error_handler(OSError, self._os_error)
         app.add_error_handler(MockFailure, self._mock_failure)
         app.add_error_handler(Exception, self._unexpected)
 
@@ -118,6 +122,12 @@ class ErrorMap:
     def _mock_failure(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         log.error("mock failure: %s", exc)
         return self._answer(request, 500, str(exc))
+
+    def _os_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        """A file error outside the databases: an upload spooled to the temporary directory of a
+        full disk, or past the open-file limit, is the machine's fault as in `storage.faults`."""
+        fault = faults.as_error(exc, Path(tempfile.gettempdir()) / "upload")
+        return self._hub_error(request, fault) if fault is not None else self._unexpected(request, exc)
 
     def _unexpected(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         log.exception("unhandled error", exc_info=exc)
