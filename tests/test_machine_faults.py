@@ -114,3 +114,12 @@ def test_a_full_temporary_directory_under_an_upload_is_a_507_not_a_500(tmp_path:
         answer = hub.create(hub.key())
         assert answer.status_code == 507 and "No space left on device" in answer.json()
         assert hub.rows("acme", "campaigns") == []
+
+
+def test_a_database_of_a_newer_schema_is_refused_not_misread(tmp_path: Path) -> None:
+    Database(tmp_path / "e.db", ACCOUNT).close()
+    newer = sqlite3.connect(tmp_path / "e.db")
+    newer.execute(f"PRAGMA user_version = {len(ACCOUNT) + 1}")
+    newer.close()
+    with pytest.raises(Unavailable, match=r"schema version \d+, newer than this server knows"):
+        Database(tmp_path / "e.db", ACCOUNT)

@@ -48,6 +48,11 @@ class Database:
         self._idle_lock = threading.Lock()
         with self.read() as conn:
             self.version_found = conn.execute("PRAGMA user_version").fetchone()[0]
+        if self.version_found > len(migrations):  # written by a newer server: its data could be misread
+            raise Unavailable(
+                f"{path.name} has schema version {self.version_found}, newer than this server knows"
+                f" ({len(migrations)}): run the newer server, or restore from a backup"
+            )
         if self.version_found < len(migrations):  # a write lock only when there is work to do
             with self.write() as conn:
                 _migrate(conn, migrations)
