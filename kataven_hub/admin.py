@@ -69,6 +69,8 @@ def add_commands(commands: Any, *, data_dir: Callable[[argparse.ArgumentParser],
     change.set_defaults(command=limits_set)
 
 
+CONTROL = "End-to-end tests: fresh accounts, reset, demo data and each account's clock at {base}/_hub/ui/\n"
+"""The line of dev mode's greeting that points at the control surface (`kataven_hub.control`)."""
 CAMPAIGN_OPERATIONS = {"postApiV1Campaigns", "getApiV1CampaignsId", "postApiV1CampaignsIdStart"}
 """What a document must serve for dev mode to fill the demo account."""
 
@@ -91,7 +93,8 @@ def greet(settings: Settings) -> None:
     print(
         f"\nDev mode: serving {title!r} ({len(operations)} operations) from {settings.spec}.\n\n"
         + (f"Call {shown.label} ({shown.operation_id}):\n\n    {call}\n\n" if shown else "")
-        + f"Swagger UI: {base}/ui/; which code serves each operation: `hub routes --spec {settings.spec}`\n",
+        + f"Swagger UI: {base}/ui/; which code serves each operation: `hub routes --spec {settings.spec}`\n"
+        + CONTROL.format(base=base),
         flush=True,
     )
 
@@ -121,7 +124,7 @@ def greet_demo(settings: Settings) -> None:
         "      -F phone_number_id=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d -F contacts=@contacts.csv\n\n"
         f"Swagger UI: {base}/ui/\n\n"
         f"The account holds {len(made)} demo campaigns, one in every status (`hub demo`; empty it with"
-        f" `hub reset --account {DEMO_ACCOUNT}`).\n",
+        f" `hub reset --account {DEMO_ACCOUNT}`).\n" + CONTROL.format(base=base),
         flush=True,
     )
 
