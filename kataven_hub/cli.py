@@ -179,10 +179,10 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
 
 def diff_command(settings: Settings, args: argparse.Namespace) -> int:
     from kataven_hub import spec
-    from kataven_hub.spec import diff, gate
+    from kataven_hub.spec import diff, diffrules, gate
 
     if args.rules:
-        for rule, (severity, meaning) in diff.RULES.items():
+        for rule, (severity, meaning) in diffrules.RULES.items():
             print(f"{rule:<36} {severity:<8} {meaning}")
         return 0
     base = args.base_option or args.base

@@ -19,9 +19,9 @@ from kataven_hub import spec
 from kataven_hub.app import create_app
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.spec import Operation
+from kataven_hub.spec.answers import answer_errors
 from kataven_hub.spec.generate import generate
 from kataven_hub.spec.remember import roles
-from kataven_hub.spec.validation import answer_errors
 from kataven_hub.web.errorshapes import error_schema
 from tests.conftest import make_settings
 from tests.helpers import CORPUS, SPECS

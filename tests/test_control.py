@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from kataven_hub.app import create_app
 from kataven_hub.campaigns.lifecycle import CONTACT_STATUSES
 from kataven_hub.control import DOCUMENT
-from kataven_hub.spec.validation import answer_errors
+from kataven_hub.spec.answers import answer_errors
 from support.servers import serving
 from tests.conftest import AGENT, NUMBER_ID, make_settings
 

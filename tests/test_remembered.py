@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from kataven_hub import spec
 from kataven_hub.app import create_app
 from kataven_hub.campaigns import reset_account
-from kataven_hub.spec.validation import answer_errors
+from kataven_hub.spec.answers import answer_errors
 from kataven_hub.storage import Stores
 from tests.conftest import Hub, make_settings
 from tests.helpers import SPECS, SUMMARY, with_paths

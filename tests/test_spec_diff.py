@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from kataven_hub import spec
-from kataven_hub.spec.diff import RULES, compare
+from kataven_hub.spec.diff import compare
+from kataven_hub.spec.diffrules import RULES
 from kataven_hub.spec.gate import Override, grade
 
 CORPUS = Path(__file__).parent / "specdiff"

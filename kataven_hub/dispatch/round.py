@@ -54,14 +54,10 @@ class AccountRound:
     are live (running, scheduled or paused) and the calls in flight by campaign, at `now`."""
 
     def __init__(self, conn: Connection, dialer: Dialer, now: datetime, *, time_scale: float) -> None:
-        self.conn = conn
-        self.dialer = dialer
-        self.now = now
-        self.time_scale = time_scale
+        self.conn, self.dialer, self.now, self.time_scale = conn, dialer, now, time_scale
         self.live = {c["id"]: c for c in calls.live_campaigns(conn)}
         self.flying: Counter[str] = Counter()
-        self.settled: list[str] = []
-        """Sessions whose outcome this round records."""
+        self.settled: list[str] = []  # the sessions whose outcome this round records
 
     def record(self) -> list[Call]:
         """Settle, start, record the next attempts, complete; the calls to dial."""
@@ -87,8 +83,8 @@ class AccountRound:
                 self.flying[campaign_id] += 1
             else:
                 ended.append((campaign_id, contact_id, attempts, outcome, session_id))
+        self.settled = [session for *_, session in ended]
         if ended:
-            self.settled = [session for *_, session in ended]
             finished = [(clock.iso(o.ended_at), o.status, o.duration_seconds, s) for *_, o, s in ended]
             calls.finish_calls(self.conn, finished)
             calls.settle_contacts(self.conn, [self._settlement(c, n, a, o) for c, n, a, o, _s in ended])

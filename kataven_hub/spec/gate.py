@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from kataven_hub.errors import ConfigurationError
-from kataven_hub.spec.diff import ERROR, INFO, RULES, WARNING, Change
+from kataven_hub.spec.diff import Change
+from kataven_hub.spec.diffrules import ERROR, INFO, RULES, WARNING
 
 SEVERITIES = (ERROR, WARNING, INFO, "off")
 CONFIG = "hub-diff.toml"

@@ -15,12 +15,13 @@ from __future__ import annotations
 import base64
 import math
 import random
-import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import rstr
+
+from kataven_hub.spec.fieldnames import WORDS, named
 
 MAX_DEPTH = 4
 """Objects below this depth get only their required fields, arrays only their minimum of items."""
@@ -32,10 +33,6 @@ IMPOSSIBLE = "x-hub-impossible"
 with such a schema is left out."""
 _EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
-_WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
-_FIRST = ("Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara", "Donald", "Frances")
-_LAST = ("Lovelace", "Hopper", "Turing", "Johnson", "Dijkstra", "Liskov", "Knuth", "Allen")
-_CITIES = ("Lisbon", "Nairobi", "Osaka", "Toronto", "Valparaiso", "Tallinn")
 
 
 def generate(schema: dict[str, Any], seed: int | str = 0, *, examples: bool = True) -> Any:
@@ -136,7 +133,7 @@ class _Draw:
             return self.rng.choice(schema["enum"])
         kind = schema.get("type") or _implied_type(schema)
         if kind == "string" and name and not {"format", "pattern"} & schema.keys():
-            text = _named(self.rng, name)
+            text = named(self.rng, name, _formatted)
             if text is not None and schema.get("minLength", 0) <= len(text) <= schema.get("maxLength", len(text)):
                 return text
         return getattr(self, f"_{kind}", self._string)(schema, depth)
@@ -156,7 +153,7 @@ class _Draw:
         extra = schema.get("additionalProperties", not properties)
         wanted = max(schema.get("minProperties", 0), 0 if properties else 1)
         while extra is not False and len(found) < wanted:
-            key = f"{_WORDS[len(found) % len(_WORDS)]}{len(found)}"
+            key = f"{WORDS[len(found) % len(WORDS)]}{len(found)}"
             found[key] = self.value(extra if isinstance(extra, dict) else {"type": "string"}, depth + 1)
         return found
 
@@ -180,7 +177,7 @@ class _Draw:
         if text is None and "pattern" in schema:
             text = self._patterned(schema["pattern"], low, high)
         if text is None:
-            text = self.rng.choice(_WORDS)
+            text = self.rng.choice(WORDS)
         if len(text) < low:
             text += "x" * (low - len(text))
         return text if high is None else text[:high]
@@ -224,43 +221,15 @@ def _formatted(rng: random.Random, fmt: str | None) -> str | None:
         "uuid": lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "date-time": lambda: moment.isoformat().replace("+00:00", "Z"),
         "date": lambda: moment.date().isoformat(),
-        "email": lambda: f"{rng.choice(_WORDS)}@example.com",
-        "uri": lambda: f"https://example.com/{rng.choice(_WORDS)}",
-        "url": lambda: f"https://example.com/{rng.choice(_WORDS)}",
-        "hostname": lambda: f"{rng.choice(_WORDS)}.example.com",
+        "email": lambda: f"{rng.choice(WORDS)}@example.com",
+        "uri": lambda: f"https://example.com/{rng.choice(WORDS)}",
+        "url": lambda: f"https://example.com/{rng.choice(WORDS)}",
+        "hostname": lambda: f"{rng.choice(WORDS)}.example.com",
         "ipv4": lambda: ".".join(str(rng.randrange(1, 255)) for _ in range(4)),
         "ipv6": lambda: ":".join(f"{rng.randrange(65536):x}" for _ in range(8)),
-        "byte": lambda: base64.b64encode(rng.choice(_WORDS).encode()).decode(),
+        "byte": lambda: base64.b64encode(rng.choice(WORDS).encode()).decode(),
         "binary": lambda: "",
     }.get(fmt or "", lambda: None)()
-
-
-def _named(rng: random.Random, name: str) -> str | None:
-    """A value that looks like a field called `name` (`createdAt` as `created_at`), or None."""
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_").split("_")
-    last = words[-1]
-    first, family = rng.choice(_FIRST), rng.choice(_LAST)
-    if "email" in words:
-        return f"{first}.{family}@example.com".lower()
-    if last in ("at", "time", "timestamp") or name.lower() in ("created", "updated", "modified"):
-        return _formatted(rng, "date-time")
-    if last in ("date", "on", "birthday"):
-        return _formatted(rng, "date")
-    if {"phone", "mobile", "msisdn"} & set(words):
-        return f"+1415555{rng.randrange(10_000):04d}"
-    if {"url", "uri", "link", "href", "website", "homepage"} & set(words):
-        return f"https://example.com/{rng.choice(_WORDS)}"
-    if words[0] == "first" and last == "name" or last in ("firstname", "forename"):
-        return first
-    if words[0] in ("last", "family") and last == "name" or last in ("lastname", "surname"):
-        return family
-    if last in ("name", "fullname", "username", "author", "owner"):
-        return f"{first} {family}" if last != "username" else f"{first}.{family}".lower()
-    if last == "city":
-        return rng.choice(_CITIES)
-    if last in ("description", "summary", "bio", "notes", "comment"):
-        return f"{rng.choice(_WORDS).capitalize()} {rng.choice(_WORDS)}, written by {first} {family}."
-    return None
 
 
 def _bounds(schema: dict[str, Any], low: float, high: float, *, step: float) -> tuple[Any, Any]:

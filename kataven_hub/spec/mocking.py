@@ -14,8 +14,8 @@ from starlette.responses import Response
 
 from kataven_hub.errors import InvalidInput
 from kataven_hub.spec import Operation
+from kataven_hub.spec.answers import answer_errors
 from kataven_hub.spec.generate import generate
-from kataven_hub.spec.validation import answer_errors
 
 MOCK_HEADER = "X-Hub-Mock"
 """On every answer made from the spec: `example` (written in the spec), `generated` (from its

@@ -12,9 +12,9 @@ import dataclasses
 from typing import Any
 
 from kataven_hub.spec import Operation
+from kataven_hub.spec.answers import answer_errors
 from kataven_hub.spec.generate import flatten
 from kataven_hub.spec.mocking import Draft
-from kataven_hub.spec.validation import answer_errors
 
 
 @dataclasses.dataclass(frozen=True)

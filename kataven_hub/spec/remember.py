@@ -14,9 +14,9 @@ from typing import Any
 
 from kataven_hub.errors import NotFound
 from kataven_hub.spec import Operation
+from kataven_hub.spec.answers import answer_errors_once, known_valid
 from kataven_hub.spec.generate import flatten, generate
 from kataven_hub.spec.mocking import MockFailure
-from kataven_hub.spec.validation import answer_errors_once, known_valid
 from kataven_hub.storage import remembered
 from kataven_hub.storage.connection import Connection
 

@@ -4,7 +4,6 @@ refused instead of silently joined with a comma, and an optional JSON body allow
 from __future__ import annotations
 
 import asyncio
-import collections
 import tempfile
 import weakref
 from collections.abc import AsyncIterator
@@ -12,7 +11,7 @@ from typing import IO, Any
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
-from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
+from connexion.json_schema import Draft4RequestValidator
 from connexion.uri_parsing import OpenAPIURIParser
 from connexion.validators import (
     VALIDATOR_MAP,
@@ -21,14 +20,14 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
-from jsonschema import Draft4Validator, FormatChecker, ValidationError
+from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
-from jsonschema.validators import extend
 from starlette.datastructures import FormData, Headers
 from starlette.formparsers import MultiPartParser
 from starlette.types import Message, Receive, Scope
 
 from kataven_hub.errors import InvalidInput
+from kataven_hub.spec.answers import FORMATS, AnswerValidator
 
 BLANK_PATTERN = r"[^ \t\r\n]"
 """The spec's pattern for "not blank", spelled out: `\\S` means different things to the
@@ -44,21 +43,6 @@ def describe(error: ValidationError) -> str:
     elif error.validator == "pattern" and error.schema.get("pattern") == BLANK_PATTERN:
         message = "must not be blank"
     return f"{where}: {message}" if where else message
-
-
-FORMATS = FormatChecker()
-"""The formats jsonschema checks for draft 4, and OpenAPI's integer formats `int32` and `int64`."""
-FORMATS.checkers = dict(Draft4Validator.FORMAT_CHECKER.checkers)
-
-
-@FORMATS.checks("int32")
-def _int32(value: object) -> bool:
-    return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
-
-
-@FORMATS.checks("int64")
-def _int64(value: object) -> bool:
-    return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
 
 
 SPOOLED_IN_MEMORY = 1024 * 1024
@@ -201,58 +185,6 @@ class JSONBodyValidator(JSONRequestBodyValidator):
         if not self._required and Headers(scope=scope).get("content-length", "0") == "0":
             return receive, scope  # no body, as allowed: nothing to check (a `null` body is checked)
         return await super().wrap_receive(receive, scope=scope)
-
-
-def _required_but_write_only(validator: Any, required: list[str], instance: Any, schema: dict[str, Any]) -> Any:
-    """OpenAPI 3.0: a `writeOnly` property in `required` is required in requests only."""
-    properties = schema.get("properties", {})
-    wanted = [name for name in required if not (properties.get(name) or {}).get("writeOnly")]
-    yield from Draft4Validator.VALIDATORS["required"](validator, wanted, instance, schema)
-
-
-AnswerValidator = extend(Draft4ResponseValidator, {"required": _required_but_write_only})
-"""The schema validator for answers: Connexion's (nullable, writeOnly fields refused), with the
-writeOnly fields of a `required` list not required."""
-
-
-_ANSWER_VALIDATORS: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
-"""Built validators by schema (the document's schemas live as long as the server): a mock answers
-without building one each time."""
-
-
-def answer_errors(schema: dict[str, Any], body: Any) -> ValidationError | None:
-    """The most relevant way `body` breaks `schema` as an answer, or None."""
-    kept = _ANSWER_VALIDATORS.get(id(schema))
-    if kept is None or kept[0] is not schema:  # a schema built for one check, gone since: another id
-        if len(_ANSWER_VALIDATORS) > 4096:
-            _ANSWER_VALIDATORS.clear()
-        kept = _ANSWER_VALIDATORS[id(schema)] = (schema, AnswerValidator(schema, format_checker=FORMATS))
-    return best_match(kept[1].iter_errors(body))
-
-
-_VALID_ANSWERS: collections.OrderedDict[tuple[int, str], dict[str, Any]] = collections.OrderedDict()
-VALID_ANSWERS_KEPT = 10_000
-
-
-def known_valid(schema: dict[str, Any], text: str) -> bool:
-    """Whether the answer `text` was found valid against `schema` before (`answer_errors_once`)."""
-    return _VALID_ANSWERS.get((id(schema), text)) is schema
-
-
-def answer_errors_once(schema: dict[str, Any], body: Any, text: str) -> ValidationError | None:
-    """`answer_errors`, remembering the bodies found valid by their JSON `text` (the last
-    VALID_ANSWERS_KEPT): a resource read again and again is checked once, not on every read (a
-    check costs about as much as the rest of a remembered read)."""
-    key = (id(schema), text)
-    if _VALID_ANSWERS.get(key) is schema:
-        _VALID_ANSWERS.move_to_end(key)
-        return None
-    error = answer_errors(schema, body)
-    if error is None:
-        _VALID_ANSWERS[key] = schema
-        if len(_VALID_ANSWERS) > VALID_ANSWERS_KEPT:
-            _VALID_ANSWERS.popitem(last=False)
-    return error
 
 
 class JSONAnswerValidator(JSONResponseBodyValidator):

@@ -12,8 +12,8 @@ from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.types import Scope
 
 from kataven_hub.spec import Operation
+from kataven_hub.spec.answers import answer_errors
 from kataven_hub.spec.generate import flatten, generate
-from kataven_hub.spec.validation import answer_errors
 
 MESSAGE_FIELDS = ("message", "detail", "error", "title", "description", "reason")
 STATUS_FIELDS = ("code", "status", "statusCode", "status_code")

@@ -1,0 +1,79 @@
+"""Answers checked against the schema the document gives them: the mock's bodies, remembered
+resources, the errors the server makes itself (and, through `spec.validation`, every answer in dev
+mode). Built validators are kept by schema; `answer_errors_once` remembers the answers found valid."""
+
+from __future__ import annotations
+
+import collections
+from typing import Any
+
+from connexion.json_schema import Draft4ResponseValidator
+from jsonschema import Draft4Validator, FormatChecker, ValidationError
+from jsonschema.exceptions import best_match
+from jsonschema.validators import extend
+
+FORMATS = FormatChecker()
+"""The formats jsonschema checks for draft 4, and OpenAPI's integer formats `int32` and `int64`."""
+FORMATS.checkers = dict(Draft4Validator.FORMAT_CHECKER.checkers)
+
+
+@FORMATS.checks("int32")
+def _int32(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
+
+
+@FORMATS.checks("int64")
+def _int64(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
+
+
+def _required_but_write_only(validator: Any, required: list[str], instance: Any, schema: dict[str, Any]) -> Any:
+    """OpenAPI 3.0: a `writeOnly` property in `required` is required in requests only."""
+    properties = schema.get("properties", {})
+    wanted = [name for name in required if not (properties.get(name) or {}).get("writeOnly")]
+    yield from Draft4Validator.VALIDATORS["required"](validator, wanted, instance, schema)
+
+
+AnswerValidator = extend(Draft4ResponseValidator, {"required": _required_but_write_only})
+"""The schema validator for answers: Connexion's (nullable, writeOnly fields refused), with the
+writeOnly fields of a `required` list not required."""
+
+
+_ANSWER_VALIDATORS: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
+"""Built validators by schema (the document's schemas live as long as the server): a mock answers
+without building one each time."""
+
+
+def answer_errors(schema: dict[str, Any], body: Any) -> ValidationError | None:
+    """The most relevant way `body` breaks `schema` as an answer, or None."""
+    kept = _ANSWER_VALIDATORS.get(id(schema))
+    if kept is None or kept[0] is not schema:  # a schema built for one check, gone since: another id
+        if len(_ANSWER_VALIDATORS) > 4096:
+            _ANSWER_VALIDATORS.clear()
+        kept = _ANSWER_VALIDATORS[id(schema)] = (schema, AnswerValidator(schema, format_checker=FORMATS))
+    return best_match(kept[1].iter_errors(body))
+
+
+_VALID_ANSWERS: collections.OrderedDict[tuple[int, str], dict[str, Any]] = collections.OrderedDict()
+VALID_ANSWERS_KEPT = 10_000
+
+
+def known_valid(schema: dict[str, Any], text: str) -> bool:
+    """Whether the answer `text` was found valid against `schema` before (`answer_errors_once`)."""
+    return _VALID_ANSWERS.get((id(schema), text)) is schema
+
+
+def answer_errors_once(schema: dict[str, Any], body: Any, text: str) -> ValidationError | None:
+    """`answer_errors`, remembering the bodies found valid by their JSON `text` (the last
+    VALID_ANSWERS_KEPT): a resource read again and again is checked once, not on every read (a
+    check costs about as much as the rest of a remembered read)."""
+    key = (id(schema), text)
+    if _VALID_ANSWERS.get(key) is schema:
+        _VALID_ANSWERS.move_to_end(key)
+        return None
+    error = answer_errors(schema, body)
+    if error is None:
+        _VALID_ANSWERS[key] = schema
+        if len(_VALID_ANSWERS) > VALID_ANSWERS_KEPT:
+            _VALID_ANSWERS.popitem(last=False)
+    return error
