@@ -76,7 +76,7 @@ def test_prefer_comes_after_auth(dev: Hub) -> None:
 @pytest.mark.parametrize(
     ("prefer", "says"),
     [
-        ("code=299", "Prefer: code=299 is not documented for getApiV1Campaigns; documented: 200, 400, 401, 403, 429, 500, 503"),
+        ("code=299", "Prefer: code=299 is not documented for getApiV1Campaigns; documented: 200, 400, 401, 403, 429, 500, 503, 507"),
         ("code=abc", "Prefer: code=abc is not a status code"),
         ("code=409, example=nope", "Prefer: example=nope is not an example of the 409 response of"
                                    " postApiV1CampaignsIdStart; its examples: state, budget"),

@@ -208,7 +208,10 @@ class _Draw:
             first, last = math.ceil(low / step), math.floor(high / step)
             return float(step * self.rng.randint(first, max(first, min(last, first + 100))))
         start = max(low, min(high, 0.0))
-        return round(self.rng.uniform(start, min(high, start + 1000.0)), 2) if high - start > 0.01 else start
+        if high - start <= 0.01:
+            return start
+        value = round(self.rng.uniform(start, min(high, start + 1000.0)), 2)
+        return min(max(value, start), high)  # rounding must not step outside the range
 
     def _boolean(self, _schema: dict[str, Any], _depth: int) -> bool:
         return self.rng.random() < 0.5

@@ -69,12 +69,12 @@ class Database:
                 conn = Connection(_connect(self.path, self.busy_timeout))
             yield conn
         except (sqlite3.Error, OSError) as exc:
-            fault = faults.as_error(exc, self.path)
-            if fault is None:
+            found = faults.kind(exc, self.path)
+            if found is None:
                 raise
             # a file SQLite opened read-only stays so: connect again once the directory is writable
-            reopen = faults.kind(exc, self.path) == faults.READ_ONLY
-            raise fault from exc
+            reopen = found == faults.READ_ONLY
+            raise faults.error_for(exc, self.path, found) from exc
         finally:
             if conn is not None and reopen:
                 conn.conn.close()

@@ -72,8 +72,11 @@ def _why_not(path: Path) -> str | None:
 def as_error(exc: BaseException, path: Path) -> HubError | None:
     """The domain error of a machine fault (logged here, once per fault), or None."""
     found = kind(exc, path)
-    if found is None:
-        return None
+    return None if found is None else error_for(exc, path, found)
+
+
+def error_for(exc: BaseException, path: Path, found: str) -> HubError:
+    """The domain error of a fault of the `kind` found, logged."""
     _log(found, exc, path)
     if found == FULL:
         return StorageFull(f"the disk holding the data is full ({exc}): nothing was stored; retry once space is freed")
