@@ -104,9 +104,9 @@ def greet_demo(settings: Settings) -> None:
     and show how to use it."""
     from kataven_hub import demo
 
-    with storage.Stores(settings.data_dir) as stores:
+    with _backend(settings) as stores:
         with stores.system.read() as conn:
-            minted = storage.list_keys(conn, DEMO_ACCOUNT)
+            minted = conn.list_keys(DEMO_ACCOUNT)
         if minted:
             log.info("dev mode: mint another demo key with `hub keys create --account demo`")
             return
@@ -132,7 +132,7 @@ def greet_demo(settings: Settings) -> None:
 def reset_command(settings: Settings, args: argparse.Namespace) -> int:
     from kataven_hub.campaigns import reset_account
 
-    with storage.Stores(settings.data_dir) as stores:
+    with _backend(settings) as stores:
         with stores.account(check_account_name(args.account)) as database:
             deleted = reset_account(database)
     print(f"reset account {args.account}: deleted {deleted} campaign(s) and their contacts; keys and call limits kept")
@@ -144,7 +144,7 @@ def demo_command(settings: Settings, args: argparse.Namespace) -> int:
     from kataven_hub.campaigns import reset_account
 
     account = check_account_name(args.account)
-    with storage.Stores(settings.data_dir) as stores:
+    with _backend(settings) as stores:
         if getattr(args, "replace", False):
             with stores.account(account) as database:
                 reset_account(database)
@@ -158,7 +158,7 @@ def demo_command(settings: Settings, args: argparse.Namespace) -> int:
 
 def keys_create(settings: Settings, args: argparse.Namespace) -> int:
     pepper = settings_module.pepper_for_keys(settings)
-    with storage.Stores(settings.data_dir) as stores:
+    with _backend(settings) as stores:
         record, key = auth.create_key(stores.system, pepper, account=args.account, name=args.name)
     print(f"created {record['id']} for account {record['account']}; the key is shown only once:")
     print(key)
@@ -166,8 +166,8 @@ def keys_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def keys_list(settings: Settings, args: argparse.Namespace) -> int:
-    with storage.Stores(settings.data_dir) as stores, stores.system.read() as conn:
-        keys = storage.list_keys(conn, args.account)
+    with _backend(settings) as stores, stores.system.read() as conn:
+        keys = conn.list_keys(args.account)
     for key in keys:
         state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "live"
         print(
@@ -178,21 +178,21 @@ def keys_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    with storage.Stores(settings.data_dir) as stores:
+    with _backend(settings) as stores:
         auth.revoke_key(stores.system, args.key_id)
     print(f"revoked {args.key_id}")
     return 0
 
 
 def limits_show(settings: Settings, args: argparse.Namespace) -> int:
-    with storage.Stores(settings.data_dir) as stores, stores.account(check_account_name(args.account)) as database:
+    with _backend(settings) as stores, stores.account(check_account_name(args.account)) as database:
         limits = all_limits(database)
     return _print_limits(limits)
 
 
 def limits_set(settings: Settings, args: argparse.Namespace) -> int:
     changes = {name: getattr(args, name) for name in ALL_LIMITS}
-    with storage.Stores(settings.data_dir) as stores, stores.account(check_account_name(args.account)) as database:
+    with _backend(settings) as stores, stores.account(check_account_name(args.account)) as database:
         try:
             limits = set_limits(database, **changes)
         except ValueError as err:
@@ -204,3 +204,8 @@ def _print_limits(limits: dict[str, int]) -> int:
     for name, value in limits.items():
         print(f"{name}\t{value}")
     return 0
+
+
+def _backend(settings: Settings) -> storage.Backend:
+    """What the settings point at: the PostgreSQL database, or the data directory's files."""
+    return storage.open_backend(settings.data_dir, settings.database_url)

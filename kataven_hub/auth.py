@@ -11,7 +11,7 @@ from typing import Any
 
 import jwt
 
-from kataven_hub import clock, storage
+from kataven_hub import clock
 from kataven_hub.errors import Forbidden, InvalidAccount, NotFound, Unauthenticated
 from kataven_hub.settings import Settings
 from kataven_hub.storage import Database
@@ -58,14 +58,14 @@ def create_key(system: Database, pepper: str, *, account: str, name: str = "") -
         "created_at": clock.iso(clock.now()),
     }
     with system.write() as conn:
-        storage.insert_key(conn, {**record, "hash": hash_key(pepper, plaintext)})
+        conn.insert_key({**record, "hash": hash_key(pepper, plaintext)})
     return record, plaintext
 
 
 def revoke_key(system: Database, key_id: str) -> None:
     """Revoke a key by id; NotFound if there is no such live key."""
     with system.write() as conn:
-        if not storage.revoke_key(conn, key_id, clock.iso(clock.now())):
+        if not conn.revoke_key(key_id, clock.iso(clock.now())):
             raise NotFound(f"no live key {key_id!r}")
 
 
@@ -88,7 +88,7 @@ class Authenticator:
         record = None
         if shape:
             with self._system.read() as conn:
-                record = storage.find_key(conn, hash_key(self._settings.pepper, token))
+                record = conn.find_key(hash_key(self._settings.pepper, token))
         if not record or record["revoked_at"]:
             raise Unauthenticated("API key is not valid or has been revoked")
         account = check_account_name(record["account"])

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from kataven_hub.settings import Settings
 
 _SETTING_FLAGS = {
-    "host", "port", "data_dir", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
+    "host", "port", "data_dir", "database_url", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
     "rate_limits", "console", "mock_seed", "control_anywhere",
 }  # fmt: skip
 log = logging.getLogger("kataven_hub")
@@ -100,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, help="data directory (default ./data)")
+    parser.add_argument("--database-url", metavar="URL", help="PostgreSQL instead of the SQLite files (HUB_DATABASE_URL)")
 
 
 def _spec(parser: argparse.ArgumentParser) -> None:
@@ -158,7 +159,7 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
 
     settings = settings_module.finalize(settings)
     writable(settings.data_dir)  # a read-only or missing disk refuses the start in one line
-    if settings.dispatch:  # a clear refusal now, rather than a failed start-up later
+    if settings.dispatch and not settings.database_url:  # a clear refusal now, rather than a failed start-up later
         DispatchLock(settings.data_dir).ensure_free()
     # the event loop waits for the GIL while a request's worker thread holds it: hand it over
     # every 0.2 ms instead of every five, so one large upload cannot stall other requests

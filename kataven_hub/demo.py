@@ -17,7 +17,7 @@ from kataven_hub.campaigns import Status
 from kataven_hub.campaigns.numbers import normalize_number
 from kataven_hub.dispatch.dialer import UNREGISTERED_NUMBER, SimulatedCarrier
 from kataven_hub.dispatch.loop import Dispatcher
-from kataven_hub.storage import Database, Stores
+from kataven_hub.storage import Backend, Database
 
 PREFIX = "Demo · "
 """Every demo campaign's name starts so: how a second run knows the account has them already."""
@@ -33,13 +33,13 @@ COUNTRIES = (("1", "415555", 4, "en"), ("44", "2079460", 3, "en"), ("49", "30", 
 PLANS = ("basic", "gold", "platinum")
 
 
-def fill(stores: Stores, account: str, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
+def fill(stores: Backend, account: str, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
     """Add the demo campaigns to an account; nothing if it has them already. The campaigns made."""
     with stores.account(account) as database:
         return fill_in(stores, database, seed=seed, now=now)
 
 
-def fill_in(stores: Stores, database: Database, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
+def fill_in(stores: Backend, database: Database, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
     """`fill`, in an account's database already open."""
     if any(c["name"].startswith(PREFIX) for c in campaigns.list_campaigns(database)["campaigns"]):
         return []
@@ -78,7 +78,7 @@ def fill_in(stores: Stores, database: Database, *, seed: int = 0, now: datetime 
     return made
 
 
-def _driver(stores: Stores, database: Database, seed: int) -> Callable[..., datetime]:
+def _driver(stores: Backend, database: Database, seed: int) -> Callable[..., datetime]:
     """Run one campaign's dispatch on a clock of its own, from `start` until `until(snapshot)`."""
     dispatcher = Dispatcher(stores, SimulatedCarrier(seed=seed))
 

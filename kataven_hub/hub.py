@@ -16,14 +16,14 @@ from kataven_hub import clock
 from kataven_hub.auth import Authenticator
 from kataven_hub.campaigns.ingest import ingest_pool, warm_up
 from kataven_hub.campaigns.turns import IngestTurns
-from kataven_hub.dispatch.dialer import SimulatedCarrier, parse_weights
+from kataven_hub.dispatch.dialer import Dialer, SimulatedCarrier, parse_weights
 from kataven_hub.dispatch.lock import DispatchLock
 from kataven_hub.dispatch.loop import Dispatcher, run_forever
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.settings import Settings
 from kataven_hub.spec.mocking import Mocker
 from kataven_hub.spec.parents import fill
-from kataven_hub.storage import Stores
+from kataven_hub.storage import Backend, open_backend
 from kataven_hub.web.mockanswers import PARENT, request_key
 
 T = TypeVar("T")
@@ -36,12 +36,14 @@ class Hub:
     def __init__(self, settings: Settings, mocker: Mocker) -> None:
         self.settings = settings
         self.mocker = mocker
-        self.stores = Stores(settings.data_dir, max_open=settings.open_accounts, busy_timeout=settings.busy_timeout)
+        self.stores = open_backend(settings.data_dir, settings.database_url, max_open=settings.open_accounts,
+                                   busy_timeout=settings.busy_timeout)  # fmt: skip
         self.authenticator = Authenticator(settings, self.stores.system)
-        carrier = SimulatedCarrier(seed=settings.sim_seed, time_scale=settings.sim_time_scale, weights=_weights(settings))
+        carrier = _carrier(settings, self.stores)
         self.dispatcher = Dispatcher(self.stores, carrier, time_scale=settings.sim_time_scale,
                                      interval=settings.dispatch_interval, account_clocks=settings.dev)  # fmt: skip
-        self._lock = DispatchLock(settings.data_dir)
+        # one dispatcher per data directory; on PostgreSQL, replicas share the work by leases
+        self._lock = None if settings.database_url else DispatchLock(settings.data_dir)
         self.ingest_pool = ingest_pool(settings.ingest_workers)
         self.ingest_turns = IngestTurns(settings.ingests_at_once, settings.ingest_wait)
 
@@ -67,7 +69,8 @@ class Hub:
         gc.freeze()  # what start-up built lives as long as the server: no collection walks it again
         dispatching = None
         if self.settings.dispatch:
-            self._lock.acquire()
+            if self._lock is not None:
+                self._lock.acquire()
             await anyio.to_thread.run_sync(self.dispatcher.recover)
             interval = self.settings.dispatch_interval
             dispatching = asyncio.create_task(run_forever(self.dispatcher, interval))
@@ -80,10 +83,24 @@ class Hub:
                 dispatching.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await dispatching
-            self._lock.release()
+            if self._lock is not None:
+                self._lock.release()
             if self.ingest_pool is not None:
                 self.ingest_pool.shutdown(cancel_futures=True)
             self.stores.close()
+
+
+def _carrier(settings: Settings, stores: Backend) -> Dialer:
+    """The simulated carrier; on PostgreSQL, with its record in the database, shared by replicas."""
+    options = {"seed": settings.sim_seed, "time_scale": settings.sim_time_scale, "weights": _weights(settings)}
+    if settings.database_url:
+        from kataven_hub.dispatch.shared import RecordedCarrier
+        from kataven_hub.storage.pg.carrier import CarrierRecord
+        from kataven_hub.storage.pg.db import PgBackend
+
+        assert isinstance(stores, PgBackend)
+        return RecordedCarrier(CarrierRecord(stores), **options)  # type: ignore[arg-type]
+    return SimulatedCarrier(**options)  # type: ignore[arg-type]
 
 
 def _weights(settings: Settings) -> dict[str, float] | None:

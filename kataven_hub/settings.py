@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True, frozen=True, extra="forbid")
 
     data_dir: Path = Field(Path("data"), description="directory for the SQLite files (default ./data)")
+    database_url: str = Field(
+        "", repr=False,
+        description="PostgreSQL URL (postgresql://user@host/db): every account there, shared by replicas (default: SQLite)",
+    )
     spec: Path = Field(DEFAULT_SPEC, description="the OpenAPI document to serve (default: the project's openapi.yaml)")
     host: str = Field("127.0.0.1", description="address to listen on (default 127.0.0.1)")
     port: int = Field(8081, description="port to listen on (default 8081)")

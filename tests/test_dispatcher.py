@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from kataven_hub import campaigns
 from kataven_hub.campaigns import limits
-from kataven_hub.dispatch.dialer import Call, CampaignRejected, Outcome, SimulatedCarrier, UnknownSession
+from kataven_hub.dispatch.dialer import Call, CampaignRejected, OneByOne, Outcome, SimulatedCarrier, UnknownSession
 from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.storage import Stores
 from tests.conftest import AGENT, NUMBER_ID
@@ -30,7 +30,7 @@ class Dial:
     status: str
 
 
-class ScriptedDialer:
+class ScriptedDialer(OneByOne):
     """Outcomes scripted per number and attempt; records every dial and checks the caps live."""
 
     def __init__(self, script: dict[str, list[tuple[str, float]]], caps: dict[str, int] | None = None) -> None:

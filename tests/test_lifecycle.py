@@ -256,11 +256,10 @@ def test_bad_contact_queries_are_400(hub: Hub, params: dict[str, Any], message: 
 
 
 def test_a_late_page_uses_the_index_not_a_scan(hub: Hub) -> None:
-    from kataven_hub.storage import campaigns as stored
 
     campaign_id = hub.create(hub.key(), csv=_csv(1000)).json()["id"]
     with Stores(hub.settings.data_dir) as stores, stores.account("acme") as database, database.read() as db:
-        campaign = stored.get_campaign(db, campaign_id)
+        campaign = db.get_campaign(campaign_id)
         plans: list[str] = []
         real_execute = db.execute
 
@@ -271,8 +270,8 @@ def test_a_late_page_uses_the_index_not_a_scan(hub: Hub) -> None:
 
         db.execute = explain  # type: ignore[method-assign]
         assert campaign is not None
-        assert len(stored.contacts_page(db, campaign, None, 9, 100)[0]) == 100
-        assert len(stored.contacts_page(db, campaign, "pending", 9, 100)[0]) == 100
+        assert len(db.contacts_page(campaign, None, 9, 100)[0]) == 100
+        assert len(db.contacts_page(campaign, "pending", 9, 100)[0]) == 100
     assert plans and not any(p.startswith("SCAN") for p in plans), plans
     assert any("INTEGER PRIMARY KEY" in p for p in plans)
     assert any("COVERING INDEX" in p for p in plans)

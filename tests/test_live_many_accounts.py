@@ -18,7 +18,7 @@ import pytest
 from kataven_hub import auth
 from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.storage import Stores
-from kataven_hub.storage.dispatch import has_work
+from kataven_hub.storage.sqlite.dispatch import has_work
 from support.servers import BIN, PROCESSES, free_port, serving, wait_until_up
 from tests.conftest import AGENT, NUMBER_ID
 

@@ -15,8 +15,8 @@ import pytest
 
 from kataven_hub.errors import ConfigurationError, StorageFull, Unavailable
 from kataven_hub.storage import Stores, faults
-from kataven_hub.storage.db import Database
-from kataven_hub.storage.schema import ACCOUNT
+from kataven_hub.storage.sqlite.db import Database
+from kataven_hub.storage.sqlite.schema import ACCOUNT
 
 
 def _rows(database: Database) -> int:

@@ -17,8 +17,9 @@ from kataven_hub.campaigns.turns import LARGE_UPLOAD, IngestTurns
 from kataven_hub.dispatch.dialer import SimulatedCarrier
 from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.errors import Unavailable
-from kataven_hub.storage import Stores, db
-from kataven_hub.storage.dispatch import has_work
+from kataven_hub.storage import Stores
+from kataven_hub.storage.sqlite import db
+from kataven_hub.storage.sqlite.dispatch import has_work
 from tests.conftest import AGENT, NUMBER_ID
 from tests.helpers import T0
 

@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 
-from kataven_hub import storage
-from kataven_hub.storage import Database, Stores, schema
+from kataven_hub.storage import Stores
+from kataven_hub.storage.sqlite import schema
+from kataven_hub.storage.sqlite.db import Database
 
 
 def test_account_databases_are_created_on_first_use_in_wal_mode(tmp_path: Path) -> None:
@@ -44,8 +45,8 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
     with Stores(tmp_path) as stores, stores.account("acme") as database:
         with pytest.raises(sqlite3.IntegrityError):
             with database.write() as db:
-                storage.insert_campaign(db, _campaign("c1"), [("+14155552671", "[]")], columns=[])
-                storage.insert_campaign(db, _campaign("c1"), [], columns=[])
+                db.insert_campaign(_campaign("c1"), [("+14155552671", "[]")], columns=[])
+                db.insert_campaign(_campaign("c1"), [], columns=[])
         with database.read() as db:
             assert db["campaigns"].count == 0
             assert db["contacts"].count == 0
@@ -60,7 +61,7 @@ def test_concurrent_writers_never_see_a_locked_database(tmp_path: Path) -> None:
             for i in range(20):
                 with stores.account("acme") as database:
                     with database.write() as db:
-                        storage.insert_campaign(db, _campaign(f"{n}-{i}"), [(f"+1415555{n:02d}{i:02d}", "[]")], columns=[])
+                        db.insert_campaign(_campaign(f"{n}-{i}"), [(f"+1415555{n:02d}{i:02d}", "[]")], columns=[])
                     with database.read() as db:
                         assert db["campaigns"].count >= 1
         except BaseException as err:  # noqa: BLE001 - collected for the assertion below
@@ -80,9 +81,9 @@ def test_concurrent_writers_never_see_a_locked_database(tmp_path: Path) -> None:
 def test_two_processes_worth_of_connections_share_a_file(tmp_path: Path) -> None:
     one, two = Stores(tmp_path), Stores(tmp_path)
     with one.account("acme") as database, database.write() as db:
-        storage.insert_campaign(db, _campaign("a"), [], columns=[])
+        db.insert_campaign(_campaign("a"), [], columns=[])
     with two.account("acme") as database, database.read() as db:
-        assert storage.get_campaign(db, "a")["id"] == "a"
+        assert db.get_campaign("a")["id"] == "a"
     one.close()
     two.close()
 
@@ -116,9 +117,9 @@ def test_version_2_keeps_custom_field_names_once_and_values_in_their_order(tmp_p
 
 
 def _check_version_2(db: Any) -> None:
-    campaign = storage.get_campaign(db, "c1")
+    campaign = db.get_campaign("c1")
     assert campaign is not None
-    contacts, total = storage.contacts_page(db, campaign, None, 0, 100)
+    contacts, total = db.contacts_page(campaign, None, 0, 100)
     assert total == 2
     assert [c["custom_fields"] for c in contacts] == [{"zeta": "1", "alpha": 'x, "y"'}, {"zeta": "2", "alpha": ""}]
     assert list(contacts[0]["custom_fields"]) == ["zeta", "alpha"]  # the header's order, kept

@@ -15,7 +15,7 @@ import json
 from datetime import timedelta
 from typing import Any, BinaryIO
 
-from kataven_hub import clock, storage
+from kataven_hub import clock
 from kataven_hub.campaigns.lifecycle import create_campaign
 from kataven_hub.errors import Unprocessable
 from kataven_hub.storage import Connection, Database
@@ -59,19 +59,19 @@ def create_once(database: Database, key: Key, form: dict[str, Any], csv_file: Bi
     now = options.get("now") or clock.now()
     since = clock.iso(now - TTL)
     with database.read() as conn:
-        found = storage.find_idempotency_key(conn, key.value, since)
+        found = conn.find_idempotency_key(key.value, since)
     if found is not None:
         return _replay(found, key), True
 
     def claim(conn: Connection, campaign: dict[str, Any]) -> None:
-        if not storage.claim_idempotency_key(conn, key.value, key.fingerprint, json.dumps(campaign), clock.iso(now), since):
+        if not conn.claim_idempotency_key(key.value, key.fingerprint, json.dumps(campaign), clock.iso(now), since):
             raise _Taken()
 
     try:
         return create_campaign(database, form, csv_file, claim=claim, **options), False
     except _Taken:
         with database.read() as conn:
-            found = storage.find_idempotency_key(conn, key.value, since)
+            found = conn.find_idempotency_key(key.value, since)
         assert found is not None  # recorded by the request that took it, in a committed transaction
         return _replay(found, key), True
 

@@ -10,7 +10,7 @@ from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from kataven_hub import clock, storage
+from kataven_hub import clock
 from kataven_hub.campaigns.ingest import collector_paused, parse_contacts
 from kataven_hub.campaigns.limits import call_limits_in
 from kataven_hub.campaigns.states import HOLDS_BUDGET, Status, check, move
@@ -60,7 +60,7 @@ def create_campaign(
         with database.write() as conn:
             if claim is not None:
                 claim(conn, campaign)
-            storage.insert_campaign(conn, campaign, parsed.contacts, columns=parsed.columns)
+            conn.insert_campaign(campaign, parsed.contacts, columns=parsed.columns)
         del parsed
     return campaign
 
@@ -69,7 +69,7 @@ def reset_account(database: Database) -> int:
     """Delete every campaign, contact and call of the account in one transaction; its keys and
     call limits stay. How many campaigns there were."""
     with database.write() as conn:
-        return storage.delete_everything(conn)
+        return conn.delete_everything()
 
 
 def get_campaign(database: Database, campaign_id: str) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def get_campaign(database: Database, campaign_id: str) -> dict[str, Any]:
 def list_campaigns(database: Database) -> dict[str, list[dict[str, Any]]]:
     """Every campaign of the account, newest first."""
     with database.read() as conn:
-        return {"campaigns": storage.list_campaigns(conn)}
+        return {"campaigns": conn.list_campaigns()}
 
 
 def delete_campaign(database: Database, campaign_id: str) -> None:
@@ -88,7 +88,7 @@ def delete_campaign(database: Database, campaign_id: str) -> None:
     with database.write() as conn:
         campaign = _existing(conn, campaign_id)
         check(campaign, "delete", "deleted")
-        storage.delete_campaign(conn, campaign_id)
+        conn.delete_campaign(campaign_id)
 
 
 def start_campaign(database: Database, campaign_id: str, now: datetime | None = None) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def stop_campaign(database: Database, campaign_id: str, now: datetime | None = N
     with database.write() as conn:
         campaign = _existing(conn, campaign_id)
         moved = move(conn, campaign, "stop", Status.COMPLETED, now or clock.now())
-        storage.skip_pending(conn, campaign_id)
+        conn.skip_pending(campaign_id)
         return moved
 
 
@@ -141,7 +141,7 @@ def list_contacts(database: Database, campaign_id: str, status: str | None, page
     """One page (100, 0-based) of a campaign's contacts, optionally of one status."""
     with database.read() as conn:
         campaign = _existing(conn, campaign_id)
-        contacts, total = storage.contacts_page(conn, campaign, status, page, PAGE_SIZE)
+        contacts, total = conn.contacts_page(campaign, status, page, PAGE_SIZE)
     return {"contacts": contacts, "page": page, "page_size": PAGE_SIZE, "total": total}
 
 
@@ -149,8 +149,8 @@ def snapshot(database: Database, campaign_id: str, now: datetime | None = None) 
     """Where a campaign stands: its status and how many contacts are in each state."""
     with database.read() as conn:
         campaign = _existing(conn, campaign_id)
-        counts = dict.fromkeys(CONTACT_STATUSES, 0) | storage.status_counts(conn, campaign_id)
-        attempts = storage.attempts_made(conn, campaign_id)
+        counts = dict.fromkeys(CONTACT_STATUSES, 0) | conn.status_counts(campaign_id)
+        attempts = conn.attempts_made(campaign_id)
     return {
         "campaign_id": campaign_id,
         "status": campaign["status"],
@@ -163,7 +163,7 @@ def snapshot(database: Database, campaign_id: str, now: datetime | None = None) 
 
 
 def _existing(conn: Connection, campaign_id: str) -> dict[str, Any]:
-    campaign = storage.get_campaign(conn, campaign_id)
+    campaign = conn.get_campaign(campaign_id)
     if campaign is None:
         raise NotFound("Campaign not found")
     return campaign
@@ -172,7 +172,7 @@ def _existing(conn: Connection, campaign_id: str) -> dict[str, Any]:
 def _check_budget(conn: Connection, campaign: dict[str, Any]) -> None:
     limit = call_limits_in(conn)["concurrent_max"]
     held = sum(
-        c["max_concurrent_calls"] for c in storage.campaigns_in(conn, HOLDS_BUDGET) if c["id"] != campaign["id"]
+        c["max_concurrent_calls"] for c in conn.campaigns_in(HOLDS_BUDGET) if c["id"] != campaign["id"]
     )
     if held + campaign["max_concurrent_calls"] > limit:
         raise Conflict(

@@ -3,7 +3,6 @@ API), and the request-rate limits `hub serve --rate-limits` enforces (contract Â
 
 from __future__ import annotations
 
-from kataven_hub import storage
 from kataven_hub.storage import Connection, Database
 
 DEFAULT_LIMITS = {
@@ -48,7 +47,7 @@ def _limits(database: Database, defaults: dict[str, int]) -> dict[str, int]:
 
 
 def _stored_or_default(conn: Connection, defaults: dict[str, int]) -> dict[str, int]:
-    stored = storage.get_limits(conn) or {}
+    stored = conn.get_limits() or {}
     return {name: stored.get(name, default) for name, default in defaults.items()}
 
 
@@ -61,7 +60,7 @@ def set_limits(database: Database, **changes: int | None) -> dict[str, int]:
         if value is not None and value < 0:
             raise ValueError(f"{name}: {value} is negative (0 blocks that dimension)")
     with database.write() as conn:
-        limits = {**ALL_LIMITS, **(storage.get_limits(conn) or {})}
+        limits = {**ALL_LIMITS, **(conn.get_limits() or {})}
         limits.update({k: v for k, v in changes.items() if v is not None})
-        storage.put_limits(conn, limits)
+        conn.put_limits(limits)
     return limits

@@ -19,7 +19,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from kataven_hub import clock, storage
+from kataven_hub import clock
 from kataven_hub.errors import Conflict
 from kataven_hub.storage import Connection
 
@@ -75,7 +75,7 @@ def move(conn: Connection, campaign: dict[str, Any], operation: str, target: Sta
         changes["started_at"] = clock.iso(now)
     if target in TERMINAL:
         changes["completed_at"] = clock.iso(now)
-    storage.update_campaign(conn, campaign["id"], campaign["status"], **changes)
+    conn.update_campaign(campaign["id"], campaign["status"], **changes)
     return {**campaign, **changes}
 
 

@@ -26,6 +26,7 @@ class Call:
     agent_id: str
     phone_number_id: str
     custom_fields: dict[str, str]
+    account: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,19 +45,50 @@ class UnknownSession(Exception):
 
 
 class Dialer(Protocol):
-    def dial(self, call: Call, now: datetime) -> None:
-        """Place a call; raise CampaignRejected if the campaign cannot dial at all."""
+    def dial_all(self, calls: list[Call], now: datetime) -> dict[str, str]:
+        """Place the calls a round recorded; the campaigns the carrier refused (CampaignRejected),
+        each with its reason: their calls were not placed."""
 
-    def poll(self, session_id: str, now: datetime) -> Outcome | None:
-        """The outcome once the call has ended, None while it goes on; UnknownSession if lost.
-        The dialer keeps an outcome until told to `forget` it: a round whose transaction fails
-        (a full disk) finds it again in the next."""
+    def poll_many(self, session_ids: list[str], now: datetime) -> dict[str, Outcome | None]:
+        """Each call's outcome once it has ended, None while it goes on. A call the carrier has no
+        record of and never will (placed before a restart, or by a replica that died before it
+        dialled) ends as `failed` at `now`, lasting nothing. The dialer keeps an outcome until told
+        to `forget` it: a round whose transaction fails (a full disk) finds it again in the next."""
 
     def forget(self, session_ids: list[str]) -> None:
         """Drop the outcomes of calls now settled in the database."""
 
     def ends_at(self, session_id: str, now: datetime) -> datetime | None:
         """When a call in flight will have ended, as far as the dialer knows (None: it cannot say)."""
+
+
+class OneByOne:
+    """`dial_all` and `poll_many` for a dialer that places and answers one call at a time."""
+
+    def dial(self, call: Call, now: datetime) -> None:
+        raise NotImplementedError
+
+    def poll(self, session_id: str, now: datetime) -> Outcome | None:
+        raise NotImplementedError
+
+    def dial_all(self, calls: list[Call], now: datetime) -> dict[str, str]:
+        rejected: dict[str, str] = {}
+        for call in calls:
+            if call.campaign_id not in rejected:
+                try:
+                    self.dial(call, now)
+                except CampaignRejected as err:
+                    rejected[call.campaign_id] = str(err)
+        return rejected
+
+    def poll_many(self, session_ids: list[str], now: datetime) -> dict[str, Outcome | None]:
+        found: dict[str, Outcome | None] = {}
+        for session_id in session_ids:
+            try:
+                found[session_id] = self.poll(session_id, now)
+            except UnknownSession:
+                found[session_id] = Outcome("failed", now, 0.0)
+        return found
 
 
 # campaign-time seconds a call of each outcome lasts: (shortest, longest)
@@ -66,7 +98,7 @@ FORGET_AFTER = timedelta(hours=1)
 """A call ended this long and never polled is forgotten (checked at most once a minute)."""
 
 
-class SimulatedCarrier:
+class SimulatedCarrier(OneByOne):
     """Seeded random outcomes and durations. `time_scale` campaign seconds pass per real second.
 
     The same seed, contact (its id in the account, and its number) and attempt always give the same
@@ -82,13 +114,16 @@ class SimulatedCarrier:
 
     def dial(self, call: Call, now: datetime) -> None:
         self._forget_unpolled(now)
+        self._calls[call.session_id] = self.draw(call, now)
+
+    def draw(self, call: Call, now: datetime) -> Outcome:
+        """How the call goes: drawn from the seed, the contact and the attempt alone."""
         if call.phone_number_id == UNREGISTERED_NUMBER:
             raise CampaignRejected(f"phone number {call.phone_number_id} is not registered")
         rng = random.Random(f"{self.seed}:{call.contact_id}:{call.phone_number}:{call.attempt}")
         status = rng.choices(list(self.weights), weights=list(self.weights.values()))[0]
         duration = round(rng.uniform(*DURATIONS[status]), 3)
-        ended_at = now + timedelta(seconds=duration / self.time_scale)
-        self._calls[call.session_id] = Outcome(status, ended_at, duration)
+        return Outcome(status, now + timedelta(seconds=duration / self.time_scale), duration)
 
     def _forget_unpolled(self, now: datetime) -> None:
         """Drop calls that ended long ago and were never asked for: their rows are gone (`hub

@@ -24,14 +24,13 @@ from kataven_hub import clock
 from kataven_hub.dispatch.dialer import Dialer
 from kataven_hub.dispatch.round import DAY, MINUTE, run_round
 from kataven_hub.errors import HubError
-from kataven_hub.storage import Database, Stores
-from kataven_hub.storage import dispatch as calls
+from kataven_hub.storage import Backend, Database
 
 log = logging.getLogger(__name__)
 
 
 class Dispatcher:
-    def __init__(self, stores: Stores, dialer: Dialer, *, time_scale: float = 1.0, interval: float = 0.1,
+    def __init__(self, stores: Backend, dialer: Dialer, *, time_scale: float = 1.0, interval: float = 0.1,
                  account_clocks: bool = False) -> None:  # fmt: skip
         self.stores = stores
         self.dialer = dialer
@@ -68,7 +67,7 @@ class Dispatcher:
         if not self.account_clocks:
             return timedelta(0)
         with database.read() as conn:
-            return timedelta(seconds=calls.clock_ahead(conn))
+            return timedelta(seconds=conn.clock_ahead())
 
     def advance(self, account: str, seconds: float) -> tuple[datetime, int]:
         """Move the account's clock `seconds` forward, running the rounds that fall in between;
@@ -84,19 +83,19 @@ class Dispatcher:
                     break
                 at = max(following, at + self.interval)
             with database.write() as conn:
-                calls.set_clock_ahead(conn, (ahead + timedelta(seconds=seconds)).total_seconds())
+                conn.set_clock_ahead((ahead + timedelta(seconds=seconds)).total_seconds())
         self.stores.work.forget_if_idle(account)
         return end, rounds
 
     def _next_event(self, database: Database, at: datetime) -> datetime | None:
         """The first moment after `at` when a round can change something in the account, or None."""
         with database.read() as conn:
-            moments = [self.dialer.ends_at(session, at) for *_ids, session, _attempts in calls.calls_in_flight(conn)]
-            moments.append(_parsed(calls.next_due(conn, clock.iso(at))))
-            if calls.waiting(conn, clock.iso(at)):  # held back by a limit: the next call that ends, or a window
+            moments = [self.dialer.ends_at(session, at) for *_ids, session, _attempts in conn.calls_in_flight()]
+            moments.append(_parsed(conn.next_due(clock.iso(at))))
+            if conn.waiting(clock.iso(at)):  # held back by a limit: the next call that ends, or a window
                 for window in (MINUTE, DAY):
                     since = at - timedelta(seconds=window / self.time_scale)
-                    first = _parsed(calls.first_started_since(conn, clock.iso(since)))
+                    first = _parsed(conn.first_started_since(clock.iso(since)))
                     moments.append(first and first + timedelta(seconds=window / self.time_scale))
         found = [m for m in moments if m is not None]
         return min(found) if found else None

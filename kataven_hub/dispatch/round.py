@@ -15,12 +15,11 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from kataven_hub import clock, storage
+from kataven_hub import clock
 from kataven_hub.campaigns.limits import call_limits_in
 from kataven_hub.campaigns.states import Status, allows, move, start_order
-from kataven_hub.dispatch.dialer import Call, CampaignRejected, Dialer, Outcome, UnknownSession
+from kataven_hub.dispatch.dialer import Call, Dialer, Outcome
 from kataven_hub.storage import Connection, Database
-from kataven_hub.storage import dispatch as calls
 
 log = logging.getLogger(__name__)
 MINUTE, DAY = 60.0, 86_400.0
@@ -30,22 +29,17 @@ def run_round(database: Database, dialer: Dialer, now: datetime, *, time_scale: 
     """One round in one account's database; False if it had nothing to do. The outcomes it
     settled are forgotten by the dialer only once committed: a round that fails (a full disk)
     loses none, and places none."""
-    with database.write() as conn:
-        if not calls.has_work(conn):
+    with database.write(wait=False) as conn:
+        if not conn.has_work():
             return False
-        work = AccountRound(conn, dialer, now, time_scale=time_scale)
+        work = AccountRound(conn, dialer, now, time_scale=time_scale, account=database.name)
         placed = work.record()
     dialer.forget(work.settled)
-    rejected: dict[str, str] = {}
+    rejected = dialer.dial_all(placed, now) if placed else {}
     for call in placed:
-        if call.campaign_id not in rejected:
-            try:
-                dialer.dial(call, now)
-                continue
-            except CampaignRejected as err:
-                rejected[call.campaign_id] = str(err)
-        with database.write() as conn:
-            _reject(conn, call, rejected[call.campaign_id], now)
+        if call.campaign_id in rejected:
+            with database.write() as conn:
+                _reject(conn, call, rejected[call.campaign_id], now)
     return True
 
 
@@ -53,9 +47,9 @@ class AccountRound:
     """What one round records, inside the account's write transaction: `conn`, the campaigns that
     are live (running, scheduled or paused) and the calls in flight by campaign, at `now`."""
 
-    def __init__(self, conn: Connection, dialer: Dialer, now: datetime, *, time_scale: float) -> None:
-        self.conn, self.dialer, self.now, self.time_scale = conn, dialer, now, time_scale
-        self.live = {c["id"]: c for c in calls.live_campaigns(conn)}
+    def __init__(self, conn: Connection, dialer: Dialer, now: datetime, *, time_scale: float, account: str = "") -> None:
+        self.conn, self.dialer, self.now, self.time_scale, self.account = conn, dialer, now, time_scale, account
+        self.live = {c["id"]: c for c in conn.live_campaigns()}
         self.flying: Counter[str] = Counter()
         self.settled: list[str] = []  # the sessions whose outcome this round records
 
@@ -74,11 +68,10 @@ class AccountRound:
     def _settle(self) -> None:
         """Record the calls that ended; count those still in flight, by campaign."""
         ended: list[tuple[str, int, int, Outcome, str]] = []
-        for _id, campaign_id, contact_id, session_id, attempts in calls.calls_in_flight(self.conn):
-            try:
-                outcome = self.dialer.poll(session_id, self.now)
-            except UnknownSession:
-                outcome = Outcome("failed", self.now, 0.0)
+        flying = self.conn.calls_in_flight()
+        outcomes = self.dialer.poll_many([session for *_ids, session, _attempts in flying], self.now) if flying else {}
+        for _id, campaign_id, contact_id, session_id, attempts in flying:
+            outcome = outcomes.get(session_id)
             if outcome is None:
                 self.flying[campaign_id] += 1
             else:
@@ -86,8 +79,8 @@ class AccountRound:
         self.settled = [session for *_, session in ended]
         if ended:
             finished = [(clock.iso(o.ended_at), o.status, o.duration_seconds, s) for *_, o, s in ended]
-            calls.finish_calls(self.conn, finished)
-            calls.settle_contacts(self.conn, [self._settlement(c, n, a, o) for c, n, a, o, _s in ended])
+            self.conn.finish_calls(finished)
+            self.conn.settle_contacts([self._settlement(c, n, a, o) for c, n, a, o, _s in ended])
 
     def _settlement(
         self, campaign_id: str, contact_id: int, attempts: int, outcome: Outcome
@@ -120,17 +113,17 @@ class AccountRound:
             room = min(budget, campaign["max_concurrent_calls"] - self.flying[campaign["id"]])
             if room <= 0:
                 continue
-            for contact in calls.due_contacts(self.conn, campaign, at, room):
-                placed.append(_call(campaign, contact))
+            for contact in self.conn.due_contacts(campaign, at, room):
+                placed.append(_call(campaign, contact, self.account))
                 self.flying[campaign["id"]] += 1
                 budget -= 1
-        calls.start_calls(self.conn, [(c.campaign_id, c.contact_id, c.session_id) for c in placed], at)
+        self.conn.start_calls([(c.campaign_id, c.contact_id, c.session_id) for c in placed], at)
         return placed
 
     def _account_budget(self) -> int:
         limits = call_limits_in(self.conn)
         minute, day = (clock.iso(self.now - self._campaign_seconds(window)) for window in (MINUTE, DAY))
-        minute_calls, day_calls, day_seconds = calls.usage_since(self.conn, minute, day)
+        minute_calls, day_calls, day_seconds = self.conn.usage_since(minute, day)
         if day_seconds >= limits["daily_minutes_max"] * 60:
             return 0
         return min(
@@ -142,15 +135,16 @@ class AccountRound:
     def _complete(self) -> None:
         """Running campaigns with no call in flight and no contact left to call are completed."""
         for campaign in self._in(Status.RUNNING):
-            if not self.flying[campaign["id"]] and not calls.has_unsettled(self.conn, campaign["id"]):
+            if not self.flying[campaign["id"]] and not self.conn.has_unsettled(campaign["id"]):
                 campaign.update(move(self.conn, campaign, "finish", Status.COMPLETED, self.now))
 
     def _in(self, status: Status) -> list[dict[str, Any]]:
         return [c for c in self.live.values() if c["status"] == status]
 
 
-def _call(campaign: dict[str, Any], contact: dict[str, Any]) -> Call:
+def _call(campaign: dict[str, Any], contact: dict[str, Any], account: str) -> Call:
     return Call(
+        account=account,
         session_id=str(uuid.uuid4()),
         campaign_id=campaign["id"],
         contact_id=contact["id"],
@@ -164,10 +158,10 @@ def _call(campaign: dict[str, Any], contact: dict[str, Any]) -> Call:
 
 def _reject(conn: Connection, call: Call, reason: str, now: datetime) -> None:
     """The carrier refused the campaign: the attempt fails, and so does the campaign if it still runs."""
-    calls.finish_calls(conn, [(clock.iso(now), "failed", 0.0, call.session_id)])
-    calls.settle_contacts(conn, [("failed", "failed", None, call.contact_id)])
-    campaign = storage.get_campaign(conn, call.campaign_id)
+    conn.finish_calls([(clock.iso(now), "failed", 0.0, call.session_id)])
+    conn.settle_contacts([("failed", "failed", None, call.contact_id)])
+    campaign = conn.get_campaign(call.campaign_id)
     if campaign is not None and allows(campaign, "fail"):
         move(conn, campaign, "fail", Status.FAILED, now)
         log.warning("campaign %s failed: %s", call.campaign_id, reason)
-    storage.skip_pending(conn, call.campaign_id)
+    conn.skip_pending(call.campaign_id)

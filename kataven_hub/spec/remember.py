@@ -17,8 +17,7 @@ from kataven_hub.spec import Operation
 from kataven_hub.spec.answers import answer_errors_once, known_valid
 from kataven_hub.spec.generate import flatten, generate
 from kataven_hub.spec.mocking import MockFailure
-from kataven_hub.storage import remembered
-from kataven_hub.storage.connection import Connection
+from kataven_hub.storage import Connection
 
 OPT_OUT = "x-hub-mock"
 ROLES = {("post", False): "create", ("get", False): "list", ("get", True): "read", ("put", True): "replace",
@@ -78,25 +77,25 @@ def answer(conn: Connection, operation: Operation, role: Role, request: Request,
         return status, _checked(operation, schema, _page(conn, request, schema, seed))
     collection = request.path if role.kind == "create" else request.path.rsplit("/", 1)[0]
     if role.kind == "create":
-        number = remembered.next_number(conn)
+        number = conn.next_number()
         body = _completed(schema, request.body, seed=f"{seed}:{number}", id_value=number)
         resource_id = str(body.get(_id_field(schema) or "", number))
-        remembered.put_resource(conn, collection, resource_id, body)
+        conn.put_resource(collection, resource_id, body)
         return status, _checked(operation, schema, body)
     resource_id = str(request.path_params.get(role.param or ""))
-    text = remembered.get_resource(conn, collection, resource_id)
+    text = conn.get_resource(collection, resource_id)
     if text is None:
         raise NotFound("Not found")
     if role.kind == "read" and schema is not None and known_valid(schema, text):
         return status, text  # read and checked as it is before: the answer again, unparsed
     stored = json.loads(text)
     if role.kind == "delete":
-        remembered.delete_resource(conn, collection, resource_id)
+        conn.delete_resource(collection, resource_id)
     elif role.kind in ("replace", "update"):
         changes = request.body if isinstance(request.body, dict) else {}
         merged = _merge_patch(stored, changes) if role.kind == "update" else {**changes}
         stored = {**merged, **{k: stored[k] for k in _read_only(schema) if k in stored}}
-        text = remembered.put_resource(conn, collection, resource_id, stored)
+        text = conn.put_resource(collection, resource_id, stored)
     if schema is None:  # the answer documents no JSON body
         return status, None
     body = _filled(schema, stored, seed)
@@ -170,7 +169,7 @@ def _page(conn: Connection, request: Request, schema: dict[str, Any] | None, see
     if offset is None:
         page = next((int(query[k]) for k in PAGES if query.get(k, "").isdigit()), None)
         offset = 0 if page is None else max(page - 1, 0) * limit
-    items, total = remembered.list_resources(conn, request.path, offset, limit)
+    items, total = conn.list_resources(request.path, offset, limit)
     flat = flatten(schema or {"type": "array"})
     if flat.get("type", "array") == "array":
         return items

@@ -1,32 +1,26 @@
-"""Storage: the only package that touches SQLite.
+"""Storage: the only package that touches a database.
 
-One database file per account (`accounts/<name>.db`, no account column anywhere) and
-`system.db` for API keys, each in WAL mode with its schema kept by numbered migrations. Functions
-take the database first and return plain dicts shaped like the spec's schemas.
+`base` is the interface the domain sees; two drivers implement it. `sqlite` (the embedded
+default): one database file per account (`accounts/<name>.db`, no account column anywhere) and
+`system.db` for API keys, each in WAL mode with its schema kept by numbered migrations. `pg`
+(`HUB_DATABASE_URL`): every account in shared tables of one PostgreSQL, for several replicas.
+Queries are methods of a `Connection` and return plain dicts shaped like the spec's schemas.
 """
 
-from kataven_hub.storage.campaigns import (
-    attempts_made,
-    campaigns_in,
-    claim_idempotency_key,
-    contacts_page,
-    delete_campaign,
-    delete_everything,
-    find_idempotency_key,
-    get_campaign,
-    get_limits,
-    insert_campaign,
-    list_campaigns,
-    put_limits,
-    skip_pending,
-    status_counts,
-    update_campaign,
-)
-from kataven_hub.storage.db import Connection, Database, Stores, writable
-from kataven_hub.storage.keys import find_key, insert_key, list_keys, revoke_key
+from __future__ import annotations
 
-__all__ = [
-    "Connection", "Database", "Stores", "attempts_made", "claim_idempotency_key", "find_idempotency_key", "campaigns_in", "contacts_page", "delete_campaign", "delete_everything",
-    "find_key", "get_campaign", "get_limits", "insert_campaign", "insert_key", "list_campaigns",
-    "list_keys", "put_limits", "revoke_key", "skip_pending", "status_counts", "update_campaign", "writable",
-]  # fmt: skip
+from pathlib import Path
+
+from kataven_hub.storage.base import Backend, Connection, Database
+from kataven_hub.storage.sqlite.db import Stores, writable
+
+__all__ = ["Backend", "Connection", "Database", "Stores", "open_backend", "writable"]
+
+
+def open_backend(data_dir: Path, database_url: str = "", *, max_open: int = 128, busy_timeout: float = 30.0) -> Backend:
+    """The PostgreSQL backend when a database URL is given, else the data directory's SQLite files."""
+    if database_url:
+        from kataven_hub.storage.pg import PgBackend  # psycopg is loaded only when asked for
+
+        return PgBackend(database_url, busy_timeout=busy_timeout)
+    return Stores(data_dir, max_open=max_open, busy_timeout=busy_timeout)

@@ -31,6 +31,14 @@ _logged: dict[str, tuple[float, int]] = {}
 _logged_lock = threading.Lock()
 
 
+class Busy(Unavailable):
+    """An account's writer is busy (another request's write, or, with PostgreSQL, another
+    replica's): a dispatcher round that only tried the lock skips the account this time."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retry_after=1)
+
+
 def kind(exc: BaseException, path: Path) -> str | None:
     """Which machine fault `exc`, met on the database at `path`, is; None for anything else."""
     if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):

@@ -22,7 +22,7 @@ from kataven_hub.spec import Operation
 from kataven_hub.spec.mocking import MOCK_HEADER, Mocker
 from kataven_hub.spec.parents import Parent, fill
 from kataven_hub.spec.remember import Request, Role, answer
-from kataven_hub.storage import Stores
+from kataven_hub.storage import Backend
 
 SHARED_ACCOUNT = "mock"
 """Whose resources a request keeps when its credential names no account (a document not ours)."""
@@ -34,7 +34,7 @@ NOT_PASSED = {b"content-length", b"content-type", b"transfer-encoding", b"prefer
 
 class MockAnswers:
     def __init__(self, app: ASGIApp, mocker: Mocker, mocked: dict[str, Operation], remembered: dict[str, Role],
-                 parents: dict[str, Parent], stores: Stores, server: Callable[[], ASGIApp]) -> None:  # fmt: skip
+                 parents: dict[str, Parent], stores: Backend, server: Callable[[], ASGIApp]) -> None:  # fmt: skip
         self.app = app
         self.mocker = mocker
         self.mocked = mocked

@@ -19,7 +19,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kataven_hub.campaigns.limits import request_limits
-from kataven_hub.storage import Stores
+from kataven_hub.storage import Backend
 
 WINDOWS: tuple[tuple[str, str, type[RateLimitItem], int], ...] = (
     ("per-minute", "requests_per_minute", RateLimitItemPerMinute, 60),
@@ -32,7 +32,7 @@ class RateLimits:
     """It sits after the security layer, which names the account, and before request validation,
     so that a request refused as invalid counts too."""
 
-    def __init__(self, app: ASGIApp, stores: Stores) -> None:
+    def __init__(self, app: ASGIApp, stores: Backend) -> None:
         self.app = app
         self.stores = stores
         self.limiter = MovingWindowRateLimiter(MemoryStorage())

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kataven_hub.storage.connection import Connection
+from sqlite_utils import Database as Db
 
 
-def next_number(conn: Connection) -> int:
+def next_number(conn: Db) -> int:
     """One more than the resources the account ever had remembered (an id never comes back)."""
     row = conn.execute("SELECT coalesce(max(seq), 0) FROM mock_resources").fetchone()
     return int(row[0]) + 1
 
 
-def put_resource(conn: Connection, collection: str, resource_id: str, body: dict[str, Any]) -> str:
+def put_resource(conn: Db, collection: str, resource_id: str, body: dict[str, Any]) -> str:
     """Store the resource; its JSON text."""
     text = json.dumps(body)
     conn.execute(
@@ -25,7 +25,7 @@ def put_resource(conn: Connection, collection: str, resource_id: str, body: dict
     return text
 
 
-def get_resource(conn: Connection, collection: str, resource_id: str) -> str | None:
+def get_resource(conn: Db, collection: str, resource_id: str) -> str | None:
     """The resource's JSON text, or None."""
     row = conn.conn.execute(
         "SELECT body FROM mock_resources WHERE collection = ? AND id = ?", [collection, resource_id]
@@ -33,7 +33,7 @@ def get_resource(conn: Connection, collection: str, resource_id: str) -> str | N
     return None if row is None else str(row[0])
 
 
-def list_resources(conn: Connection, collection: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+def list_resources(conn: Db, collection: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
     """One page of a collection, oldest first, and how many there are."""
     rows = conn.execute(
         "SELECT body FROM mock_resources WHERE collection = ? ORDER BY seq LIMIT ? OFFSET ?", [collection, limit, offset]
@@ -42,6 +42,6 @@ def list_resources(conn: Connection, collection: str, offset: int, limit: int) -
     return [json.loads(body) for (body,) in rows], int(total)
 
 
-def delete_resource(conn: Connection, collection: str, resource_id: str) -> bool:
+def delete_resource(conn: Db, collection: str, resource_id: str) -> bool:
     cursor = conn.execute("DELETE FROM mock_resources WHERE collection = ? AND id = ?", [collection, resource_id])
     return cursor.rowcount == 1

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kataven_hub.storage.campaigns import CAMPAIGN_FIELDS
-from kataven_hub.storage.connection import Connection
+from sqlite_utils import Database as Db
+
+from kataven_hub.storage.sqlite.campaigns import CAMPAIGN_FIELDS
 
 _LIVE = (*CAMPAIGN_FIELDS, "custom_field_names")
 _LIVE_FIELDS = ", ".join(_LIVE)
 
 
-def has_work(conn: Connection) -> bool:
+def has_work(conn: Db) -> bool:
     """Whether a round has anything to do: a campaign to run or start, or a call to settle. The
     one place this rule is written: the round asks it first, the index of accounts with work too."""
     row = conn.execute(
@@ -22,7 +23,7 @@ def has_work(conn: Connection) -> bool:
     return bool(row[0])
 
 
-def calls_in_flight(conn: Connection) -> list[tuple[int, str, int, str, int]]:
+def calls_in_flight(conn: Db) -> list[tuple[int, str, int, str, int]]:
     """Every call not yet ended: (call id, campaign id, contact id, session id, attempts its
     contact has had, this one included)."""
     return conn.conn.execute(
@@ -31,7 +32,7 @@ def calls_in_flight(conn: Connection) -> list[tuple[int, str, int, str, int]]:
     ).fetchall()
 
 
-def start_calls(conn: Connection, started: list[tuple[str, int, str]], now: str) -> None:
+def start_calls(conn: Db, started: list[tuple[str, int, str]], now: str) -> None:
     """Record attempts (campaign, contact, session) before they are dialled: each contact is
     `dialing` and its attempt counted."""
     conn.conn.executemany(
@@ -45,21 +46,21 @@ def start_calls(conn: Connection, started: list[tuple[str, int, str]], now: str)
     )
 
 
-def finish_calls(conn: Connection, ended: list[tuple[str, str, float, str]]) -> None:
+def finish_calls(conn: Db, ended: list[tuple[str, str, float, str]]) -> None:
     """Record the end of calls: (ended at, outcome, duration in seconds, session id)."""
     conn.conn.executemany(
         "UPDATE calls SET ended_at = ?, outcome = ?, duration_seconds = ? WHERE session_id = ?", ended
     )
 
 
-def settle_contacts(conn: Connection, settled: list[tuple[str, str, str | None, int]]) -> None:
+def settle_contacts(conn: Db, settled: list[tuple[str, str, str | None, int]]) -> None:
     """Contacts after a call: (status, last outcome, next attempt at or None, contact id)."""
     conn.conn.executemany(
         "UPDATE contacts SET status = ?, last_outcome = ?, next_attempt_at = ? WHERE id = ?", settled
     )
 
 
-def live_campaigns(conn: Connection) -> list[dict[str, Any]]:
+def live_campaigns(conn: Db) -> list[dict[str, Any]]:
     """Campaigns running, scheduled or paused, each with its custom-field names (JSON text) beside
     the spec's fields."""
     rows = conn.conn.execute(
@@ -69,7 +70,7 @@ def live_campaigns(conn: Connection) -> list[dict[str, Any]]:
 
 
 def due_contacts(
-    conn: Connection, campaign: dict[str, Any], now: str, limit: int
+    conn: Db, campaign: dict[str, Any], now: str, limit: int
 ) -> list[dict[str, Any]]:
     """Pending contacts of a (live) campaign whose next attempt is due, in id order, with the
     attempts made so far."""
@@ -88,7 +89,7 @@ def due_contacts(
     ]
 
 
-def usage_since(conn: Connection, minute: str, day: str) -> tuple[int, int, float]:
+def usage_since(conn: Db, minute: str, day: str) -> tuple[int, int, float]:
     """Calls started since `minute`, calls started since `day` (earlier), and the seconds of
     those that have ended."""
     minute_calls, day_calls, seconds = conn.execute(
@@ -99,7 +100,7 @@ def usage_since(conn: Connection, minute: str, day: str) -> tuple[int, int, floa
     return int(minute_calls), int(day_calls), float(seconds)
 
 
-def has_unsettled(conn: Connection, campaign_id: str) -> bool:
+def has_unsettled(conn: Db, campaign_id: str) -> bool:
     """Whether any contact is pending (now or awaiting a retry) or on a call."""
     row = conn.execute(
         "SELECT 1 FROM contacts WHERE campaign_id = ? AND status IN ('pending', 'dialing') LIMIT 1",
@@ -108,17 +109,17 @@ def has_unsettled(conn: Connection, campaign_id: str) -> bool:
     return row is not None
 
 
-def clock_ahead(conn: Connection) -> float:
+def clock_ahead(conn: Db) -> float:
     """Seconds the account's clock runs ahead of the machine's (0 unless moved: `kataven_hub.control`)."""
     row = conn.execute("SELECT ahead_seconds FROM clock").fetchone()
     return float(row[0]) if row else 0.0
 
 
-def set_clock_ahead(conn: Connection, seconds: float) -> None:
+def set_clock_ahead(conn: Db, seconds: float) -> None:
     conn.execute("INSERT OR REPLACE INTO clock (id, ahead_seconds) VALUES (1, ?)", [seconds])
 
 
-def next_due(conn: Connection, after: str) -> str | None:
+def next_due(conn: Db, after: str) -> str | None:
     """The first moment after `after` when a contact of a running campaign falls due for a retry,
     or a scheduled campaign starts."""
     row = conn.execute(
@@ -131,7 +132,7 @@ def next_due(conn: Connection, after: str) -> str | None:
     return row[0] if row else None
 
 
-def waiting(conn: Connection, now: str) -> bool:
+def waiting(conn: Db, now: str) -> bool:
     """Whether a contact of a running campaign is due and not on a call: the limits hold it back."""
     row = conn.execute(
         "SELECT 1 FROM contacts JOIN campaigns ON campaigns.id = contacts.campaign_id"
@@ -142,7 +143,7 @@ def waiting(conn: Connection, now: str) -> bool:
     return row is not None
 
 
-def first_started_since(conn: Connection, since: str) -> str | None:
+def first_started_since(conn: Db, since: str) -> str | None:
     """When the earliest call started after `since` began (the first to leave a usage window)."""
     row = conn.execute("SELECT min(started_at) FROM calls WHERE started_at > ?", [since]).fetchone()
     return row[0] if row else None

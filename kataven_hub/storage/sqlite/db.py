@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kataven_hub.errors import ConfigurationError, Unavailable
-from kataven_hub.storage import faults, schema
-from kataven_hub.storage.connection import Connection
-from kataven_hub.storage.schema import Migration
-from kataven_hub.storage.workindex import WorkIndex
+from kataven_hub.storage import faults
+from kataven_hub.storage.sqlite import schema
+from kataven_hub.storage.sqlite.connection import Connection
+from kataven_hub.storage.sqlite.schema import Migration
+from kataven_hub.storage.sqlite.workindex import WorkIndex
 
 log = logging.getLogger("kataven_hub.storage")
 BUSY_TIMEOUT = 30.0
@@ -93,17 +94,23 @@ class Database:
             conn.conn.close()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, wait: bool = True) -> Iterator[Connection]:
         """A transaction that commits on success and leaves nothing behind on any error. The error
-        reported is the first one: a rollback that fails too is logged, never raised over it."""
-        with self._write_lock, self.read() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                _roll_back(conn, exc)
-                raise
+        reported is the first one: a rollback that fails too is logged, never raised over it.
+        With `wait=False`, `Busy` at once if another thread of this process is writing."""
+        if not self._write_lock.acquire(blocking=wait):
+            raise faults.Busy(f"{self.name or self.path.name} is busy")
+        try:
+            with self.read() as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException as exc:
+                    _roll_back(conn, exc)
+                    raise
+        finally:
+            self._write_lock.release()
 
     def mark_work(self) -> None:
         """Put this account in the dispatcher's index; called inside the write that gives it work,

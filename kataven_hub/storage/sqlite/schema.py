@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kataven_hub.storage.connection import Connection
+from sqlite_utils import Database as Db
 
-Migration = Callable[[Connection], None]
+Migration = Callable[[Db], None]
 
 
-def _account_v1(conn: Connection) -> None:
+def _account_v1(conn: Db) -> None:
     conn.table("campaigns").create(
         {
             "id": str, "name": str, "agent_id": str, "phone_number_id": str,
@@ -52,7 +52,7 @@ def _account_v1(conn: Connection) -> None:
     )  # fmt: skip
 
 
-def _account_v2(conn: Connection) -> None:
+def _account_v2(conn: Db) -> None:
     """Custom-field names once per campaign, and each contact's values as a JSON array in their
     order: a header repeated in every row made what is stored grow faster than the upload."""
     conn.execute("ALTER TABLE campaigns ADD COLUMN custom_field_names TEXT NOT NULL DEFAULT '[]'")
@@ -67,13 +67,13 @@ def _account_v2(conn: Connection) -> None:
     )
 
 
-def _account_v3(conn: Connection) -> None:
+def _account_v3(conn: Db) -> None:
     """The account's request-rate limits beside its call limits (empty: the defaults)."""
     for column in ("requests_per_minute", "requests_per_hour", "requests_per_day", "requests_in_flight"):
         conn.execute(f"ALTER TABLE call_limits ADD COLUMN {column} INTEGER")
 
 
-def _account_v4(conn: Connection) -> None:
+def _account_v4(conn: Db) -> None:
     """What the mock remembers of the resources an account created through operations it serves,
     by collection path and id, in the order they were created."""
     conn.execute(
@@ -82,12 +82,12 @@ def _account_v4(conn: Connection) -> None:
     )
 
 
-def _account_v5(conn: Connection) -> None:
+def _account_v5(conn: Db) -> None:
     """How far the account's clock runs ahead of the machine's (dev mode's control surface)."""
     conn.execute("CREATE TABLE clock (id INTEGER PRIMARY KEY CHECK (id = 1), ahead_seconds REAL NOT NULL)")
 
 
-def _account_v6(conn: Connection) -> None:
+def _account_v6(conn: Db) -> None:
     """The Idempotency-Keys of creates: the request's fingerprint and the answer it had."""
     conn.execute(
         "CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, answer TEXT NOT NULL,"
@@ -96,7 +96,7 @@ def _account_v6(conn: Connection) -> None:
     conn.execute("CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)")
 
 
-def _system_v1(conn: Connection) -> None:
+def _system_v1(conn: Db) -> None:
     conn.table("api_keys").create(
         {
             "id": str, "account": str, "name": str, "hash": str, "hint": str,
@@ -108,7 +108,7 @@ def _system_v1(conn: Connection) -> None:
     conn.table("api_keys").create_index(["hash"], unique=True)
 
 
-def _system_v2(conn: Connection) -> None:
+def _system_v2(conn: Db) -> None:
     """The accounts the dispatcher visits: each with a campaign running or scheduled, or a call
     in flight (a superset after a crash, checked at start-up), and what the hub has built."""
     conn.execute("CREATE TABLE accounts_with_work (account TEXT PRIMARY KEY) WITHOUT ROWID")

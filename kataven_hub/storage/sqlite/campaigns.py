@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from kataven_hub.storage.connection import Connection
+from sqlite_utils import Database as Db
 
 CAMPAIGN_FIELDS = (
     "id", "name", "agent_id", "phone_number_id", "max_concurrent_calls", "retries_per_contact",
@@ -26,7 +26,7 @@ _SELECT_CONTACT = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contacts"
 
 
 def insert_campaign(
-    conn: Connection,
+    conn: Db,
     campaign: dict[str, Any],
     contacts: Iterable[tuple[str, str]],
     *,
@@ -57,19 +57,19 @@ def insert_campaign(
     )
 
 
-def get_campaign(conn: Connection, campaign_id: str) -> dict[str, Any] | None:
+def get_campaign(conn: Db, campaign_id: str) -> dict[str, Any] | None:
     """The campaign as the spec's data.Campaign (empty fields omitted), or None."""
     row = conn.execute(f"{_SELECT_CAMPAIGN} WHERE id = ?", [campaign_id]).fetchone()
     return None if row is None else _present(CAMPAIGN_FIELDS, row)
 
 
-def list_campaigns(conn: Connection) -> list[dict[str, Any]]:
+def list_campaigns(conn: Db) -> list[dict[str, Any]]:
     """Every campaign, newest first."""
     rows = conn.execute(f"{_SELECT_CAMPAIGN} ORDER BY created_at DESC, rowid DESC")
     return [_present(CAMPAIGN_FIELDS, row) for row in rows]
 
 
-def campaigns_in(conn: Connection, statuses: Iterable[str]) -> list[dict[str, Any]]:
+def campaigns_in(conn: Db, statuses: Iterable[str]) -> list[dict[str, Any]]:
     """Campaigns in any of these statuses."""
     wanted = list(statuses)
     rows = conn.execute(
@@ -80,7 +80,7 @@ def campaigns_in(conn: Connection, statuses: Iterable[str]) -> list[dict[str, An
 
 
 def update_campaign(
-    conn: Connection, campaign_id: str, expected_status: str, **changes: Any
+    conn: Db, campaign_id: str, expected_status: str, **changes: Any
 ) -> bool:
     """Change a campaign only if it is still in `expected_status`; False if it was not."""
     assignments = ", ".join(f"{field} = ?" for field in changes)
@@ -91,12 +91,12 @@ def update_campaign(
     return cursor.rowcount == 1
 
 
-def delete_campaign(conn: Connection, campaign_id: str) -> None:
+def delete_campaign(conn: Db, campaign_id: str) -> None:
     conn.execute("DELETE FROM contacts WHERE campaign_id = ?", [campaign_id])
     conn.execute("DELETE FROM campaigns WHERE id = ?", [campaign_id])
 
 
-def delete_everything(conn: Connection) -> int:
+def delete_everything(conn: Db) -> int:
     """Every campaign, contact and call of the account, what the mock remembers, how far its
     clock was moved and its Idempotency-Keys; how many campaigns there were."""
     count = conn.execute("SELECT count(*) FROM campaigns").fetchone()[0]
@@ -105,7 +105,7 @@ def delete_everything(conn: Connection) -> int:
     return int(count)
 
 
-def skip_pending(conn: Connection, campaign_id: str) -> None:
+def skip_pending(conn: Db, campaign_id: str) -> None:
     """Every contact not yet settled and not on a call becomes `skipped`."""
     conn.execute(
         "UPDATE contacts SET status = 'skipped', next_attempt_at = NULL"
@@ -115,7 +115,7 @@ def skip_pending(conn: Connection, campaign_id: str) -> None:
 
 
 def contacts_page(
-    conn: Connection, campaign: dict[str, Any], status: str | None, page: int, size: int
+    conn: Db, campaign: dict[str, Any], status: str | None, page: int, size: int
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of a campaign's contacts in id order, and how many there are in all.
 
@@ -149,27 +149,27 @@ def contacts_page(
     return [_contact(row, columns) for row in rows], total
 
 
-def status_counts(conn: Connection, campaign_id: str) -> dict[str, int]:
+def status_counts(conn: Db, campaign_id: str) -> dict[str, int]:
     rows = conn.execute(
         "SELECT status, count(*) FROM contacts WHERE campaign_id = ? GROUP BY status", [campaign_id]
     )
     return dict(rows.fetchall())
 
 
-def attempts_made(conn: Connection, campaign_id: str) -> int:
+def attempts_made(conn: Db, campaign_id: str) -> int:
     return int(conn.execute("SELECT count(*) FROM calls WHERE campaign_id = ?", [campaign_id]).fetchone()[0])
 
 
-def get_limits(conn: Connection) -> dict[str, int] | None:
+def get_limits(conn: Db) -> dict[str, int] | None:
     row = conn.execute(f"SELECT {', '.join(LIMIT_FIELDS)} FROM call_limits WHERE id = 1").fetchone()
     return None if row is None else _present(LIMIT_FIELDS, row)
 
 
-def put_limits(conn: Connection, limits: dict[str, int]) -> None:
+def put_limits(conn: Db, limits: dict[str, int]) -> None:
     conn.table("call_limits").upsert({"id": 1, **limits}, pk="id")
 
 
-def custom_field_names(conn: Connection, campaign_id: str) -> list[str]:
+def custom_field_names(conn: Db, campaign_id: str) -> list[str]:
     row = conn.execute("SELECT custom_field_names FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
     return list(json.loads(row[0]))
 
@@ -184,7 +184,7 @@ def _present(fields: tuple[str, ...], row: Iterable[Any]) -> dict[str, Any]:
     return {k: v for k, v in zip(fields, row) if v is not None}
 
 
-def find_idempotency_key(conn: Connection, key: str, since: str) -> dict[str, Any] | None:
+def find_idempotency_key(conn: Db, key: str, since: str) -> dict[str, Any] | None:
     """The record of an Idempotency-Key first used at `since` or later, or None."""
     row = conn.execute(
         "SELECT fingerprint, answer, created_at FROM idempotency_keys WHERE key = ? AND created_at >= ?", [key, since]
@@ -192,7 +192,7 @@ def find_idempotency_key(conn: Connection, key: str, since: str) -> dict[str, An
     return None if row is None else dict(zip(("fingerprint", "answer", "created_at"), row))
 
 
-def claim_idempotency_key(conn: Connection, key: str, fingerprint: str, answer: str, at: str, since: str) -> bool:
+def claim_idempotency_key(conn: Db, key: str, fingerprint: str, answer: str, at: str, since: str) -> bool:
     """Record a key (the keys first used before `since` are forgotten first); False if it is taken."""
     conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [since])
     cursor = conn.execute(

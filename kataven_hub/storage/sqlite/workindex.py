@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kataven_hub.storage.dispatch import has_work
+from kataven_hub.storage.sqlite.dispatch import has_work
 
 if TYPE_CHECKING:
-    from kataven_hub.storage.db import Stores
+    from kataven_hub.storage.sqlite.db import Stores
 
 
 class WorkIndex:

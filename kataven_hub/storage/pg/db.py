@@ -1,0 +1,198 @@
+"""The PostgreSQL backend: one pool of connections for every account, a transaction-level
+advisory lock per account for its writes, migrations applied once however many replicas start.
+
+An account's writes take `pg_advisory_xact_lock(hash of the account)`: the account has one writer
+at a time across every replica, as a SQLite file has in one process, so a check and the write it
+allows (two `start`s against one budget, a round's caps) cannot interleave. The lock takes no
+transaction id, and PostgreSQL releases it when the holder's connection closes, however its
+process dies. A dispatcher round only tries the lock, and skips an account that is busy."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from kataven_hub.errors import ConfigurationError, Unavailable
+from kataven_hub.storage.pg import faults
+from kataven_hub.storage.pg.queries import PgConnection
+from kataven_hub.storage.pg.work import Leases
+
+log = logging.getLogger("kataven_hub.storage")
+MIGRATE_KEY = 7_261_043_598_225_901
+"""The advisory lock under which migrations run: replicas starting together apply each once."""
+LOCK_TIMEOUT_MS = 5000
+"""A write waits this long for its account's lock (another replica's long write) before a 503."""
+POOL_TIMEOUT = 10.0
+"""Seconds a request waits for a pooled connection (or for the database to come back) before a 503."""
+
+
+def account_key(account: str) -> int:
+    """The advisory-lock key of an account: 64 bits of its SHA-256 (a collision only makes two
+    accounts share a lock, which is safe)."""
+    return int.from_bytes(hashlib.sha256(account.encode()).digest()[:8], "big", signed=True)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, SQL) of every migration, in order."""
+    found = []
+    for entry in resources.files("kataven_hub.storage.pg").joinpath("migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            number = int(entry.name.split("_", 1)[0])
+            found.append((number, entry.name, entry.read_text()))
+    return sorted(found)
+
+
+class PgDatabase:
+    """One account's rows (or, with no account, the API keys), through the shared pool."""
+
+    def __init__(self, backend: PgBackend, name: str | None) -> None:
+        self.backend, self.account = backend, name
+        self._in_write = threading.local()
+
+    @property
+    def name(self) -> str:
+        return self.account or ""
+
+    @contextmanager
+    def read(self) -> Iterator[PgConnection]:
+        with self.backend.connection() as conn:
+            yield PgConnection(conn, self.account, self.backend.node)
+
+    @contextmanager
+    def write(self, *, wait: bool = True) -> Iterator[PgConnection]:
+        """One transaction holding the account's lock; with `wait=False`, faults.Busy at once if
+        another holds it (a dispatcher round skips the account)."""
+        with self.backend.connection() as conn, faults.translated(), conn.transaction():
+            if self.account is not None:
+                key = account_key(self.account)
+                if wait:
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+                elif not conn.execute("SELECT pg_try_advisory_xact_lock(%s)", [key]).fetchone()[0]:  # type: ignore[index]
+                    raise faults.Busy(f"account {self.account} is busy")
+            self._in_write.conn = conn
+            try:
+                yield PgConnection(conn, self.account, self.backend.node)
+            finally:
+                self._in_write.conn = None
+
+    def mark_work(self) -> None:
+        """In the write's own transaction: the account among those the dispatchers lease."""
+        conn = getattr(self._in_write, "conn", None)
+        assert conn is not None, "mark_work is called inside write()"
+        conn.execute("INSERT INTO account_work (account) VALUES (%s) ON CONFLICT DO NOTHING", [self.account])
+
+    def close(self) -> None:
+        pass
+
+
+class PgBackend:
+    """Every account in one PostgreSQL database (`HUB_DATABASE_URL`)."""
+
+    def __init__(self, url: str, *, busy_timeout: float = 30.0, max_size: int = 16) -> None:
+        self.url = url
+        self.node = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.busy_timeout = busy_timeout
+        migrate(url)
+        self.pool = ConnectionPool(
+            url, min_size=2, max_size=max_size, timeout=POOL_TIMEOUT, open=True, name="hub",
+            kwargs=connect_options(), check=ConnectionPool.check_connection,
+        )  # fmt: skip
+        self.system = PgDatabase(self, None)
+        self.work = Leases(self)
+        self._known: set[str] = set()
+        self._known_lock = threading.Lock()
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection for the block; a database that is away is `Unavailable` (503)."""
+        with faults.translated(), self.pool.connection() as conn:
+            yield conn
+
+    @contextmanager
+    def account(self, name: str) -> Iterator[PgDatabase]:
+        """The account's store; its `accounts` row is made on first use, as a SQLite file is."""
+        if name not in self._known:
+            with self.connection() as conn:
+                conn.execute("INSERT INTO accounts (account) VALUES (%s) ON CONFLICT DO NOTHING", [name])
+            with self._known_lock:
+                self._known.add(name)
+        yield PgDatabase(self, name)
+
+    def has_account(self, name: str) -> bool:
+        with self.connection() as conn:
+            return conn.execute("SELECT 1 FROM accounts WHERE account = %s", [name]).fetchone() is not None
+
+    def account_names(self) -> list[str]:
+        with self.connection() as conn:
+            return [row[0] for row in conn.execute("SELECT account FROM accounts ORDER BY account")]
+
+    def is_open(self, name: str) -> bool:
+        return name in self._known
+
+    def open_count(self) -> int:
+        return len(self._known)
+
+    def __enter__(self) -> PgBackend:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.work.leave()
+        self.pool.close()
+
+
+def connect_options() -> dict[str, Any]:
+    """Every connection: a dead peer noticed in seconds (TCP keepalives), a write waiting for an
+    account's lock at most LOCK_TIMEOUT_MS, and a transaction left open by a stuck client ended."""
+    return {
+        "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+        "options": f"-c lock_timeout={LOCK_TIMEOUT_MS} -c idle_in_transaction_session_timeout=30000",
+    }  # fmt: skip
+
+
+def migrate(url: str) -> int:
+    """Apply the migrations not yet applied, each in its own transaction, under an advisory lock
+    (replicas starting together wait for each other); refuse a database newer than this server
+    knows. How many were applied."""
+    known = migrations()
+    try:
+        conn = psycopg.connect(url, autocommit=True, **connect_options())
+    except psycopg.Error as err:
+        raise ConfigurationError(f"cannot connect to the database at HUB_DATABASE_URL: {faults.first_line(err)}") from None
+    with conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", [MIGRATE_KEY])
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+        newest = max(applied, default=0)
+        if newest > (known[-1][0] if known else 0):
+            raise Unavailable(
+                f"the database has schema version {newest}, newer than this server knows ({known[-1][0]}):"
+                " run the newer server"
+            )
+        done = 0
+        for version, name, sql in known:
+            if version in applied:
+                continue
+            with conn.transaction():
+                conn.execute(sql.encode())
+                conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", [version, name])
+            log.info("applied database migration %s", name)
+            done += 1
+        conn.execute("SELECT pg_advisory_unlock(%s)", [MIGRATE_KEY])
+    return done

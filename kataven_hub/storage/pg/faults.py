@@ -1,0 +1,41 @@
+"""PostgreSQL's faults as the domain's errors: a database that is away or restarting, a pool with
+no free connection and a lock that does not come are `Unavailable` (503 with Retry-After); a full
+disk is `StorageFull` (507). Anything else is a bug, and stays one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import errors
+from psycopg_pool import PoolTimeout
+
+from kataven_hub.errors import StorageFull, Unavailable
+from kataven_hub.storage.faults import Busy
+
+__all__ = ["Busy", "first_line", "translated"]
+
+log = logging.getLogger("kataven_hub.storage")
+
+
+def first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    try:
+        yield
+    except errors.DiskFull as err:
+        raise StorageFull(f"the database's disk is full ({first_line(err)}): nothing was stored; retry once space is freed") from err
+    except errors.LockNotAvailable as err:
+        raise Unavailable("the account is busy with another long write; retry", retry_after=1) from err
+    except (errors.AdminShutdown, errors.CannotConnectNow, errors.CrashShutdown) as err:
+        raise Unavailable(f"the database is restarting ({first_line(err)}); retry", retry_after=5) from err
+    except PoolTimeout as err:
+        raise Unavailable(f"no database connection within the wait ({first_line(err)}): the database is away or"
+                          " every connection is in use; retry", retry_after=5) from err  # fmt: skip
+    except psycopg.OperationalError as err:
+        raise Unavailable(f"the database is unreachable ({first_line(err)}); retry", retry_after=5) from err
