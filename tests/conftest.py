@@ -19,8 +19,8 @@ from kataven_hub import auth
 from kataven_hub.app import create_app
 from kataven_hub.settings import DEFAULT_SPEC as SPEC
 from kataven_hub.settings import Settings, finalize
-from kataven_hub.storage import Stores
-from support import servers
+from kataven_hub.storage import Backend, open_backend
+from support import postgres, servers
 
 JWT_SECRET = "test-jwt-secret-of-a-decent-length!"
 AGENT = "3f1c2b9e-8d4a-4f6e-9b7a-2c5d8e1f0a34"
@@ -41,8 +41,11 @@ class Hub:
         self.settings = settings
         self.client = client
 
+    def backend(self) -> Backend:
+        return open_backend(self.settings.data_dir, self.settings.database_url)
+
     def key(self, account: str = "acme") -> str:
-        stores = Stores(self.settings.data_dir)
+        stores = self.backend()
         try:
             return auth.create_key(stores.system, self.settings.pepper, account=account)[1]
         finally:
@@ -69,11 +72,30 @@ class Hub:
             files={"contacts": ("contacts.csv", csv, "text/csv")},
         )
 
+    def sql(self, account: str, statement: str, params: list[Any] | None = None) -> None:
+        """Run one SQLite-flavoured statement (`?` parameters) in the account's store, on either
+        driver: a test reaching past the API (a campaign made `failed`, ...). On PostgreSQL the
+        statement sees every account's rows: a test's database holds what it made."""
+        stores = self.backend()
+        try:
+            with stores.account(account) as database, database.write() as db:
+                if self.settings.database_url:
+                    db.conn.execute(statement.replace("%", "%%").replace("?", "%s"), params or [])  # type: ignore[attr-defined]
+                else:
+                    db.execute(statement, params or [])  # type: ignore[attr-defined]
+        finally:
+            stores.close()
+
     def rows(self, account: str, table: str) -> list[dict[str, Any]]:
-        stores = Stores(self.settings.data_dir)
+        """Every row of an account's table, as stored (PostgreSQL: without the account column)."""
+        stores = self.backend()
         try:
             with stores.account(account) as database, database.read() as db:
-                return list(db[table].rows)
+                if not self.settings.database_url:
+                    return list(db[table].rows)  # type: ignore[index]
+                cursor = db.conn.execute(f"SELECT * FROM {table} WHERE account = %s ORDER BY 1, 2", [account])  # type: ignore[attr-defined]
+                names = [column.name for column in cursor.description]
+                return [{k: v for k, v in zip(names, row) if k not in ("account", "seq")} for row in cursor]
         finally:
             stores.close()
 
@@ -102,9 +124,43 @@ def spec() -> dict[str, Any]:
     return yaml.safe_load(SPEC.read_text())  # type: ignore[no-any-return]
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module that sets `BACKENDS = ("sqlite", "postgres")` runs each of its tests that use
+    `backend` (the `hub` fixture does) once on each storage driver; `@pytest.mark.backends("sqlite")`
+    keeps a test about one driver's files on that driver."""
+    if "backend" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("backends")
+        chosen = marker.args if marker else getattr(metafunc.module, "BACKENDS", ("sqlite",))
+        metafunc.parametrize("backend", chosen)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[postgres.Cluster]:
+    """One PostgreSQL for the whole run, started on first use, with a migrated template database.
+    Without PostgreSQL installed the tests that need it skip, except in CI (HUB_REQUIRE_PG=1 or
+    CI set), where a missing server must fail the run, not hide behind a green one."""
+    if postgres.binaries() is None and not os.environ.get("HUB_TEST_DATABASE_URL"):
+        message = "PostgreSQL is not installed: `make test` installs it (apt-get install -y postgresql)"
+        if os.environ.get("HUB_REQUIRE_PG") or os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with postgres.cluster() as cluster:
+        postgres.template(cluster)
+        yield cluster
+
+
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
-    settings = make_settings(tmp_path / "data")
+def database_url(request: pytest.FixtureRequest, backend: str) -> str:
+    """A fresh, migrated PostgreSQL database for the test; "" on SQLite."""
+    if backend != "postgres":
+        return ""
+    cluster: postgres.Cluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database(template=postgres.TEMPLATE)
+
+
+@pytest.fixture
+def hub(tmp_path: Path, database_url: str) -> Iterator[Hub]:
+    settings = make_settings(tmp_path / "data", database_url=database_url)
     with create_app(settings).test_client() as client:
         yield Hub(settings, client)
 

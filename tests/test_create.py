@@ -11,6 +11,9 @@ from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
 from tests.conftest import AGENT, CSV, NUMBER_ID, Hub
 from tests.helpers import assert_error
 
+BACKENDS = ("sqlite", "postgres")
+"""Each test that uses `hub` runs on both storage drivers (`tests.conftest`)."""
+
 
 def test_create_answers_a_draft_campaign_with_defaults(hub: Hub) -> None:
     key = hub.key()
@@ -232,6 +235,7 @@ def test_defaults_in_the_domain_match_the_spec(spec: dict[str, Any]) -> None:
     assert {k: form[k]["default"] for k in DEFAULTS} == DEFAULTS
 
 
+@pytest.mark.backends("sqlite")  # a corrupt account file
 def test_a_database_failure_is_a_json_500_and_the_server_keeps_serving(hub: Hub) -> None:
     key = hub.key("broken")
     accounts = hub.settings.data_dir / "accounts"

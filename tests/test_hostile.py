@@ -21,6 +21,9 @@ from support.servers import hub as run_hub
 from support.servers import serving
 from tests.conftest import AGENT, NUMBER_ID, Hub
 
+BACKENDS = ("sqlite", "postgres")
+"""Each test that uses `hub` runs on both storage drivers (`tests.conftest`)."""
+
 
 def _nothing_stored(hub: Hub) -> None:
     assert hub.rows("acme", "campaigns") == []

@@ -20,6 +20,9 @@ from support.servers import serving
 from tests.conftest import AGENT, CSV, NUMBER_ID, Hub
 from tests.helpers import assert_error
 
+BACKENDS = ("sqlite", "postgres")
+"""Each test that uses `hub` runs on both storage drivers (`tests.conftest`)."""
+
 
 def _campaigns(hub: Hub, account: str = "acme") -> int:
     return len(hub.rows(account, "campaigns"))
@@ -57,7 +60,7 @@ def test_keys_belong_to_the_account_expire_and_are_forgotten_by_reset(hub: Hub, 
     expired = hub.create(acme, headers={"Idempotency-Key": "shared"})
     assert expired.status_code == 201 and expired.json()["id"] != mine["id"]  # a day on: a new request
     monkeypatch.undo()
-    with Stores(hub.settings.data_dir) as stores, stores.account("globex") as database:
+    with hub.backend() as stores, stores.account("globex") as database:
         reset_account(database)
     fresh = hub.create(globex, headers={"Idempotency-Key": "shared"})
     assert fresh.status_code == 201 and "idempotent-replayed" not in fresh.headers

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from kataven_hub.campaigns import limits
-from kataven_hub.storage import Stores
 from tests.conftest import Hub
 from tests.helpers import assert_error
+
+BACKENDS = ("sqlite", "postgres")
+"""Each test that uses `hub` runs on both storage drivers (`tests.conftest`)."""
 
 STATES = ("draft", "scheduled", "running", "paused", "completed", "failed")
 OPERATIONS = ("get", "start", "pause", "resume", "stop", "delete")
@@ -71,8 +73,7 @@ def campaign_in(hub: Hub, key: str, state: str) -> str:
     for operation in path:
         assert call(hub, key, operation, campaign_id).status_code == 200
     if state == "failed":
-        with Stores(hub.settings.data_dir) as stores, stores.account("acme") as database, database.write() as db:
-            db.execute("UPDATE campaigns SET status = 'failed' WHERE id = ?", [campaign_id])
+        hub.sql("acme", "UPDATE campaigns SET status = 'failed' WHERE id = ?", [campaign_id])
     return campaign_id
 
 
@@ -124,7 +125,7 @@ def test_start_with_scheduled_at_ahead_schedules(hub: Hub) -> None:
 
 
 def set_limits(hub: Hub, account: str = "acme", **values: int) -> None:
-    with Stores(hub.settings.data_dir) as stores, stores.account(account) as database:
+    with hub.backend() as stores, stores.account(account) as database:
         limits.set_limits(database, **values)
 
 
@@ -233,8 +234,7 @@ def test_contacts_are_paged_by_100_in_id_order(hub: Hub) -> None:
 def test_contacts_filter_by_status(hub: Hub) -> None:
     key = hub.key()
     campaign_id = hub.create(key, csv=_csv(230)).json()["id"]
-    with Stores(hub.settings.data_dir) as stores, stores.account("acme") as database, database.write() as db:
-        db.execute("UPDATE contacts SET status = 'failed' WHERE id % 2 = 0")
+    hub.sql("acme", "UPDATE contacts SET status = 'failed' WHERE id % 2 = 0")
     failed = [contacts(hub, key, campaign_id, status="failed", page=p).json() for p in range(3)]
     assert [len(p["contacts"]) for p in failed] == [100, 15, 0]
     assert all(p["total"] == 115 for p in failed)
@@ -255,10 +255,11 @@ def test_bad_contact_queries_are_400(hub: Hub, params: dict[str, Any], message: 
     assert_error(contacts(hub, key, campaign_id, **params), 400, message)
 
 
+@pytest.mark.backends("sqlite")  # SQLite's query plans
 def test_a_late_page_uses_the_index_not_a_scan(hub: Hub) -> None:
 
     campaign_id = hub.create(hub.key(), csv=_csv(1000)).json()["id"]
-    with Stores(hub.settings.data_dir) as stores, stores.account("acme") as database, database.read() as db:
+    with hub.backend() as stores, stores.account("acme") as database, database.read() as db:
         campaign = db.get_campaign(campaign_id)
         plans: list[str] = []
         real_execute = db.execute
