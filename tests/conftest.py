@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -150,12 +150,19 @@ def pg_cluster() -> Iterator[postgres.Cluster]:
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, backend: str) -> str:
-    """A fresh, migrated PostgreSQL database for the test; "" on SQLite."""
+def new_database(request: pytest.FixtureRequest, backend: str) -> Callable[[], str]:
+    """Makes a fresh, migrated PostgreSQL database and gives its URL; "" on SQLite (each test has
+    its own data directory)."""
     if backend != "postgres":
-        return ""
+        return lambda: ""
     cluster: postgres.Cluster = request.getfixturevalue("pg_cluster")
-    return cluster.create_database(template=postgres.TEMPLATE)
+    return lambda: cluster.create_database(template=postgres.TEMPLATE)
+
+
+@pytest.fixture
+def database_url(new_database: Callable[[], str]) -> str:
+    """A fresh, migrated PostgreSQL database for the test; "" on SQLite."""
+    return new_database()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,12 @@ from kataven_hub import campaigns
 from kataven_hub.campaigns import limits
 from kataven_hub.dispatch.dialer import Call, CampaignRejected, OneByOne, Outcome, SimulatedCarrier, UnknownSession
 from kataven_hub.dispatch.loop import Dispatcher
-from kataven_hub.storage import Stores
+from kataven_hub.storage import open_backend
 from tests.conftest import AGENT, NUMBER_ID
 from tests.helpers import T0
+
+BACKENDS = ("sqlite", "postgres")
+"""Each test that uses `backend` runs on both storage drivers (`tests.conftest`)."""
 
 
 @dataclasses.dataclass
@@ -70,8 +74,8 @@ class ScriptedDialer(OneByOne):
 
 
 class World:
-    def __init__(self, data_dir: Path, dialer: Any, time_scale: float = 1.0) -> None:
-        self.stores = Stores(data_dir)
+    def __init__(self, data_dir: Path, dialer: Any, time_scale: float = 1.0, database_url: str = "") -> None:
+        self.stores = open_backend(data_dir, database_url)
         self.db = contextlib.ExitStack().enter_context(self.stores.account("acme"))  # held for the world's life
         self.dialer = dialer
         self.dispatcher = Dispatcher(self.stores, dialer, time_scale=time_scale)
@@ -109,8 +113,8 @@ def numbers(n: int, start: int = 2000000) -> list[str]:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    return World(tmp_path, ScriptedDialer({}))
+def world(tmp_path: Path, database_url: str) -> World:
+    return World(tmp_path, ScriptedDialer({}), database_url=database_url)
 
 
 def test_a_campaign_dials_everyone_and_completes(world: World) -> None:
@@ -156,9 +160,10 @@ def test_a_contact_awaiting_retry_is_pending_with_its_due_time(world: World) -> 
     assert world.status(campaign_id) == "running"
 
 
-def test_time_scale_shrinks_call_and_retry_time(tmp_path: Path) -> None:
+def test_time_scale_shrinks_call_and_retry_time(tmp_path: Path, database_url: str) -> None:
     [number] = numbers(1)
-    world = World(tmp_path, ScriptedDialer({number: [("busy", 1.0), ("completed", 1.0)]}), time_scale=60)
+    world = World(tmp_path, ScriptedDialer({number: [("busy", 1.0), ("completed", 1.0)]}), time_scale=60,
+                  database_url=database_url)
     campaign_id = world.campaign([number], retries_per_contact=1, retry_delay_seconds=600)
     world.run_until_done([campaign_id], step=0.5)
     first, second = world.dialer.attempts(number)
@@ -262,14 +267,14 @@ def test_a_carrier_rejection_fails_the_campaign(world: World) -> None:
     assert "completed_at" in campaigns.get_campaign(world.db, campaign_id)
 
 
-def test_after_a_restart_a_call_lost_in_flight_counts_as_failed_and_is_retried(tmp_path: Path) -> None:
+def test_after_a_restart_a_call_lost_in_flight_counts_as_failed_and_is_retried(tmp_path: Path, database_url: str) -> None:
     [number] = numbers(1)
-    before = World(tmp_path, ScriptedDialer({number: [("completed", 30.0)]}))
+    before = World(tmp_path, ScriptedDialer({number: [("completed", 30.0)]}), database_url=database_url)
     campaign_id = before.campaign([number], retries_per_contact=1, retry_delay_seconds=60)
     before.tick()
     assert before.contacts(campaign_id)[0]["status"] == "dialing"
     before.stores.close()
-    after = World(tmp_path, ScriptedDialer({number: [("completed", 30.0)]}))  # a new process
+    after = World(tmp_path, ScriptedDialer({number: [("completed", 30.0)]}), database_url=database_url)  # a new process
     after.now = before.now
     after.tick()
     [contact] = after.contacts(campaign_id)
@@ -312,14 +317,14 @@ OUTCOME = st.sampled_from(["completed", "no_answer", "busy", "failed"])
     contacts=st.integers(1, 10),
 )
 def test_dispatch_invariants(
-    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, concurrent_max: int,
+    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str], data: st.DataObject, concurrent_max: int,
     calls_per_minute: int, caps: list[int], retries: int, contacts: int,
 ) -> None:  # fmt: skip
     script = {
         number: data.draw(st.lists(st.tuples(OUTCOME, st.floats(1, 120)), min_size=retries + 1, max_size=retries + 1))
         for number in numbers(contacts * len(caps))
     }
-    world = World(tmp_path_factory.mktemp("dispatch"), ScriptedDialer(script))
+    world = World(tmp_path_factory.mktemp("dispatch"), ScriptedDialer(script), database_url=new_database())
     limits.set_limits(world.db, concurrent_max=concurrent_max, calls_per_minute=calls_per_minute)
     ids = [
         world.campaign(numbers(contacts, start=2000000 + n * contacts), max_concurrent_calls=cap,

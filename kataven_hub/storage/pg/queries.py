@@ -184,33 +184,33 @@ class PgConnection:
             " SELECT %s, c, n, s, %s, %s FROM unnest(%s::text[], %s::bigint[], %s::text[]) AS t(c, n, s)",
             self.node, now, campaigns, contacts, sessions,
         )  # fmt: skip
-        self._run(
+        self.conn.execute(
             "UPDATE contacts SET status = 'dialing', attempts = attempts + 1, last_attempt_at = %s,"
             " session_id = t.s, next_attempt_at = NULL FROM unnest(%s::bigint[], %s::text[]) AS t(n, s)"
             " WHERE contacts.account = %s AND contacts.id = t.n",
-            now, contacts, sessions, self.account,
+            [now, contacts, sessions, self.account],
         )  # fmt: skip
 
     def finish_calls(self, ended: list[tuple[str, str, float, str]]) -> None:
         if not ended:
             return
         at, outcome, seconds, session = (list(column) for column in zip(*ended))
-        self._run(
+        self.conn.execute(
             "UPDATE calls SET ended_at = t.a, outcome = t.o, duration_seconds = t.d"
             " FROM unnest(%s::text[], %s::text[], %s::float8[], %s::text[]) AS t(a, o, d, s)"
             " WHERE calls.account = %s AND calls.session_id = t.s",
-            at, outcome, seconds, session, self.account,
+            [at, outcome, seconds, session, self.account],
         )  # fmt: skip
 
     def settle_contacts(self, settled: list[tuple[str, str, str | None, int]]) -> None:
         if not settled:
             return
         status, outcome, due, contact = (list(column) for column in zip(*settled))
-        self._run(
+        self.conn.execute(
             "UPDATE contacts SET status = t.st, last_outcome = t.o, next_attempt_at = t.d"
             " FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[]) AS t(st, o, d, n)"
             " WHERE contacts.account = %s AND contacts.id = t.n",
-            status, outcome, due, contact, self.account,
+            [status, outcome, due, contact, self.account],
         )  # fmt: skip
 
     def live_campaigns(self) -> list[dict[str, Any]]:
