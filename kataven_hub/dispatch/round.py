@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from kataven_hub import clock
+from kataven_hub import clock, switches
 from kataven_hub.campaigns.limits import call_limits_in
 from kataven_hub.campaigns.states import Status, allows, move, start_order
 from kataven_hub.dispatch.dialer import Call, Dialer, Outcome
@@ -35,6 +35,8 @@ def run_round(database: Database, dialer: Dialer, now: datetime, *, time_scale: 
         work = AccountRound(conn, dialer, now, time_scale=time_scale, account=database.name)
         placed = work.record()
     dialer.forget(work.settled)
+    if placed:
+        switches.placed_and_committed()
     rejected = dialer.dial_all(placed, now) if placed else {}
     for call in placed:
         if call.campaign_id in rejected:

@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from kataven_hub import switches
 from kataven_hub.errors import ConfigurationError, Unavailable
 from kataven_hub.storage.pg import faults
 from kataven_hub.storage.pg.queries import PgConnection
@@ -74,7 +75,7 @@ class PgDatabase:
         """One transaction holding the account's lock; with `wait=False`, faults.Busy at once if
         another holds it (a dispatcher round skips the account)."""
         with self.backend.connection() as conn, faults.translated(), conn.transaction():
-            if self.account is not None:
+            if self.account is not None and not switches.NO_ACCOUNT_LOCK:
                 key = account_key(self.account)
                 if wait:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", [key])

@@ -13,6 +13,7 @@ import math
 import time
 from typing import TYPE_CHECKING
 
+from kataven_hub import switches
 from kataven_hub.errors import HubError
 
 if TYPE_CHECKING:
@@ -58,6 +59,9 @@ class Leases:
                         " WHERE account IN (SELECT account FROM account_work WHERE lease_until < now()"
                         " ORDER BY account LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING account", [LEASE, me, room],
                     )]  # fmt: skip
+        if switches.IGNORE_LEASES:
+            with self.backend.connection() as conn:
+                return [row[0] for row in conn.execute("SELECT account FROM account_work ORDER BY account")]
         return sorted(self.owned)
 
     def _share(self, conn: object) -> int:
