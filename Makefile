@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 export CHROMIUM ?= /usr/bin/chromium
 comma := ,
 
-.PHONY: run test lint routes browser node unit suite contract-test spec-gate bench clean
+.PHONY: run test lint routes browser node postgres unit suite contract-test contract-test-postgres spec-gate bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,9 +20,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/hub serve --dev --data-dir ./data $(ARGS)
 
-# the one full gate: lint, the routes check, every pytest test (live servers, browser, bench smoke
-# included), the contract run and the gate on the spec
-test: lint routes browser suite contract-test spec-gate
+# the one full gate: lint, the routes check, every pytest test (live servers, browser, PostgreSQL,
+# bench smoke included), the contract run on each storage driver and the gate on the spec
+test: lint routes browser postgres suite contract-test contract-test-postgres spec-gate
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -46,6 +46,11 @@ endef
 browser:
 	$(call debian,"$(CHROMIUM)",chromium,the browser tests,$(comma) or set CHROMIUM=/path/to/chromium)
 
+# the PostgreSQL tests (the conformance suite, the kill test, ...) start a throwaway server of
+# Debian's package as the postgres user; HUB_TEST_DATABASE_URL points them at one of yours instead
+postgres:
+	$(call debian,/usr/lib/postgresql/*/bin/pg_ctl,postgresql,the PostgreSQL tests,$(comma) or set HUB_TEST_DATABASE_URL)
+
 # the benchmark smoke run (in make suite) sets this server beside Stoplight Prism, which npm installs
 node:
 	$(call debian,npm,npm,Stoplight Prism (bench target 12))
@@ -54,15 +59,20 @@ node:
 unit: $(STAMP)
 	$(PY) -m pytest -m "not live and not browser and not bench and not slow" $(PYTEST_ARGS)
 
-suite: $(STAMP) browser node
+suite: $(STAMP) browser node postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # SPEC=path/to/theirs.yaml checks another document; BASE_URL=... TOKEN=... [ACCOUNT=...] checks
 # another server instead of starting one; BASE_SPEC=origin/main (or a file) checks the previous
 # contract, positive cases only, against the server of the working tree
-contract-test: $(STAMP)
+contract-test: $(STAMP) $(if $(filter postgres,$(DATABASE)),postgres)
 	$(if $(SPEC),HUB_SPEC="$(abspath $(SPEC))") $(if $(BASE_SPEC),HUB_BASE_SPEC="$(BASE_SPEC)") \
-	  $(PY) -m tests.contract.run_live --seed $(SEED) --report-dir reports
+	  $(if $(DATABASE),DATABASE="$(DATABASE)") \
+	  $(PY) -m tests.contract.run_live --seed $(SEED) --report-dir reports$(if $(filter postgres,$(DATABASE)),/postgres)
+
+# the same contract run against a server on PostgreSQL
+contract-test-postgres:
+	$(MAKE) --no-print-directory contract-test DATABASE=postgres
 
 # the gate on the spec itself: `hub diff` against the merge base with the default branch (the
 # Markdown report in reports/spec-diff.md), then, if the document changed, the previous contract

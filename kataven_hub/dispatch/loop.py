@@ -42,7 +42,11 @@ class Dispatcher:
     def tick(self, now: datetime) -> None:
         """One round over the accounts in the index of accounts with work; one with no work left
         leaves the index. The other accounts cost nothing, however many there are."""
-        for account in self.stores.work.accounts():
+        try:
+            accounts = self.stores.work.accounts()
+        except HubError:  # the database is away: the fault is logged where it was met; the next round retries
+            return
+        for account in accounts:
             self._round_in(account, now)
 
     def _round_in(self, account: str, now: datetime) -> None:

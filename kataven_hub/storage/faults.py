@@ -85,7 +85,7 @@ def as_error(exc: BaseException, path: Path) -> HubError | None:
 
 def error_for(exc: BaseException, path: Path, found: str) -> HubError:
     """The domain error of a fault of the `kind` found, logged."""
-    _log(found, exc, path)
+    log_fault(found, exc, path)
     if found == FULL:
         return StorageFull(f"the disk holding the data is full ({exc}): nothing was stored; retry once space is freed")
     cause = {
@@ -96,7 +96,9 @@ def error_for(exc: BaseException, path: Path, found: str) -> HubError:
     return Unavailable(f"{cause}: nothing was stored; retry in {RETRY_AFTER[found]} s", retry_after=RETRY_AFTER[found])
 
 
-def _log(found: str, exc: BaseException, path: Path) -> None:
+def log_fault(found: str, exc: BaseException, where: object) -> None:
+    """One line per kind of fault when first met (its traceback the first time), then at most one
+    every LOG_EVERY seconds while it lasts, with the count in between."""
     now = time.monotonic()
     with _logged_lock:
         last, since = _logged.get(found, (None, 0))
@@ -104,4 +106,4 @@ def _log(found: str, exc: BaseException, path: Path) -> None:
         _logged[found] = (now, 0) if due or last is None else (last, since + 1)
     if due:
         more = f"; {since} more since the last line" if since else ""
-        log.error("%s: %s (%s)%s", found, exc, path, more, exc_info=exc if last is None else None)
+        log.error("%s: %s (%s)%s", found, exc, where, more, exc_info=exc if last is None else None)

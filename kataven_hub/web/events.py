@@ -1,5 +1,7 @@
 """Server-Sent Events for a campaign: a snapshot at once and every `interval` seconds, a
-`: heartbeat` comment every `heartbeat` seconds, and `event: end` at a terminal status."""
+`: heartbeat` comment every `heartbeat` seconds, and `event: end` at a terminal status. A snapshot
+that cannot be read for a while (the database is away: `Unavailable`) is skipped, not the end of
+the stream: the heartbeats go on, and the next snapshot that can be read is sent."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 import anyio
 
 from kataven_hub.campaigns import TERMINAL
-from kataven_hub.errors import NotFound
+from kataven_hub.errors import NotFound, Unavailable
 
 
 async def campaign_events(
@@ -24,8 +26,11 @@ async def campaign_events(
         except NotFound:  # deleted while watched
             yield _frame({"status": "deleted"}, event="end")
             return
-        yield _frame(current)
-        if current["status"] in TERMINAL:
+        except Unavailable:
+            current = None
+        if current is not None:
+            yield _frame(current)
+        if current is not None and current["status"] in TERMINAL:
             yield _frame(current, event="end")
             return
         next_snapshot = time.monotonic() + interval

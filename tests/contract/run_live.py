@@ -9,7 +9,8 @@
    fails if an implemented operation never answered its success code, naming it.
 
 Without BASE_URL it starts `hub serve` on a free port with a fresh data directory and a key of its
-own, and stops it at the end. With `BASE_URL=... TOKEN=...` (and `ACCOUNT=...` for a JWT) it
+own, and stops it at the end; `DATABASE=postgres` (`make contract-test DATABASE=postgres`) serves
+from a fresh PostgreSQL database instead of the SQLite files. With `BASE_URL=... TOKEN=...` (and `ACCOUNT=...` for a JWT) it
 checks that server instead and starts nothing. `HUB_SPEC` (`make contract-test SPEC=...`) names
 another document: the server then runs in dev mode, where the credentials a document asks for are
 enough; the lifecycle walk is this project's and runs where the campaign operations are served.
@@ -39,10 +40,11 @@ import tempfile
 import tomllib
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from support import postgres
 from support.servers import BIN, hub, serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,10 +103,24 @@ def _server(tmp: Path, remote: str | None) -> Iterator[tuple[str, str, str, dict
         account = os.environ.get("ACCOUNT", ACCOUNT)
         yield remote.rstrip("/"), token, account, {"HUB_CONTRACT_ACCOUNT": account}
         return
+    with ExitStack() as stack:
+        yield stack.enter_context(_our_server(tmp, stack))
+
+
+@contextmanager
+def _our_server(tmp: Path, stack: ExitStack) -> Iterator[tuple[str, str, str, dict[str, str]]]:
+    """`hub serve` on a fresh data directory, or on a fresh PostgreSQL database with DATABASE=postgres
+    (`support.postgres` starts a throwaway server, or HUB_TEST_DATABASE_URL names one)."""
     data_dir = tmp / "data"
     env = {"HUB_PEPPER": secrets.token_hex(16), "HUB_VALIDATE_RESPONSES": "1", "HUB_CONTRACT_ACCOUNT": ACCOUNT,
            "HUB_SPEC": str(SPEC), "PYTHONPATH": str(ROOT), "HUB_DEV": "" if _ours() else "1",
            "HUB_DISPATCH": "0"}  # fmt: skip
+    database = os.environ.get("DATABASE", "sqlite")
+    if database == "postgres":
+        env["HUB_DATABASE_URL"] = os.environ.get("HUB_TEST_DATABASE_URL") or stack.enter_context(postgres.cluster()).create_database()
+        print(f"contract-test: on PostgreSQL ({env['HUB_DATABASE_URL']})", flush=True)
+    elif database != "sqlite":
+        raise SystemExit(f"contract-test: DATABASE={database!r}: sqlite (the default) or postgres")
     key = hub("keys", "create", "--account", ACCOUNT, "--data-dir", str(data_dir), env=env).stdout.split()[-1]
     # room for every generated campaign to start, so that the stateful phase reaches pause and resume
     hub("limits", "set", "--account", ACCOUNT, "--concurrent-max", "1000000",

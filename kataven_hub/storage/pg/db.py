@@ -34,8 +34,6 @@ MIGRATE_KEY = 7_261_043_598_225_901
 """The advisory lock under which migrations run: replicas starting together apply each once."""
 LOCK_TIMEOUT_MS = 5000
 """A write waits this long for its account's lock (another replica's long write) before a 503."""
-POOL_TIMEOUT = 10.0
-"""Seconds a request waits for a pooled connection (or for the database to come back) before a 503."""
 
 
 def account_key(account: str) -> int:
@@ -106,7 +104,7 @@ class PgBackend:
         self.busy_timeout = busy_timeout
         migrate(url)
         self.pool = ConnectionPool(
-            url, min_size=2, max_size=max_size, timeout=POOL_TIMEOUT, open=True, name="hub",
+            url, min_size=2, max_size=max_size, timeout=faults.POOL_WAIT, open=True, name="hub",
             kwargs=connect_options(), check=ConnectionPool.check_connection,
         )  # fmt: skip
         self.system = PgDatabase(self, None)
