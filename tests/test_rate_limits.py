@@ -12,15 +12,19 @@ import pytest
 
 from kataven_hub.app import create_app
 from kataven_hub.campaigns.limits import set_limits
-from kataven_hub.storage import Stores
+from kataven_hub.storage import open_backend
+from support import postgres
 from support.servers import hub, serving
 from tests.conftest import AGENT, CSV, NUMBER_ID, Hub, make_settings
 
+BACKENDS = ("sqlite", "postgres")
+"""Each test that uses `backend` runs on both storage drivers (`tests.conftest`)."""
+
 
 @pytest.fixture
-def limited(tmp_path: Path) -> Iterator[Hub]:
-    settings = make_settings(tmp_path / "data", rate_limits=True)
-    with Stores(settings.data_dir) as stores:
+def limited(tmp_path: Path, database_url: str) -> Iterator[Hub]:
+    settings = make_settings(tmp_path / "data", rate_limits=True, database_url=database_url)
+    with open_backend(settings.data_dir, database_url) as stores:
         with stores.account("acme") as db:
             set_limits(db, requests_per_minute=5)
     with create_app(settings).test_client() as client:
@@ -50,9 +54,9 @@ def test_other_accounts_have_their_own_windows(limited: Hub) -> None:
     assert limited.client.get("/api/v1/campaigns", headers=other).status_code == 200
 
 
-def test_a_limit_of_zero_blocks(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "data", rate_limits=True)
-    with Stores(settings.data_dir) as stores:
+def test_a_limit_of_zero_blocks(tmp_path: Path, database_url: str) -> None:
+    settings = make_settings(tmp_path / "data", rate_limits=True, database_url=database_url)
+    with open_backend(settings.data_dir, database_url) as stores:
         with stores.account("acme") as db:
             set_limits(db, requests_per_day=0)
     with create_app(settings).test_client() as client:
@@ -86,3 +90,32 @@ def test_an_open_event_stream_is_a_request_in_flight(tmp_path: Path) -> None:
         while client.get("/campaigns").status_code != 200:  # the stream's end is seen at once, or nearly
             assert time.monotonic() < deadline
             time.sleep(0.1)
+
+
+@pytest.mark.live
+@pytest.mark.pg
+def test_on_postgresql_replicas_share_the_windows_and_the_requests_in_flight(
+    tmp_path: Path, pg_cluster: postgres.Cluster
+) -> None:
+    url = pg_cluster.create_database(template=postgres.TEMPLATE)
+    env = {"HUB_PEPPER": "rates", "HUB_DATABASE_URL": url, "HUB_DISPATCH": "0"}
+    key = hub("keys", "create", "--account", "acme", env=env).stdout.split()[-1]
+    hub("limits", "set", "--account", "acme", "--requests-per-minute", "10", "--requests-in-flight", "1", env=env)
+    auth = {"Authorization": f"Bearer {key}"}
+    with serving(tmp_path / "a", env, "--rate-limits") as (one, _), serving(tmp_path / "b", env, "--rate-limits") as (two, _):
+        answers = [httpx.get(f"{(one, two)[n % 2]}/api/v1/campaigns", headers=auth).status_code for n in range(10)]
+        assert answers == [200] * 10
+        for base in (one, two):  # the eleventh in the minute, on either replica
+            refused = httpx.get(f"{base}/api/v1/campaigns", headers=auth)
+            assert (refused.status_code, refused.text) == (429, "rate_limited: per-minute (10) exceeded")
+    hub("limits", "set", "--account", "acme", "--requests-per-minute", "1000", env=env)
+    with serving(tmp_path / "a", env, "--rate-limits") as (one, _), serving(tmp_path / "b", env, "--rate-limits") as (two, _):
+        form = {"name": "watched", "agent_id": AGENT, "phone_number_id": NUMBER_ID}
+        campaign = httpx.post(f"{one}/api/v1/campaigns", headers=auth, data=form, files={"contacts": ("c.csv", CSV, "text/csv")}).json()
+        with httpx.stream("GET", f"{one}/api/v1/campaigns/{campaign['id']}/events", headers=auth, timeout=30) as stream:
+            assert stream.status_code == 200
+            deadline = time.monotonic() + 5  # the other replica learns of it within about a second
+            while (refused := httpx.get(f"{two}/api/v1/campaigns", headers=auth)).status_code != 429:
+                assert time.monotonic() < deadline, "replica B never counted the stream open on replica A"
+                time.sleep(0.2)
+            assert refused.text == "rate_limited: in-flight (1) exceeded"

@@ -5,9 +5,12 @@ drivers implement it: `storage.sqlite` (a file per account, the embedded default
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol, Self
+
+from limits.storage import Storage
 
 CallInFlight = tuple[int, str, int, str, int]
 """(call id, campaign id, contact id, session id, attempts its contact has had, this one included)"""
@@ -95,6 +98,15 @@ class WorkIndex(Protocol):
     def check(self) -> int: ...
 
 
+@dataclass(frozen=True)
+class SharedCounters:
+    """Request counts every replica shares (`--rate-limits` on PostgreSQL): a `limits` storage,
+    and what the other replicas have in flight for an account, given this one's counts."""
+
+    storage: Storage
+    in_flight: Callable[[str, Mapping[str, int]], int]
+
+
 class Backend(Protocol):
     """Every account's store and the system store (API keys)."""
 
@@ -110,6 +122,9 @@ class Backend(Protocol):
     def account_names(self) -> list[str]: ...
     def is_open(self, name: str) -> bool: ...
     def open_count(self) -> int: ...
+    def shared_counters(self) -> SharedCounters | None:
+        """Counters shared with other replicas, or None: this process's own are the truth."""
+
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *_exc: object) -> None: ...

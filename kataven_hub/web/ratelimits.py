@@ -1,6 +1,9 @@
 """`hub serve --rate-limits`: each account's request limits (contract §6). Requests per minute,
-hour and day are counted in moving windows by the `limits` library; requests in flight are a
-count of the requests being answered (an open event stream is one, until it closes). A breach is
+hour and day are counted by the `limits` library: in moving windows in this process's memory on
+SQLite (one process serves a data directory), in sliding-window counters in the database on
+PostgreSQL, shared by every replica (`storage.pg.ratelimits`). Requests in flight are a count of
+the requests being answered (an open event stream is one, until it closes); on PostgreSQL the
+other replicas' counts are added, as they published them at most a second ago. A breach is
 a `429` in `text/plain` that names the limit, with a `Retry-After` in whole seconds after which a
 request is accepted again."""
 
@@ -9,12 +12,13 @@ from __future__ import annotations
 import collections
 import math
 import time
+from collections.abc import Callable, Mapping
 
 import anyio.to_thread
 from connexion.lifecycle import ConnexionRequest
 from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -35,16 +39,20 @@ class RateLimits:
     def __init__(self, app: ASGIApp, stores: Backend) -> None:
         self.app = app
         self.stores = stores
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.in_flight: collections.Counter[str] = collections.Counter()
+        shared = stores.shared_counters()
+        self.limiter: RateLimiter = MovingWindowRateLimiter(MemoryStorage())
+        self.elsewhere: Callable[[str, Mapping[str, int]], int] = lambda _account, _mine: 0
+        if shared is not None:
+            self.limiter = SlidingWindowCounterRateLimiter(shared.storage)
+            self.elsewhere = shared.in_flight
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         account = _account(scope)
         if account is None:
             await self.app(scope, receive, send)
             return
-        limits = await anyio.to_thread.run_sync(self._limits, account)
-        refusal = self._refusal(account, limits)
+        refusal = await anyio.to_thread.run_sync(self._check, account)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -54,13 +62,11 @@ class RateLimits:
         finally:
             self.in_flight[account] -= 1
 
-    def _limits(self, account: str) -> dict[str, int]:
-        with self.stores.account(account) as database:
-            return request_limits(database)
-
-    def _refusal(self, account: str, limits: dict[str, int]) -> PlainTextResponse | None:
+    def _check(self, account: str) -> PlainTextResponse | None:
         """The 429 for the first limit this request would break; else None, and it is counted."""
-        if self.in_flight[account] >= limits["requests_in_flight"]:
+        with self.stores.account(account) as database:
+            limits = request_limits(database)
+        if self.in_flight[account] + self.elsewhere(account, self.in_flight) >= limits["requests_in_flight"]:
             return _too_many(f"in-flight ({limits['requests_in_flight']})", 1)
         items: list[RateLimitItem] = []
         for name, field, kind, seconds in WINDOWS:

@@ -25,6 +25,7 @@ from psycopg_pool import ConnectionPool
 
 from kataven_hub import switches
 from kataven_hub.errors import ConfigurationError, Unavailable
+from kataven_hub.storage.base import SharedCounters
 from kataven_hub.storage.pg import faults
 from kataven_hub.storage.pg.queries import PgConnection
 from kataven_hub.storage.pg.work import Leases
@@ -111,6 +112,7 @@ class PgBackend:
         self.work = Leases(self)
         self._known: set[str] = set()
         self._known_lock = threading.Lock()
+        self._counters: SharedCounters | None = None
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
@@ -141,6 +143,14 @@ class PgBackend:
 
     def open_count(self) -> int:
         return len(self._known)
+
+    def shared_counters(self) -> SharedCounters:
+        """The request counters in the database, made on first use (`--rate-limits`)."""
+        if self._counters is None:
+            from kataven_hub.storage.pg.ratelimits import InFlight, PostgresStorage
+
+            self._counters = SharedCounters(PostgresStorage(self), InFlight(self).others)
+        return self._counters
 
     def __enter__(self) -> PgBackend:
         return self

@@ -206,6 +206,10 @@ class Stores:
                 return True
         return False
 
+    def shared_counters(self) -> None:
+        """None: one process serves a data directory, its own counts are the truth."""
+        return None
+
     def __enter__(self) -> Stores:
         return self
 
