@@ -1,0 +1,104 @@
+"""The PostgreSQL backend's own guarantees: migrations applied once when replicas start together,
+a schema newer than the server refused, the `hub` commands working against the database, and
+an account's writes serialized across backends (two `start`s cannot both pass the budget)."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+
+from kataven_hub import campaigns
+from kataven_hub.campaigns.limits import set_limits
+from kataven_hub.errors import Conflict, Unavailable
+from kataven_hub.storage.pg import PgBackend, migrate
+from kataven_hub.storage.pg.db import migrations
+from support import postgres
+from support.servers import hub
+from tests.conftest import AGENT, NUMBER_ID
+
+pytestmark = pytest.mark.pg
+
+
+def test_three_replicas_starting_together_apply_each_migration_once(pg_cluster: postgres.Cluster) -> None:
+    url = pg_cluster.create_database()  # empty: no migration yet
+    applied: list[int] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            applied.append(migrate(url))
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and sorted(applied) == [0, 0, len(migrations())]
+    with psycopg.connect(url) as conn:
+        versions = [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert versions == [number for number, _name, _sql in migrations()]
+
+
+def test_a_database_of_a_newer_schema_is_refused(pg_cluster: postgres.Cluster) -> None:
+    url = pg_cluster.create_database(template=postgres.TEMPLATE)
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future.sql')")
+    with pytest.raises(Unavailable, match="schema version 9999, newer than this server knows"):
+        PgBackend(url)
+
+
+def test_the_hub_commands_work_against_the_database(pg_cluster: postgres.Cluster) -> None:
+    env = {"HUB_PEPPER": "cli", "HUB_DATABASE_URL": pg_cluster.create_database(template=postgres.TEMPLATE)}
+    created = hub("keys", "create", "--account", "acme", "--name", "ci", env=env).stdout
+    key_id, key = created.split()[1], created.split()[-1]
+    assert key_id.startswith("key_") and key.startswith("sk_live_acme_")
+    assert key_id in hub("keys", "list", "--account", "acme", env=env).stdout
+    demo = hub("demo", "--account", "acme", env=env).stdout
+    assert "running" in demo and "draft" in demo
+    assert "deleted 6 campaign(s)" in hub("reset", "--account", "acme", env=env).stdout
+    assert "concurrent_max\t3" in hub("limits", "set", "--account", "acme", "--concurrent-max", "3", env=env).stdout
+    assert "concurrent_max\t3" in hub("limits", "show", "--account", "acme", env=env).stdout
+    hub("keys", "revoke", key_id, env=env)
+    with PgBackend(env["HUB_DATABASE_URL"]) as backend, backend.system.read() as conn:
+        [record] = conn.list_keys("acme")
+    assert record["id"] == key_id and record["revoked_at"]
+
+
+def test_two_starts_on_two_backends_cannot_both_pass_the_budget(pg_cluster: postgres.Cluster) -> None:
+    """Two replicas (two backends, two pools) start two campaigns of one account at once; the
+    budget has room for one: the account's lock makes one of them see the other."""
+    url = pg_cluster.create_database(template=postgres.TEMPLATE)
+    with PgBackend(url) as one, PgBackend(url) as two:
+        with one.account("acme") as database:
+            set_limits(database, concurrent_max=5)
+            ids = [campaigns.create_campaign(database, {"name": "c", "agent_id": AGENT, "phone_number_id": NUMBER_ID,
+                                                        "max_concurrent_calls": 4},
+                                             b"phone_number\n+14155552671\n", created_by="t", region="US")["id"]
+                   for _ in range(2)]  # fmt: skip
+        outcomes: list[str] = []
+        ready = threading.Barrier(2)
+
+        def start(backend: PgBackend, campaign_id: str) -> None:
+            with backend.account("acme") as database:
+                ready.wait()
+                try:
+                    campaigns.start_campaign(database, campaign_id)
+                    outcomes.append("started")
+                except Conflict:
+                    outcomes.append("refused")
+
+        for _ in range(5):  # a few rounds, each from drafts again
+            outcomes.clear()
+            threads = [threading.Thread(target=start, args=pair) for pair in ((one, ids[0]), (two, ids[1]))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert sorted(outcomes) == ["refused", "started"]
+            with one.account("acme") as database, database.write() as conn:
+                for campaign_id in ids:
+                    conn.update_campaign(campaign_id, "running", status="draft", started_at=None)
