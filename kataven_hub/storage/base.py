@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
+from limits import RateLimitItem
 from limits.storage import Storage
 
 CallInFlight = tuple[int, str, int, str, int]
@@ -100,10 +101,13 @@ class WorkIndex(Protocol):
 
 @dataclass(frozen=True)
 class SharedCounters:
-    """Request counts every replica shares (`--rate-limits` on PostgreSQL): a `limits` storage,
-    and what the other replicas have in flight for an account, given this one's counts."""
+    """Request counts every replica shares (`--rate-limits` on PostgreSQL): a `limits` storage (for
+    its sliding-window counters), `take` (one request counted in every window of an account at
+    once, or the first window without room) and what the other replicas have in flight for an
+    account, given this one's counts."""
 
     storage: Storage
+    take: Callable[[str, list[RateLimitItem]], RateLimitItem | None]
     in_flight: Callable[[str, Mapping[str, int]], int]
 
 

@@ -32,6 +32,10 @@ WINDOWS: tuple[tuple[str, str, type[RateLimitItem], int], ...] = (
 )
 
 
+LIMITS_KEPT = 1.0
+"""On PostgreSQL, seconds a replica keeps an account's request limits before reading them again."""
+
+
 class RateLimits:
     """It sits after the security layer, which names the account, and before request validation,
     so that a request refused as invalid counts too."""
@@ -42,10 +46,14 @@ class RateLimits:
         self.in_flight: collections.Counter[str] = collections.Counter()
         shared = stores.shared_counters()
         self.limiter: RateLimiter = MovingWindowRateLimiter(MemoryStorage())
+        self.take: Callable[[str, list[RateLimitItem]], RateLimitItem | None] = self._take_in_memory
         self.elsewhere: Callable[[str, Mapping[str, int]], int] = lambda _account, _mine: 0
-        if shared is not None:
+        self.remember_limits = 0.0
+        if shared is not None:  # replicas: a round trip saved a request; `hub limits` applies within a second
             self.limiter = SlidingWindowCounterRateLimiter(shared.storage)
-            self.elsewhere = shared.in_flight
+            self.take, self.elsewhere = shared.take, shared.in_flight
+            self.remember_limits = LIMITS_KEPT
+        self._known: dict[str, tuple[float, dict[str, int]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         account = _account(scope)
@@ -64,19 +72,36 @@ class RateLimits:
 
     def _check(self, account: str) -> PlainTextResponse | None:
         """The 429 for the first limit this request would break; else None, and it is counted."""
-        with self.stores.account(account) as database:
-            limits = request_limits(database)
+        limits = self._limits(account)
         if self.in_flight[account] + self.elsewhere(account, self.in_flight) >= limits["requests_in_flight"]:
             return _too_many(f"in-flight ({limits['requests_in_flight']})", 1)
-        items: list[RateLimitItem] = []
+        items: list[tuple[str, str, RateLimitItem]] = []
         for name, field, kind, seconds in WINDOWS:
             if limits[field] == 0:  # blocked: no wait makes a request acceptable
                 return _too_many(f"{name} (0)", seconds)
-            item = kind(limits[field])
+            items.append((name, field, kind(limits[field])))
+        refused = self.take(account, [item for *_, item in items])
+        if refused is None:
+            return None
+        name, field, item = next(entry for entry in items if entry[2] is refused)
+        reset_at, _remaining = self.limiter.get_window_stats(item, account)
+        return _too_many(f"{name} ({limits[field]})", max(1, math.ceil(reset_at - time.time())))
+
+    def _limits(self, account: str) -> dict[str, int]:
+        known = self._known.get(account)
+        if known is not None and time.monotonic() < known[0]:
+            return known[1]
+        with self.stores.account(account) as database:
+            limits = request_limits(database)
+        if self.remember_limits:
+            self._known[account] = (time.monotonic() + self.remember_limits, limits)
+        return limits
+
+    def _take_in_memory(self, account: str, items: list[RateLimitItem]) -> RateLimitItem | None:
+        """Count the request in every window, or in none: the first window without room."""
+        for item in items:
             if not self.limiter.test(item, account):
-                reset_at, _remaining = self.limiter.get_window_stats(item, account)
-                return _too_many(f"{name} ({limits[field]})", max(1, math.ceil(reset_at - time.time())))
-            items.append(item)
+                return item
         for item in items:
             self.limiter.hit(item, account)
         return None

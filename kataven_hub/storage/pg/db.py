@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,7 +107,7 @@ class PgBackend:
         migrate(url)
         self.pool = ConnectionPool(
             url, min_size=2, max_size=max_size, timeout=faults.POOL_WAIT, open=True, name="hub",
-            kwargs=connect_options(), check=ConnectionPool.check_connection,
+            kwargs=connect_options(), check=_check_if_idle, reset=_mark_used,
         )  # fmt: skip
         self.system = PgDatabase(self, None)
         self.work = Leases(self)
@@ -149,7 +150,8 @@ class PgBackend:
         if self._counters is None:
             from kataven_hub.storage.pg.ratelimits import InFlight, PostgresStorage
 
-            self._counters = SharedCounters(PostgresStorage(self), InFlight(self).others)
+            storage = PostgresStorage(self)
+            self._counters = SharedCounters(storage, storage.take, InFlight(self).others)
         return self._counters
 
     def __enter__(self) -> PgBackend:
@@ -161,6 +163,22 @@ class PgBackend:
     def close(self) -> None:
         self.work.leave()
         self.pool.close()
+
+
+CHECK_AFTER = 1.0
+"""A pooled connection idle this long is checked (one round trip) before it is lent: after the
+database restarted, a stale one is replaced rather than failing a request. Under load connections
+come back within this and go out unchecked."""
+_returned_at: dict[int, float] = {}
+
+
+def _mark_used(conn: psycopg.Connection[Any]) -> None:
+    _returned_at[id(conn)] = time.monotonic()
+
+
+def _check_if_idle(conn: psycopg.Connection[Any]) -> None:
+    if time.monotonic() - _returned_at.pop(id(conn), 0.0) >= CHECK_AFTER:
+        ConnectionPool.check_connection(conn)
 
 
 def connect_options() -> dict[str, Any]:

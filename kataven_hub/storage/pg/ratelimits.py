@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from limits import RateLimitItem
 from limits.storage import SlidingWindowCounterSupport, Storage
 from limits.storage.base import TimestampedSlidingWindow
 
@@ -102,6 +103,20 @@ class PostgresStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
              "exp": now + 2 * expiry, "limit": limit},
         )  # fmt: skip
         return row is not None
+
+    def take(self, account: str, items: list[RateLimitItem]) -> RateLimitItem | None:
+        """Count one request of the account in every window, or in none: the first item without
+        room, or None. One round trip (`hub_take_request`, migration 0002)."""
+        now = time.time()
+        windows = [self._window(item.key_for(account), item.get_expiry(), now) for item in items]
+        row = self._one(
+            "SELECT hub_take_request(%s, %s, %s, %s, %s, %s)",
+            [[w[0] for w in windows], [w[1] for w in windows],
+             [w[2] / item.get_expiry() for w, item in zip(windows, items)], [item.amount for item in items],
+             [now + 2 * item.get_expiry() for item in items], now],
+        )  # fmt: skip
+        refused = int(row[0]) if row else 0
+        return items[refused - 1] if refused else None
 
     def clear_sliding_window(self, key: str, expiry: int) -> None:
         previous, current = self.sliding_window_keys(key, expiry, time.time())

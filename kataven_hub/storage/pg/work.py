@@ -65,9 +65,11 @@ class Leases:
         return sorted(self.owned)
 
     def _share(self, conn: object) -> int:
+        """The accounts with work over the replicas that beat within a lease, plus one: a dead
+        replica's share is taken over as soon as its leases lapse."""
         total, nodes = conn.execute(  # type: ignore[attr-defined]
             "SELECT (SELECT count(*) FROM account_work),"
-            " (SELECT count(*) FROM nodes WHERE heartbeat_at > now() - make_interval(secs => %s))", [NODE_TTL],
+            " (SELECT count(*) FROM nodes WHERE heartbeat_at > now() - make_interval(secs => %s))", [LEASE],
         ).fetchone()  # fmt: skip
         return math.ceil(total / max(1, nodes)) + 1
 

@@ -1,0 +1,303 @@
+"""Target 15 (issue 18): replicas of `hub serve` on one PostgreSQL. Each a figure and its baseline
+from the same run, on a throwaway PostgreSQL (`support.postgres`, unpinned: it shares the cores).
+
+    15a  calls placed and settled per second, 2 replicas over 1 (and 3 over 2); PostgreSQL's CPU
+         seconds per 1,000 calls, the figure that extrapolates to a bigger machine
+    15b  the 100k-contact create on PostgreSQL (COPY) over the same on SQLite
+    15c  GET p99 on replica B while replica A ingests large creates, over B idle
+    15d  failover: a SIGKILLed replica's accounts dispatched again, over lease + interval
+    15e  idle CPU of PostgreSQL and 3 replicas with 10,000 accounts over 10 accounts
+    15f  GETs per second with --rate-limits on PostgreSQL over without
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from bench.harness import (
+    AGENT,
+    BIN,
+    CLIENT_CORES,
+    CORES,
+    NUMBER_ID,
+    SERVER_CORES,
+    Config,
+    Result,
+    Server,
+    create,
+    hub_server,
+    p99,
+    pinned,
+    ratio_result,
+    timed,
+)
+from kataven_hub import auth, campaigns
+from kataven_hub.campaigns.limits import set_limits
+from kataven_hub.storage.pg import PgBackend
+from kataven_hub.storage.pg.work import LEASE
+from support import postgres
+
+PEPPER = "bench"
+FORM = {"name": "bench", "agent_id": AGENT, "phone_number_id": NUMBER_ID, "max_concurrent_calls": 10}
+INTERVAL = 0.1
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of every process of the `postgres` user so far (the throwaway server's)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.parent.stat().st_uid != _postgres_uid():
+                continue
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_uid() -> int:
+    import pwd
+
+    return pwd.getpwnam("postgres").pw_uid if os.geteuid() == 0 else os.geteuid()
+
+
+def _account(n: int) -> str:
+    return f"acct{n:05d}"
+
+
+def prepared(cluster: postgres.Cluster, accounts: int, contacts: int, *, start: bool) -> str:
+    """A database of `accounts` accounts with two campaigns of `contacts` each (started, or
+    drafts), made in-process; its name, to copy as a template."""
+    url = cluster.create_database(template=postgres.TEMPLATE)
+    csv = ("phone_number\n" + "".join(f"+1415{2000000 + i:07d}\n" for i in range(contacts))).encode()
+    with PgBackend(url) as backend:
+        for n in range(accounts):
+            with backend.account(_account(n)) as database:
+                set_limits(database, concurrent_max=20, calls_per_minute=100_000, daily_calls_max=10_000_000)
+                for _ in range(2):
+                    made = campaigns.create_campaign(database, FORM, csv, created_by="bench", region="US")
+                    if start:
+                        campaigns.start_campaign(database, made["id"])
+        auth.create_key(backend.system, PEPPER, account=_account(0))
+    return url.rsplit("/", 1)[1]
+
+
+@contextmanager
+def replicas(tmp: Path, url: str, count: int, *flags: str, **env: str) -> Iterator[list[Server]]:
+    """`count` replicas on the database, replica i pinned to core i (round the cores)."""
+    with ExitStack() as stack:
+        servers = []
+        for i in range(count):
+            settings = {"HUB_PEPPER": PEPPER, "HUB_DATABASE_URL": url, "HUB_DATA_DIR": str(tmp / f"replica-{i}"),
+                        "HUB_DISPATCH_INTERVAL": str(INTERVAL), **env}  # fmt: skip
+            server = Server([str(BIN / "hub"), "serve", "--sim-time-scale", "60", *flags], settings,
+                            [CORES[i % len(CORES)]], tmp / f"replica-{i}-{time.monotonic_ns()}.log")  # fmt: skip
+            stack.callback(server.stop)
+            servers.append(server)
+        yield servers
+
+
+def _calls(url: str) -> tuple[int, int]:
+    with psycopg.connect(url) as conn:
+        placed, settled = conn.execute("SELECT count(*), count(ended_at) FROM calls").fetchone()  # type: ignore[misc]
+    return int(placed), int(settled)
+
+
+def dispatch_scales(config: Config, tmp: Path) -> list[Result]:
+    """15a. Caps saturated: 400 accounts × 2 campaigns × 10 at once, time scale 60."""
+    accounts, seconds = (20, 3.0) if config.smoke else (400, 10.0)
+    with postgres.cluster() as cluster:
+        postgres.template(cluster)
+        template = prepared(cluster, accounts, 60 if config.smoke else 200, start=True)
+        rates, cpu = {}, {}
+        for count in (1, 2, 3):
+            url = cluster.create_database(template=template)
+            with replicas(tmp, url, count):
+                time.sleep(3.0)  # leases taken, the first calls placed
+                (placed, settled), db_cpu, began = _calls(url), _postgres_cpu(), time.monotonic()
+                time.sleep(seconds)
+                (placed2, settled2), db_cpu2, took = _calls(url), _postgres_cpu(), time.monotonic() - began
+            done = placed2 - placed + settled2 - settled
+            rates[count], cpu[count] = done / took, (db_cpu2 - db_cpu) / max(1, done) * 1000
+    detail = (f"{accounts} accounts × 2 × 10 at once; calls placed + settled a second: 1 replica {rates[1]:.0f},"
+              f" 2: {rates[2]:.0f}, 3: {rates[3]:.0f}; PostgreSQL CPU s per 1,000 calls {cpu[1]:.2f} / {cpu[2]:.2f} /"
+              f" {cpu[3]:.2f}; replicas pinned one a core on {CORES}, PostgreSQL unpinned")  # fmt: skip
+    return [
+        ratio_result(target="15a dispatch, 2 replicas over 1", figure=rates[2], baseline=rates[1], goal=1.6,
+                     higher_is_better=True, smoke=config.smoke, unit="calls/s", detail=detail),
+        ratio_result(target="15a dispatch, 3 replicas over 2", figure=rates[3], baseline=rates[2], goal=0.9,
+                     higher_is_better=True, smoke=config.smoke, unit="calls/s", detail="no third core here: a third replica must not cost"),
+    ]  # fmt: skip
+
+
+def large_create(config: Config, tmp: Path) -> Result:
+    """15b. The 100k-contact create over HTTP, PostgreSQL (COPY) over SQLite."""
+    with postgres.cluster() as cluster:
+        postgres.template(cluster)
+        url = cluster.create_database(template=postgres.TEMPLATE)
+        with hub_server(tmp, CORES, HUB_DATABASE_URL=url) as (server, key), httpx.Client() as client:
+            create(client, server.base, key, config.large)  # warm
+            on_pg = [timed(lambda: create(client, server.base, key, config.large)) for _ in range(config.repeat)]
+    with hub_server(tmp, CORES) as (server, key), httpx.Client() as client:
+        create(client, server.base, key, config.large)
+        on_sqlite = [timed(lambda: create(client, server.base, key, config.large)) for _ in range(config.repeat)]
+    figure, baseline = statistics.median(on_pg), statistics.median(on_sqlite)
+    return ratio_result(
+        target="15b large create, PostgreSQL over SQLite", figure=figure, baseline=baseline, goal=1.1, higher_is_better=False,
+        smoke=config.smoke, unit="s", detail=f"{config.rows} rows, median of {config.repeat}, each server on cores {CORES}",
+    )
+
+
+def responsive_while_ingesting(config: Config, tmp: Path) -> Result:
+    """15c. GET p99 on replica B while replica A ingests 100k creates back to back, over B idle."""
+    with postgres.cluster() as cluster:
+        postgres.template(cluster)
+        url = cluster.create_database(template=prepared(cluster, 1, 10, start=False))
+        key = _key(url)
+        with pinned(CLIENT_CORES), replicas(tmp, url, 2, HUB_DISPATCH="0") as (one, two), httpx.Client() as client:
+            campaign_id = create(client, one.base, key, config.small)
+            get = f"{two.base}/api/v1/campaigns/{campaign_id}"
+            headers = {"Authorization": f"Bearer {key}"}
+
+            def probe() -> float:
+                began = time.perf_counter()
+                assert client.get(get, headers=headers).status_code == 200
+                return time.perf_counter() - began
+
+            idle = [probe() for _ in range(50 if config.smoke else 300)]
+            busy: list[float] = []
+            stop = threading.Event()
+
+            def ingest() -> None:
+                with httpx.Client() as own:
+                    while not stop.is_set():
+                        create(own, one.base, key, config.large)
+
+            ingesting = threading.Thread(target=ingest)
+            ingesting.start()
+            time.sleep(0.2)
+            deadline = time.monotonic() + config.seconds * 2
+            while time.monotonic() < deadline:
+                busy.append(probe())
+            stop.set()
+            ingesting.join()
+    return ratio_result(
+        target="15c GET p99 on B while A ingests", figure=p99(busy) * 1000, baseline=p99(idle) * 1000, goal=2.0,
+        higher_is_better=False, smoke=config.smoke, unit="ms",
+        detail=f"{len(busy)} GETs during back-to-back {config.rows}-row creates on replica A; replicas on cores {CORES}, client too",
+    )
+
+
+def _key(url: str) -> str:
+    with PgBackend(url) as backend:
+        return auth.create_key(backend.system, PEPPER, account=_account(0))[1]
+
+
+def failover(config: Config, tmp: Path) -> Result:
+    """15d. SIGKILL replica A: until every account it leased has had a round on another."""
+    accounts = 10 if config.smoke else 100
+    with postgres.cluster() as cluster:
+        postgres.template(cluster)
+        url = cluster.create_database(template=prepared(cluster, accounts, 400, start=True))
+        with replicas(tmp, url, 2) as (one, two):
+            time.sleep(3.0)
+            with psycopg.connect(url, autocommit=True) as conn:
+                node = conn.execute("SELECT id FROM nodes WHERE id LIKE %s", [f"%:{one.process.pid}:%"]).fetchone()[0]  # type: ignore[index]
+                held = [r[0] for r in conn.execute("SELECT account FROM account_work WHERE leased_by = %s", [node])]
+                one.process.send_signal(signal.SIGKILL)
+                killed = time.monotonic()
+                last = conn.execute("SELECT max(id) FROM calls").fetchone()[0]  # type: ignore[index]
+                waiting = set(held)
+                while waiting and time.monotonic() - killed < 60:
+                    rows = conn.execute("SELECT DISTINCT account FROM calls WHERE id > %s AND node_id <> %s", [last, node])
+                    waiting -= {r[0] for r in rows}
+                    time.sleep(0.05)
+                took = time.monotonic() - killed
+            one.process.wait()
+    return ratio_result(
+        target="15d failover", figure=took, baseline=LEASE + INTERVAL, goal=1.0, higher_is_better=False,
+        smoke=config.smoke, unit="s",
+        detail=f"{len(held)} accounts leased by the killed replica, each dialling again from the other (waiting: {len(waiting)})",
+    )
+
+
+def idle_cost(config: Config, tmp: Path) -> Result:
+    """15e. CPU of PostgreSQL and 3 replicas over 10 s, 10,000 accounts with nothing to do over 10."""
+    many = 200 if config.smoke else 10_000
+    spent = {}
+    with postgres.cluster() as cluster:
+        postgres.template(cluster)
+        for accounts in (10, many):
+            url = cluster.create_database(template=postgres.TEMPLATE)
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("INSERT INTO accounts (account) SELECT 'acct' || lpad(n::text, 5, '0') FROM generate_series(0, %s) n",
+                             [accounts - 1])  # fmt: skip
+            with replicas(tmp, url, 3) as servers:
+                time.sleep(2.0)
+                before = sum(s.cpu_seconds() for s in servers) + _postgres_cpu()
+                began = time.monotonic()
+                time.sleep(config.seconds * 2)
+                after = sum(s.cpu_seconds() for s in servers) + _postgres_cpu()
+                spent[accounts] = (after - before) / (time.monotonic() - began) * 100
+    extra = spent[many] - spent[10]
+    return Result(
+        target="15e idle cost", figure=spent[many], baseline=spent[10], ratio=extra, goal="≤ +1 point",
+        passed=None if config.smoke else extra <= 1.0, unit="% of a core",
+        detail=f"{many} accounts vs 10, none with work; PostgreSQL and 3 replicas; difference {extra:+.2f} points",
+    )
+
+
+def rate_limited_gets(config: Config, tmp: Path) -> Result:
+    """15f. GETs a second on one replica with --rate-limits (counters in PostgreSQL) over without."""
+    rates = {}
+    with postgres.cluster() as cluster:
+        postgres.template(cluster)
+        url = cluster.create_database(template=prepared(cluster, 1, 10, start=False))
+        key = _key(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("UPDATE account_limits SET requests_per_minute = 10000000, requests_per_hour = 10000000,"
+                         " requests_per_day = 100000000, requests_in_flight = 100000")  # fmt: skip
+        for flags in ((), ("--rate-limits",)):
+            with pinned(CLIENT_CORES), replicas(tmp, url, 1, *flags, HUB_DISPATCH="0") as (server,):
+                rates[bool(flags)] = _get_rate(server.base, key, config.seconds)
+    return ratio_result(
+        target="15f GETs with --rate-limits on PostgreSQL", figure=rates[True], baseline=rates[False], goal=0.8,
+        higher_is_better=True, smoke=config.smoke, unit="req/s",
+        detail=f"GET /api/v1/campaigns, 8 at once, server on {SERVER_CORES[:1] or CORES}, client on {CLIENT_CORES}",
+    )
+
+
+def _get_rate(base: str, key: str, seconds: float) -> float:
+    done = [0]
+    stop = time.monotonic() + seconds
+
+    def client() -> None:
+        with httpx.Client(headers={"Authorization": f"Bearer {key}"}) as own:
+            while time.monotonic() < stop:
+                assert own.get(f"{base}/api/v1/campaigns").status_code == 200
+                done[0] += 1
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done[0] / seconds
+
+
+def all_targets(config: Config, tmp: Path) -> list[Result]:
+    return [
+        *dispatch_scales(config, tmp), large_create(config, tmp), responsive_while_ingesting(config, tmp),
+        failover(config, tmp), idle_cost(config, tmp), rate_limited_gets(config, tmp),
+    ]
