@@ -55,6 +55,18 @@ def test_a_campaign_and_its_contacts_read_back_as_stored(acme: Database) -> None
         assert conn.get_campaign("nope") is None
 
 
+def test_custom_fields_of_any_text_read_back_as_written(acme: Database) -> None:
+    import json
+
+    values = ["back\\slash", "tab\there", "new\nline", "cr\rhere", '"quoted"', "naïve ☎", "\\N", ""]
+    with acme.write() as conn:
+        conn.insert_campaign(campaign("c1", contacts_total=1), [("+14155550000", json.dumps(values, ensure_ascii=False))],
+                             columns=[f"f{i}" for i in range(len(values))])  # fmt: skip
+    with acme.read() as conn:
+        [contact], _total = conn.contacts_page(conn.get_campaign("c1"), None, 0, 10)  # type: ignore[arg-type]
+    assert list(contact["custom_fields"].values()) == values
+
+
 def test_contact_ids_are_consecutive_per_campaign_and_pages_are_by_status(acme: Database) -> None:
     add(acme, "c1", 3)
     add(acme, "c2", 250)

@@ -67,6 +67,7 @@ class PgDatabase:
 
     @contextmanager
     def read(self) -> Iterator[PgConnection]:
+        """Each statement on its own (autocommit: one round trip, no COMMIT after)."""
         with self.backend.connection() as conn:
             yield PgConnection(conn, self.account, self.backend.node)
 
@@ -107,7 +108,7 @@ class PgBackend:
         migrate(url)
         self.pool = ConnectionPool(
             url, min_size=2, max_size=max_size, timeout=faults.POOL_WAIT, open=True, name="hub",
-            kwargs=connect_options(), check=_check_if_idle, reset=_mark_used,
+            kwargs={**connect_options(), "autocommit": True}, check=_check_if_idle, reset=_mark_used,
         )  # fmt: skip
         self.system = PgDatabase(self, None)
         self.work = Leases(self)
