@@ -8,6 +8,8 @@ from the same run, on a throwaway PostgreSQL (`support.postgres`, unpinned: it s
     15d  failover: a SIGKILLed replica's accounts dispatched again, over lease + interval
     15e  idle CPU of PostgreSQL and 3 replicas with 10,000 accounts over 10 accounts
     15f  GETs per second with --rate-limits on PostgreSQL over without
+    15g  a dispatcher round's p99 with 10,000 calls in flight over 3 replicas, over the interval
+    15h  a soak: transaction ids per call attempt, and dead tuples over live ones
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def _account(n: int) -> str:
     return f"acct{n:05d}"
 
 
-def prepared(cluster: postgres.Cluster, accounts: int, contacts: int, *, start: bool) -> str:
+def prepared(cluster: postgres.Cluster, accounts: int, contacts: int, *, start: bool, form: dict[str, object] | None = None) -> str:
     """A database of `accounts` accounts with two campaigns of `contacts` each (started, or
     drafts), made in-process; its name, to copy as a template."""
     url = cluster.create_database(template=postgres.TEMPLATE)
@@ -86,7 +88,7 @@ def prepared(cluster: postgres.Cluster, accounts: int, contacts: int, *, start: 
             with backend.account(_account(n)) as database:
                 set_limits(database, concurrent_max=20, calls_per_minute=100_000, daily_calls_max=10_000_000)
                 for _ in range(2):
-                    made = campaigns.create_campaign(database, FORM, csv, created_by="bench", region="US")
+                    made = campaigns.create_campaign(database, form or FORM, csv, created_by="bench", region="US")
                     if start:
                         campaigns.start_campaign(database, made["id"])
         auth.create_key(backend.system, PEPPER, account=_account(0))
@@ -299,8 +301,103 @@ def _get_rate(base: str, key: str, seconds: float) -> float:
     return done[0] / seconds
 
 
+def round_p99(config: Config, tmp: Path) -> list[Result]:
+    """15g. 500 accounts × 2 campaigns × 10 at once = 10,000 calls in flight over 3 replicas, time
+    scale 10, a round every 0.25 s: each replica's round p99 over the interval; calls in flight."""
+    accounts, interval = (20, 0.25) if config.smoke else (500, 0.25)
+    slots = accounts * 2 * 10
+    with postgres.cluster() as cluster:
+        postgres.template(cluster)
+        url = cluster.create_database(template=prepared(cluster, accounts, 40, start=True))
+        times = [tmp / f"rounds-{i}-{time.monotonic_ns()}" for i in range(3)]
+        samples: list[int] = []
+        with ExitStack() as stack:
+            servers = []
+            for i, path in enumerate(times):
+                settings = {"HUB_PEPPER": PEPPER, "HUB_DATABASE_URL": url, "HUB_DATA_DIR": str(tmp / f"r{i}"),
+                            "HUB_DISPATCH_INTERVAL": str(interval), "HUB_TEST_ROUND_TIMES": str(path)}  # fmt: skip
+                server = Server([str(BIN / "hub"), "serve", "--sim-time-scale", "10"], settings, [CORES[i % len(CORES)]],
+                                tmp / f"r{i}-{time.monotonic_ns()}.log")  # fmt: skip
+                stack.callback(server.stop)
+                servers.append(server)
+            time.sleep(5.0 if config.smoke else 15.0)  # the caps fill
+            for path in times:
+                path.write_text("")
+            with psycopg.connect(url, autocommit=True) as conn:
+                for _ in range(int(config.seconds * 2)):
+                    samples.append(int(conn.execute("SELECT count(*) FROM calls WHERE ended_at IS NULL").fetchone()[0]))  # type: ignore[index]
+                    time.sleep(1.0)
+        rounds = [float(line) for path in times for line in path.read_text().split()]
+        over = _over_caps(url)
+    mean_in_flight = statistics.mean(samples)
+    detail = (f"{accounts} accounts × 2 × 10 = {slots} slots; {len(rounds)} rounds over 3 replicas, p50"
+              f" {statistics.median(rounds) * 1000:.0f} ms; calls in flight {mean_in_flight:.0f} on average"
+              f" ({mean_in_flight / slots:.0%} of the caps); caps exceeded: {over or 'never'}")  # fmt: skip
+    return [
+        ratio_result(target="15g round p99, 10,000 in flight, 3 replicas", figure=p99(rounds), baseline=interval, goal=1.0,
+                     higher_is_better=False, smoke=config.smoke, unit="s", detail=detail, errors=len(over)),
+        ratio_result(target="15g calls in flight over the caps", figure=mean_in_flight, baseline=slots, goal=0.9,
+                     higher_is_better=True, smoke=config.smoke, unit="calls", detail="sampled every second"),
+    ]  # fmt: skip
+
+
+def _over_caps(url: str) -> list[str]:
+    """Campaigns and accounts whose calls, by the carrier's record, ever exceeded their caps."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "WITH edges AS (SELECT account, campaign_id, dialled_at AS at, 1 AS step FROM sim_calls"
+            " UNION ALL SELECT account, campaign_id, ends_at, -1 FROM sim_calls),"
+            " by_campaign AS (SELECT campaign_id, sum(step) OVER (PARTITION BY account, campaign_id ORDER BY at, step"
+            " ROWS UNBOUNDED PRECEDING) AS n FROM edges),"
+            " by_account AS (SELECT account, sum(step) OVER (PARTITION BY account ORDER BY at, step"
+            " ROWS UNBOUNDED PRECEDING) AS n FROM edges)"
+            " SELECT 'campaign ' || campaign_id FROM by_campaign GROUP BY campaign_id HAVING max(n) > 10"
+            " UNION ALL SELECT 'account ' || account FROM by_account GROUP BY account HAVING max(n) > 20"
+        ).fetchall()  # fmt: skip
+    return [row[0] for row in rows]
+
+
+def soak(config: Config, tmp: Path) -> list[Result]:
+    """15h. 10 minutes of dispatch (100 accounts, 2 replicas): transaction ids per call attempt;
+    dead tuples over live ones at the end in account_work, calls and contacts."""
+    minutes, accounts = (0.1, 10) if config.smoke else (10.0, 100)
+    with postgres.cluster() as cluster:
+        postgres.template(cluster)
+        url = cluster.create_database(template=prepared(cluster, accounts, 2000, start=True,
+                                                        form={**FORM, "max_concurrent_calls": 5}))  # fmt: skip
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")  # a copied database starts with no statistics: count the live rows
+        with psycopg.connect(url, autocommit=True) as conn, replicas(tmp, url, 2):
+            time.sleep(3.0)
+            xid, attempts = _xid_and_attempts(conn)
+            time.sleep(minutes * 60)
+            xid2, attempts2 = _xid_and_attempts(conn)
+            time.sleep(2.0)
+            tuples = conn.execute(
+                "SELECT relname, n_live_tup, n_dead_tup FROM pg_stat_user_tables"
+                " WHERE relname IN ('account_work', 'calls', 'contacts') ORDER BY relname"
+            ).fetchall()  # fmt: skip
+    per_attempt = (xid2 - xid) / max(1, attempts2 - attempts)
+    live, dead = sum(r[1] for r in tuples), sum(r[2] for r in tuples)
+    detail = ", ".join(f"{name}: {n_live} live, {n_dead} dead" for name, n_live, n_dead in tuples)
+    return [
+        ratio_result(target="15h soak, transaction ids per attempt", figure=xid2 - xid, baseline=max(1, attempts2 - attempts),
+                     goal=3.0, higher_is_better=False, smoke=config.smoke, unit="xids",
+                     detail=f"{minutes:g} minutes, {accounts} accounts × 2 campaigns × 5 at once, 2 replicas; {per_attempt:.2f} per attempt"),
+        ratio_result(target="15h soak, dead tuples over live", figure=dead, baseline=max(1, live), goal=2.0,
+                     higher_is_better=False, smoke=config.smoke, unit="tuples", detail=detail),
+    ]  # fmt: skip
+
+
+def _xid_and_attempts(conn: psycopg.Connection[tuple[int, ...]]) -> tuple[int, int]:
+    row = conn.execute("SELECT txid_current(), (SELECT count(*) FROM calls)").fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
 def all_targets(config: Config, tmp: Path) -> list[Result]:
     return [
         *dispatch_scales(config, tmp), large_create(config, tmp), responsive_while_ingesting(config, tmp),
-        failover(config, tmp), idle_cost(config, tmp), rate_limited_gets(config, tmp),
+        failover(config, tmp), idle_cost(config, tmp), rate_limited_gets(config, tmp), *round_p99(config, tmp),
+        *soak(config, tmp),
     ]

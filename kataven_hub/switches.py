@@ -15,6 +15,9 @@ NO_ACCOUNT_LOCK = os.environ.get("HUB_TEST_NO_ACCOUNT_LOCK") == "1"
 IGNORE_LEASES = os.environ.get("HUB_TEST_IGNORE_LEASES") == "1"
 """PostgreSQL: every replica rounds every account with work, as if every lease overlapped."""
 
+ROUND_TIMES = os.environ.get("HUB_TEST_ROUND_TIMES", "")
+"""A file to which each dispatcher round's duration in seconds is appended (the benchmark's p99)."""
+
 _placed = itertools.count(1)
 
 
@@ -22,3 +25,10 @@ def placed_and_committed() -> None:
     """Called by a round that placed calls, after its commit and before it dials."""
     if CRASH_AFTER_COMMIT and next(_placed) == CRASH_AFTER_COMMIT:
         os._exit(70)
+
+
+def round_took(seconds: float) -> None:
+    """Called after each dispatcher round with its duration."""
+    if ROUND_TIMES:
+        with open(ROUND_TIMES, "a") as out:
+            out.write(f"{seconds:.6f}\n")

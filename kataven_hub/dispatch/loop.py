@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 
 import anyio.to_thread
 
-from kataven_hub import clock
+from kataven_hub import clock, switches
 from kataven_hub.dispatch.dialer import Dialer
 from kataven_hub.dispatch.round import DAY, MINUTE, run_round
 from kataven_hub.errors import HubError
@@ -122,8 +123,10 @@ def _parsed(value: str | None) -> datetime | None:
 async def run_forever(dispatcher: Dispatcher, interval: float) -> None:
     """Tick every `interval` seconds until cancelled; a failing round is logged, not fatal."""
     while True:
+        began = time.perf_counter()
         try:
             await anyio.to_thread.run_sync(dispatcher.tick, clock.now())
         except Exception:
             log.exception("dispatch round failed; retrying")
+        switches.round_took(time.perf_counter() - began)
         await asyncio.sleep(interval)
