@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
+from support import postgres
 from support.servers import free_port, hub, serving
+from tests.conftest import AGENT, CSV, NUMBER_ID
 from tests.project import copy_project
 from tests.project import env as project_env
 
@@ -122,3 +127,47 @@ def test_the_end_to_end_example_is_the_test_that_runs() -> None:
     block = re.search(r"<!-- e2e-example -->\n```python\n(.*?)```", README.read_text(), re.S)
     assert block, "the README has no e2e-example block"
     assert block.group(1) in (ROOT / "tests" / "test_e2e_example.py").read_text()
+
+
+@pytest.mark.pg
+def test_the_replicas_recipe_works_as_written(tmp_path: Path, pg_cluster: postgres.Cluster) -> None:
+    """From `export HUB_DATABASE_URL` on (installing PostgreSQL and making a role are the
+    machine's business), against a fresh database, on three free ports."""
+    block = re.search(r"<!-- replicas -->\n```sh\n(.*?)```", README.read_text(), re.S)
+    assert block, "the README has no replicas block"
+    recipe = block.group(1)
+    recipe = recipe[recipe.index("export HUB_DATABASE_URL"):]
+    ports = [free_port() for _ in range(3)]
+    script = recipe.replace("postgresql:///hub", pg_cluster.create_database()).replace("8081 8082 8083", " ".join(map(str, ports)))
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    output = tmp_path / "output"
+    with open(output, "w") as out:  # the servers keep writing here after the script is done
+        started = subprocess.Popen(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, start_new_session=True,
+                                   env={"PATH": os.environ["PATH"]}, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        assert started.wait(timeout=60) == 0, output.read_text()
+        found = re.search(r"sk_live_acme_[0-9a-f]+", output.read_text())
+        assert found, output.read_text()
+        key = found.group(0)
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+        for base in bases:
+            _wait(base)
+        auth = {"Authorization": f"Bearer {key}"}
+        form = {"name": "replicated", "agent_id": AGENT, "phone_number_id": NUMBER_ID}
+        made = httpx.post(f"{bases[0]}/api/v1/campaigns", headers=auth, data=form,
+                          files={"contacts": ("c.csv", CSV, "text/csv")}).json()  # fmt: skip
+        for base in bases[1:]:
+            assert httpx.get(f"{base}/api/v1/campaigns/{made['id']}", headers=auth).json()["name"] == "replicated"
+    finally:
+        os.killpg(started.pid, signal.SIGTERM)
+
+
+def _wait(base: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(f"{base}/openapi.json", timeout=1)
+            return
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, f"no server at {base}"
+            time.sleep(0.2)
