@@ -3,8 +3,18 @@ scheduled campaigns whose time has come, record the next attempts the limits all
 `dialing`, attempt counted), complete the campaigns with nothing left. Only then, outside the
 transaction, are those calls dialled: a crash can lose a call, never place one twice.
 
-After a restart the dialer no longer knows the calls placed before it: each such attempt is
-settled as `failed` at the moment it is found, and follows the retry rule.
+On SQLite, after a restart the dialer no longer knows the calls placed before it: each such
+attempt is settled as `failed` at the moment it is found, and follows the retry rule.
+
+On PostgreSQL several replicas run rounds; the account's lock (`Database.write`, only tried here:
+a busy account is skipped this round) makes each round the account's only writer, so the caps,
+the windows and the retry rule hold whatever the number of replicas. The carrier's record is
+shared (`dispatch.shared`): a call placed by a replica that dies goes on and is settled by the
+next round, on any replica. An attempt recorded by a replica that died before dialling it is
+settled as `failed` once that replica is known dead (`storage.pg.carrier`), and it is placed only
+while still open, so it is never dialled late. A crash can therefore count as failed an attempt
+that was never dialled; it cannot place a contact in two calls at once, nor an attempt over the
+retries, nor a call over a cap.
 """
 
 from __future__ import annotations
