@@ -6,16 +6,17 @@ account, expire after 24 hours, and `hub reset` forgets them; two requests with 
 from __future__ import annotations
 
 import concurrent.futures
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from kataven_hub import clock
+from kataven_hub import auth, clock
 from kataven_hub.campaigns import reset_account
 from kataven_hub.campaigns.idempotency import TTL
-from kataven_hub.storage import Stores
+from kataven_hub.storage import open_backend
 from support.servers import serving
 from tests.conftest import AGENT, CSV, NUMBER_ID, Hub
 from tests.helpers import assert_error
@@ -72,25 +73,29 @@ def test_a_key_the_spec_refuses_is_a_400(hub: Hub) -> None:
 
 
 @pytest.mark.live
-def test_concurrent_requests_with_one_key_store_one_campaign(tmp_path: Path) -> None:
+def test_concurrent_requests_with_one_key_store_one_campaign(tmp_path: Path, database_url: str) -> None:
+    """Eight at once with one key; on PostgreSQL spread over two replicas, as a client retrying
+    behind a load balancer would."""
     data_dir = tmp_path / "data"
-    with Stores(data_dir) as stores:
-        from kataven_hub import auth
-
+    with open_backend(data_dir, database_url) as stores:
         key = auth.create_key(stores.system, "idem", account="acme")[1]
     csv = b"phone_number\n" + b"".join(b"+1415555%04d\n" % n for n in range(3000))
 
-    def create(_n: int) -> httpx.Response:
-        return httpx.post(f"{base}/api/v1/campaigns", headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "once"},
+    def create(n: int) -> httpx.Response:
+        return httpx.post(f"{bases[n % len(bases)]}/api/v1/campaigns",
+                          headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "once"},
                           data={"name": "n", "agent_id": AGENT, "phone_number_id": NUMBER_ID},
                           files={"contacts": ("c.csv", csv, "text/csv")}, timeout=60)  # fmt: skip
 
-    with serving(data_dir, {"HUB_PEPPER": "idem", "HUB_DISPATCH": "0"}) as (base, _log):
+    env = {"HUB_PEPPER": "idem", "HUB_DISPATCH": "0", **({"HUB_DATABASE_URL": database_url} if database_url else {})}
+    with ExitStack() as stack:
+        replicas = [data_dir, tmp_path / "second"] if database_url else [data_dir]
+        bases = [stack.enter_context(serving(directory, env))[0] for directory in replicas]
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(create, range(8)))
-        assert {a.status_code for a in answers} == {201}
-        assert len({a.json()["id"] for a in answers}) == 1
-        assert sum(a.headers.get("idempotent-replayed") == "true" for a in answers) == 7
-    with Stores(data_dir) as stores, stores.account("acme") as database, database.read() as conn:
-        assert conn.execute("SELECT count(*) FROM campaigns").fetchone()[0] == 1
-        assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 3000
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert sum(a.headers.get("idempotent-replayed") == "true" for a in answers) == 7
+    with open_backend(data_dir, database_url) as stores, stores.account("acme") as database, database.read() as conn:
+        [campaign] = conn.list_campaigns()
+        assert conn.status_counts(campaign["id"]) == {"pending": 3000}
