@@ -168,10 +168,14 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     app = create_app(settings)  # an invalid spec is refused here, before anything is written
     if settings.dev:
         admin.greet(settings)
-    log.info(
-        "open files: limit %d; up to %d account databases open at once and %d connections"
-        " (more get a 503)", settings_module.open_file_limit(), settings.open_accounts, settings.connection_bound,
-    )  # fmt: skip
+    if settings.database_url:
+        where = settings.database_url.rsplit("@", 1)[-1]  # no password in the log
+        log.info("storage: PostgreSQL (%s); replicas on this database share the accounts and the dispatching", where)
+    else:
+        log.info(
+            "open files: limit %d; up to %d account databases open at once and %d connections"
+            " (more get a 503)", settings_module.open_file_limit(), settings.open_accounts, settings.connection_bound,
+        )  # fmt: skip
     uvicorn.run(
         app, host=settings.host, port=settings.port, log_level="info", limit_concurrency=settings.connection_bound
     )
