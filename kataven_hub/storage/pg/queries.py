@@ -13,12 +13,19 @@ from typing import Any
 import psycopg
 
 from kataven_hub.storage.base import CallInFlight
-from kataven_hub.storage.sqlite.campaigns import CAMPAIGN_FIELDS, CONTACT_FIELDS, LIMIT_FIELDS
+from kataven_hub.storage.rows import (
+    CAMPAIGN_FIELDS,
+    CONTACT_FIELDS,
+    KEY_FIELDS,
+    LIMIT_FIELDS,
+    LIVE_FIELDS,
+    contact,
+    due,
+    present,
+)
 
 _SELECT_CAMPAIGN = f"SELECT {', '.join(CAMPAIGN_FIELDS)} FROM campaigns WHERE account = %s"
 _SELECT_CONTACT = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contacts WHERE account = %s"
-_LIVE = (*CAMPAIGN_FIELDS, "custom_field_names")
-KEY_FIELDS = ("id", "account", "name", "hint", "created_at", "revoked_at")
 
 
 class PgConnection:
@@ -70,15 +77,15 @@ class PgConnection:
 
     def get_campaign(self, campaign_id: str) -> dict[str, Any] | None:
         row = self._one(f"{_SELECT_CAMPAIGN} AND id = %s", campaign_id)
-        return None if row is None else _present(CAMPAIGN_FIELDS, row)
+        return None if row is None else present(CAMPAIGN_FIELDS, row)
 
     def list_campaigns(self) -> list[dict[str, Any]]:
         rows = self._all(f"{_SELECT_CAMPAIGN} ORDER BY created_at DESC, seq DESC")
-        return [_present(CAMPAIGN_FIELDS, row) for row in rows]
+        return [present(CAMPAIGN_FIELDS, row) for row in rows]
 
     def campaigns_in(self, statuses: Iterable[str]) -> list[dict[str, Any]]:
         rows = self._all(f"{_SELECT_CAMPAIGN} AND status = ANY(%s)", list(statuses))
-        return [_present(CAMPAIGN_FIELDS, row) for row in rows]
+        return [present(CAMPAIGN_FIELDS, row) for row in rows]
 
     def update_campaign(self, campaign_id: str, expected_status: str, **changes: Any) -> bool:
         assignments = ", ".join(f"{field} = %s" for field in changes)
@@ -118,7 +125,7 @@ class PgConnection:
                 f"{_SELECT_CONTACT} AND id >= %s AND id < %s AND campaign_id = %s ORDER BY id",
                 start, start + size, campaign["id"],
             )  # fmt: skip
-            return [_contact(row, columns) for row in rows], campaign["contacts_total"]
+            return [contact(row, columns) for row in rows], campaign["contacts_total"]
         where = "account = %s AND campaign_id = %s AND status = %s"
         total = self._one(f"SELECT count(*) FROM contacts WHERE {where}", campaign["id"], status)[0]  # type: ignore[index]
         start_row = self._one(
@@ -130,7 +137,7 @@ class PgConnection:
             f"{_SELECT_CONTACT} AND campaign_id = %s AND status = %s AND id >= %s ORDER BY id LIMIT %s",
             campaign["id"], status, start_row[0], size,
         )  # fmt: skip
-        return [_contact(row, columns) for row in rows], total
+        return [contact(row, columns) for row in rows], total
 
     def status_counts(self, campaign_id: str) -> dict[str, int]:
         rows = self._all(
@@ -143,7 +150,7 @@ class PgConnection:
 
     def get_limits(self) -> dict[str, int] | None:
         row = self._one(f"SELECT {', '.join(LIMIT_FIELDS)} FROM account_limits WHERE account = %s")
-        return None if row is None else _present(LIMIT_FIELDS, row)
+        return None if row is None else present(LIMIT_FIELDS, row)
 
     def put_limits(self, limits: dict[str, int]) -> None:
         names = [f for f in LIMIT_FIELDS if f in limits]
@@ -213,19 +220,19 @@ class PgConnection:
     def settle_contacts(self, settled: list[tuple[str, str, str | None, int]]) -> None:
         if not settled:
             return
-        status, outcome, due, contact = (list(column) for column in zip(*settled))
+        statuses, outcomes, due_at, contact_ids = (list(column) for column in zip(*settled))
         self.conn.execute(
             "UPDATE contacts SET status = t.st, last_outcome = t.o, next_attempt_at = t.d"
             " FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[]) AS t(st, o, d, n)"
             " WHERE contacts.account = %s AND contacts.id = t.n",
-            [status, outcome, due, contact, self.account],
+            [statuses, outcomes, due_at, contact_ids, self.account],
         )  # fmt: skip
 
     def live_campaigns(self) -> list[dict[str, Any]]:
         rows = self._all(
-            f"SELECT {', '.join(_LIVE)} FROM campaigns WHERE account = %s AND status IN ('running', 'scheduled', 'paused')"
+            f"SELECT {', '.join(LIVE_FIELDS)} FROM campaigns WHERE account = %s AND status IN ('running', 'scheduled', 'paused')"
         )
-        return [{k: v for k, v in zip(_LIVE, row) if v is not None} for row in rows]
+        return [{k: v for k, v in zip(LIVE_FIELDS, row) if v is not None} for row in rows]
 
     def due_contacts(self, campaign: dict[str, Any], now: str, limit: int) -> list[dict[str, Any]]:
         rows = self._all(
@@ -234,13 +241,7 @@ class PgConnection:
             " AND (next_attempt_at IS NULL OR next_attempt_at <= %s) ORDER BY id LIMIT %s",
             campaign["id"], now, limit,
         )  # fmt: skip
-        if not rows:
-            return []
-        columns = json.loads(campaign["custom_field_names"])
-        return [
-            {"id": i, "phone_number": number, "custom_fields": dict(zip(columns, json.loads(fields))), "attempts": attempts}
-            for i, number, fields, attempts in rows
-        ]
+        return due(rows, campaign) if rows else []
 
     def usage_since(self, minute: str, day: str) -> tuple[int, int, float]:
         minute_calls, day_calls, seconds = self.conn.execute(
@@ -347,13 +348,3 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 def _copy_text(value: str) -> str:
     """A value in COPY's text format: backslash, tab, newline and carriage return escaped."""
     return value.translate(_COPY_ESCAPES)
-
-
-def _contact(row: tuple[Any, ...], columns: list[str]) -> dict[str, Any]:
-    contact = _present(CONTACT_FIELDS, row)
-    contact["custom_fields"] = dict(zip(columns, json.loads(contact["custom_fields"])))
-    return contact
-
-
-def _present(fields: tuple[str, ...], row: Iterable[Any]) -> dict[str, Any]:
-    return {k: v for k, v in zip(fields, row) if v is not None}

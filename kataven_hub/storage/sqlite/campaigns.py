@@ -8,19 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database as Db
 
-CAMPAIGN_FIELDS = (
-    "id", "name", "agent_id", "phone_number_id", "max_concurrent_calls", "retries_per_contact",
-    "retry_delay_seconds", "scheduled_at", "started_at", "completed_at", "created_at",
-    "created_by", "status", "contacts_total",
-)  # fmt: skip
-CONTACT_FIELDS = (
-    "id", "phone_number", "custom_fields", "status", "attempts", "last_attempt_at",
-    "next_attempt_at", "last_outcome", "session_id", "created_at",
-)  # fmt: skip
-LIMIT_FIELDS = (
-    "concurrent_max", "calls_per_minute", "daily_calls_max", "daily_minutes_max",
-    "requests_per_minute", "requests_per_hour", "requests_per_day", "requests_in_flight",
-)  # fmt: skip
+from kataven_hub.storage.rows import CAMPAIGN_FIELDS, CONTACT_FIELDS, LIMIT_FIELDS, contact, present
+
 _SELECT_CAMPAIGN = f"SELECT {', '.join(CAMPAIGN_FIELDS)} FROM campaigns"
 _SELECT_CONTACT = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contacts"
 
@@ -60,13 +49,13 @@ def insert_campaign(
 def get_campaign(conn: Db, campaign_id: str) -> dict[str, Any] | None:
     """The campaign as the spec's data.Campaign (empty fields omitted), or None."""
     row = conn.execute(f"{_SELECT_CAMPAIGN} WHERE id = ?", [campaign_id]).fetchone()
-    return None if row is None else _present(CAMPAIGN_FIELDS, row)
+    return None if row is None else present(CAMPAIGN_FIELDS, row)
 
 
 def list_campaigns(conn: Db) -> list[dict[str, Any]]:
     """Every campaign, newest first."""
     rows = conn.execute(f"{_SELECT_CAMPAIGN} ORDER BY created_at DESC, rowid DESC")
-    return [_present(CAMPAIGN_FIELDS, row) for row in rows]
+    return [present(CAMPAIGN_FIELDS, row) for row in rows]
 
 
 def campaigns_in(conn: Db, statuses: Iterable[str]) -> list[dict[str, Any]]:
@@ -76,7 +65,7 @@ def campaigns_in(conn: Db, statuses: Iterable[str]) -> list[dict[str, Any]]:
         f"{_SELECT_CAMPAIGN} WHERE status IN ({', '.join('?' * len(wanted))})",
         wanted,
     )
-    return [_present(CAMPAIGN_FIELDS, row) for row in rows]
+    return [present(CAMPAIGN_FIELDS, row) for row in rows]
 
 
 def update_campaign(
@@ -133,7 +122,7 @@ def contacts_page(
             f"{_SELECT_CONTACT} WHERE id >= ? AND id < ? AND +campaign_id = ? ORDER BY id",
             [start, start + size, campaign["id"]],
         )
-        return [_contact(row, columns) for row in rows], campaign["contacts_total"]
+        return [contact(row, columns) for row in rows], campaign["contacts_total"]
     where = "campaign_id = ? AND status = ?"
     total = conn.execute(f"SELECT count(*) FROM contacts WHERE {where}", [campaign["id"], status]).fetchone()[0]
     start_row = conn.execute(
@@ -146,7 +135,7 @@ def contacts_page(
         f"{_SELECT_CONTACT} WHERE {where} AND id >= ? ORDER BY id LIMIT ?",
         [campaign["id"], status, start_row[0], size],
     )
-    return [_contact(row, columns) for row in rows], total
+    return [contact(row, columns) for row in rows], total
 
 
 def status_counts(conn: Db, campaign_id: str) -> dict[str, int]:
@@ -162,7 +151,7 @@ def attempts_made(conn: Db, campaign_id: str) -> int:
 
 def get_limits(conn: Db) -> dict[str, int] | None:
     row = conn.execute(f"SELECT {', '.join(LIMIT_FIELDS)} FROM call_limits WHERE id = 1").fetchone()
-    return None if row is None else _present(LIMIT_FIELDS, row)
+    return None if row is None else present(LIMIT_FIELDS, row)
 
 
 def put_limits(conn: Db, limits: dict[str, int]) -> None:
@@ -172,16 +161,6 @@ def put_limits(conn: Db, limits: dict[str, int]) -> None:
 def custom_field_names(conn: Db, campaign_id: str) -> list[str]:
     row = conn.execute("SELECT custom_field_names FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
     return list(json.loads(row[0]))
-
-
-def _contact(row: tuple[Any, ...], columns: list[str]) -> dict[str, Any]:
-    contact = _present(CONTACT_FIELDS, row)
-    contact["custom_fields"] = dict(zip(columns, json.loads(contact["custom_fields"])))
-    return contact
-
-
-def _present(fields: tuple[str, ...], row: Iterable[Any]) -> dict[str, Any]:
-    return {k: v for k, v in zip(fields, row) if v is not None}
 
 
 def find_idempotency_key(conn: Db, key: str, since: str) -> dict[str, Any] | None:

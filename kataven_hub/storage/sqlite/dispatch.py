@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlite_utils import Database as Db
 
-from kataven_hub.storage.sqlite.campaigns import CAMPAIGN_FIELDS
-
-_LIVE = (*CAMPAIGN_FIELDS, "custom_field_names")
-_LIVE_FIELDS = ", ".join(_LIVE)
+from kataven_hub.storage.rows import LIVE_FIELDS, due
 
 
 def has_work(conn: Db) -> bool:
@@ -64,9 +60,9 @@ def live_campaigns(conn: Db) -> list[dict[str, Any]]:
     """Campaigns running, scheduled or paused, each with its custom-field names (JSON text) beside
     the spec's fields."""
     rows = conn.conn.execute(
-        f"SELECT {_LIVE_FIELDS} FROM campaigns WHERE status IN ('running', 'scheduled', 'paused')"
+        f"SELECT {', '.join(LIVE_FIELDS)} FROM campaigns WHERE status IN ('running', 'scheduled', 'paused')"
     ).fetchall()
-    return [{k: v for k, v in zip(_LIVE, row) if v is not None} for row in rows]
+    return [{k: v for k, v in zip(LIVE_FIELDS, row) if v is not None} for row in rows]
 
 
 def due_contacts(
@@ -80,13 +76,7 @@ def due_contacts(
         " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
         [campaign["id"], now, limit],
     ).fetchall()
-    if not rows:
-        return []
-    columns = json.loads(campaign["custom_field_names"])
-    return [
-        {"id": i, "phone_number": number, "custom_fields": dict(zip(columns, json.loads(fields))), "attempts": attempts}
-        for i, number, fields, attempts in rows
-    ]
+    return due(rows, campaign) if rows else []
 
 
 def usage_since(conn: Db, minute: str, day: str) -> tuple[int, int, float]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlite_utils import Database as Db
 
-KEY_FIELDS = ("id", "account", "name", "hint", "created_at", "revoked_at")
+from kataven_hub.storage.rows import KEY_FIELDS
 
 
 def insert_key(conn: Db, key: dict[str, Any]) -> None:
