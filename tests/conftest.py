@@ -131,7 +131,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker("backends")
         chosen = marker.args if marker else getattr(metafunc.module, "BACKENDS", ("sqlite",))
-        metafunc.parametrize("backend", chosen)
+        metafunc.parametrize("backend", [pytest.param(name, marks=pytest.mark.pg) if name == "postgres" else name for name in chosen])
 
 
 @pytest.fixture(scope="session")
