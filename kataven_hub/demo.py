@@ -16,7 +16,7 @@ from kataven_hub import campaigns, clock
 from kataven_hub.campaigns import Status
 from kataven_hub.campaigns.numbers import normalize_number
 from kataven_hub.dispatch.dialer import UNREGISTERED_NUMBER, SimulatedCarrier
-from kataven_hub.dispatch.loop import Dispatcher
+from kataven_hub.dispatch.round import run_round
 from kataven_hub.storage import Backend, Database
 
 PREFIX = "Demo · "
@@ -36,16 +36,16 @@ PLANS = ("basic", "gold", "platinum")
 def fill(stores: Backend, account: str, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
     """Add the demo campaigns to an account; nothing if it has them already. The campaigns made."""
     with stores.account(account) as database:
-        return fill_in(stores, database, seed=seed, now=now)
+        return fill_in(database, seed=seed, now=now)
 
 
-def fill_in(stores: Backend, database: Database, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
+def fill_in(database: Database, *, seed: int = 0, now: datetime | None = None) -> list[dict[str, Any]]:
     """`fill`, in an account's database already open."""
     if any(c["name"].startswith(PREFIX) for c in campaigns.list_campaigns(database)["campaigns"]):
         return []
     now = now or clock.now()
     rng = random.Random(seed)
-    drive = _driver(stores, database, seed)
+    drive = _driver(database, seed)
     past = now - timedelta(hours=2)
     made = []
 
@@ -78,9 +78,9 @@ def fill_in(stores: Backend, database: Database, *, seed: int = 0, now: datetime
     return made
 
 
-def _driver(stores: Backend, database: Database, seed: int) -> Callable[..., datetime]:
+def _driver(database: Database, seed: int) -> Callable[..., datetime]:
     """Run one campaign's dispatch on a clock of its own, from `start` until `until(snapshot)`."""
-    dispatcher = Dispatcher(stores, SimulatedCarrier(seed=seed))
+    carrier = SimulatedCarrier(seed=seed)
 
     def drive(campaign: dict[str, Any], start: datetime, until: Callable[[dict[str, Any]], bool]) -> datetime:
         if campaigns.get_campaign(database, campaign["id"])["status"] == Status.DRAFT:
@@ -90,7 +90,7 @@ def _driver(stores: Backend, database: Database, seed: int) -> Callable[..., dat
             if until(campaigns.snapshot(database, campaign["id"], now=at)):
                 break
             at += STEP
-            dispatcher.tick_account(database, at)
+            run_round(database, carrier, at, wait=True)
         return at
 
     return drive

@@ -75,7 +75,7 @@ def _opened(_database: Database) -> None:
 
 def _filled(database: Database, hub: Hub, seed: int) -> list[dict[str, Any]]:
     empty(database)
-    return demo.fill_in(hub.stores, database, seed=seed)
+    return demo.fill_in(database, seed=seed)
 
 
 def _time(database: Database, hub: Hub) -> tuple[Any, float]:

@@ -81,7 +81,7 @@ class Dispatcher:
             ahead = self.ahead(database)
             start = clock.now() + ahead
             end, at, rounds = start + timedelta(seconds=seconds), start, 0
-            while at <= end and self.tick_account(database, at):
+            while at <= end and run_round(database, self.dialer, at, time_scale=self.time_scale, wait=True):
                 rounds += 1
                 following = self._next_event(database, at)
                 if following is None:

@@ -35,11 +35,12 @@ log = logging.getLogger(__name__)
 MINUTE, DAY = 60.0, 86_400.0
 
 
-def run_round(database: Database, dialer: Dialer, now: datetime, *, time_scale: float = 1.0) -> bool:
+def run_round(database: Database, dialer: Dialer, now: datetime, *, time_scale: float = 1.0, wait: bool = False) -> bool:
     """One round in one account's database; False if it had nothing to do. The outcomes it
     settled are forgotten by the dialer only once committed: a round that fails (a full disk)
-    loses none, and places none."""
-    with database.write(wait=False) as conn:
+    loses none, and places none. Unless told to `wait`, an account another writer holds is
+    skipped (`Busy`): the next round comes soon."""
+    with database.write(wait=wait) as conn:
         if not conn.has_work():
             return False
         work = AccountRound(conn, dialer, now, time_scale=time_scale, account=database.name)
