@@ -201,6 +201,7 @@ def migrate(url: str) -> int:
     except psycopg.Error as err:
         raise ConfigurationError(f"cannot connect to the database at HUB_DATABASE_URL: {faults.first_line(err)}") from None
     with conn:
+        conn.execute("SET lock_timeout = 0")  # another replica's migrations take what they take
         conn.execute("SELECT pg_advisory_lock(%s)", [MIGRATE_KEY])
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
