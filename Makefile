@@ -49,7 +49,8 @@ browser:
 # the PostgreSQL tests (the conformance suite, the kill test, ...) start a throwaway server of
 # Debian's package as the postgres user; HUB_TEST_DATABASE_URL points them at one of yours instead
 postgres:
-	$(call debian,/usr/lib/postgresql/*/bin/pg_ctl,postgresql,the PostgreSQL tests,$(comma) or set HUB_TEST_DATABASE_URL)
+	$(if $(HUB_TEST_DATABASE_URL),@echo "PostgreSQL tests on HUB_TEST_DATABASE_URL (the outage test still starts its own)",\
+	  $(call debian,/usr/lib/postgresql/*/bin/pg_ctl,postgresql,the PostgreSQL tests,$(comma) or set HUB_TEST_DATABASE_URL))
 
 # the benchmark smoke run (in make suite) sets this server beside Stoplight Prism, which npm installs
 node:

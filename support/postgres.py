@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
 from support.servers import free_port
 
 OPTIONS = ("-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
@@ -34,6 +36,7 @@ class Cluster:
     def __init__(self, bin_dir: Path, home: Path, port: int) -> None:
         self.bin_dir, self.home, self.port = bin_dir, home, port
         self.data = home / "data"
+        self.made: list[str] = []
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
@@ -65,11 +68,37 @@ class Cluster:
         name = f"hub_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self.made.append(name)
         return self.url(name)
 
 
-TEMPLATE = "hub_template"
-"""A database with every migration applied: each test's database is a copy of it."""
+class External(Cluster):
+    """A server of yours (HUB_TEST_DATABASE_URL, a role that may create databases): the databases
+    the run makes there are dropped at its end; it cannot be stopped or restarted by a test."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(Path(), Path(), 0)
+        self.base = conninfo_to_dict(url)
+
+    def url(self, database: str = "") -> str:
+        return make_conninfo("", **{**self.base, "dbname": database or self.base.get("dbname") or "postgres"})
+
+    def start(self) -> None:
+        raise RuntimeError("HUB_TEST_DATABASE_URL's server is not the tests' to start or stop")
+
+    stop = restart = init = start  # type: ignore[assignment]
+
+    def drop_made(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            for name in reversed(self.made):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+TEMPLATE = f"hub_template_{uuid.uuid4().hex[:8]}"
+"""A database with every migration applied: each test's database is a copy of it (a name of this
+run's own: on a server of yours, runs must not share it)."""
 
 
 def template(running: Cluster) -> None:
@@ -80,7 +109,24 @@ def template(running: Cluster) -> None:
 
     with psycopg.connect(running.url(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    running.made.append(TEMPLATE)
     migrate(running.url(TEMPLATE))
+
+
+@contextmanager
+def server() -> Iterator[Cluster]:
+    """HUB_TEST_DATABASE_URL's server if set (the databases made there dropped after), else a
+    throwaway cluster."""
+    url = os.environ.get("HUB_TEST_DATABASE_URL")
+    if not url:
+        with cluster() as running:
+            yield running
+        return
+    external = External(url)
+    try:
+        yield external
+    finally:
+        external.drop_made()
 
 
 @contextmanager

@@ -16,6 +16,7 @@ import pytest
 
 from support import postgres
 from tests import test_scale_out as scale
+from tests.conftest import need_postgres_binaries
 from tests.test_scale_out import Run
 
 pytestmark = [pytest.mark.live, pytest.mark.pg]
@@ -26,7 +27,8 @@ connection attempt's."""
 
 @pytest.fixture
 def cluster() -> Iterator[postgres.Cluster]:
-    """A server of the test's own: it is stopped and started."""
+    """A server of the test's own (even with HUB_TEST_DATABASE_URL): it is stopped and started."""
+    need_postgres_binaries()
     with postgres.cluster() as running:
         postgres.template(running)
         yield running

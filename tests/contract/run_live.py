@@ -117,7 +117,7 @@ def _our_server(tmp: Path, stack: ExitStack) -> Iterator[tuple[str, str, str, di
            "HUB_DISPATCH": "0"}  # fmt: skip
     database = os.environ.get("DATABASE", "sqlite")
     if database == "postgres":
-        env["HUB_DATABASE_URL"] = os.environ.get("HUB_TEST_DATABASE_URL") or stack.enter_context(postgres.cluster()).create_database()
+        env["HUB_DATABASE_URL"] = stack.enter_context(postgres.server()).create_database()
         print(f"contract-test: on PostgreSQL ({env['HUB_DATABASE_URL']})", flush=True)
     elif database != "sqlite":
         raise SystemExit(f"contract-test: DATABASE={database!r}: sqlite (the default) or postgres")
