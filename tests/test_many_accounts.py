@@ -18,7 +18,7 @@ from kataven_hub.dispatch.dialer import SimulatedCarrier
 from kataven_hub.dispatch.loop import Dispatcher
 from kataven_hub.errors import Unavailable
 from kataven_hub.storage import Stores
-from kataven_hub.storage.sqlite import db
+from kataven_hub.storage.sqlite import stores as opened
 from kataven_hub.storage.sqlite.dispatch import has_work
 from tests.conftest import AGENT, NUMBER_ID
 from tests.helpers import T0
@@ -79,7 +79,7 @@ def test_a_database_in_use_is_never_closed(tmp_path: Path) -> None:
 def test_when_every_open_database_is_in_use_a_request_waits_then_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db, "OPEN_WAIT", 0.3)
+    monkeypatch.setattr(opened, "OPEN_WAIT", 0.3)
     with Stores(tmp_path, max_open=1) as stores:
         with stores.account("busy"):
             with pytest.raises(Unavailable, match="all 1 open account databases are in use"):

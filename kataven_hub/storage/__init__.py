@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kataven_hub.storage.base import Backend, Connection, Database
-from kataven_hub.storage.sqlite.db import Stores, writable
+from kataven_hub.storage.sqlite.stores import Stores, writable
 
 __all__ = ["Backend", "Connection", "Database", "Stores", "open_backend", "writable"]
 

@@ -1,5 +1,5 @@
-"""Campaigns, their contacts (written with `COPY`), the account's limits and Idempotency-Keys, in
-the shared tables: every statement names its account."""
+"""Campaigns and their contacts (written with `COPY`), in the shared tables: every statement
+names its account."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from kataven_hub.storage.pg.bound import Bound
-from kataven_hub.storage.rows import CAMPAIGN_FIELDS, CONTACT_FIELDS, LIMIT_FIELDS, contact, present
+from kataven_hub.storage.rows import CAMPAIGN_FIELDS, CONTACT_FIELDS, contact, present
 
 _SELECT_CAMPAIGN = f"SELECT {', '.join(CAMPAIGN_FIELDS)} FROM campaigns WHERE account = %s"
 _SELECT_CONTACT = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contacts WHERE account = %s"
 
 
 class CampaignQueries(Bound):
-    """Campaigns, contacts, limits and Idempotency-Keys of the bound account."""
+    """Campaigns and contacts of the bound account."""
 
     def insert_campaign(self, campaign: dict[str, Any], contacts: Iterable[tuple[str, str]], *, columns: list[str]) -> None:
         """The campaign, and its contacts `pending` with consecutive ids, streamed with COPY."""
@@ -117,32 +117,6 @@ class CampaignQueries(Bound):
 
     def attempts_made(self, campaign_id: str) -> int:
         return int(self._one("SELECT count(*) FROM calls WHERE account = %s AND campaign_id = %s", campaign_id)[0])  # type: ignore[index]
-
-    def get_limits(self) -> dict[str, int] | None:
-        row = self._one(f"SELECT {', '.join(LIMIT_FIELDS)} FROM account_limits WHERE account = %s")
-        return None if row is None else present(LIMIT_FIELDS, row)
-
-    def put_limits(self, limits: dict[str, int]) -> None:
-        names = [f for f in LIMIT_FIELDS if f in limits]
-        self._run(
-            f"INSERT INTO account_limits (account, {', '.join(names)}) VALUES (%s, {', '.join(['%s'] * len(names))})"
-            f" ON CONFLICT (account) DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in names)}",
-            *(limits[n] for n in names),
-        )
-
-    def find_idempotency_key(self, key: str, since: str) -> dict[str, Any] | None:
-        row = self._one(
-            "SELECT fingerprint, answer, created_at FROM idempotency_keys"
-            " WHERE account = %s AND key = %s AND created_at >= %s", key, since,
-        )  # fmt: skip
-        return None if row is None else dict(zip(("fingerprint", "answer", "created_at"), row))
-
-    def claim_idempotency_key(self, key: str, fingerprint: str, answer: str, at: str, since: str) -> bool:
-        self._run("DELETE FROM idempotency_keys WHERE account = %s AND created_at < %s", since)
-        return self._run(
-            "INSERT INTO idempotency_keys (account, key, fingerprint, answer, created_at) VALUES (%s, %s, %s, %s, %s)"
-            " ON CONFLICT DO NOTHING", key, fingerprint, answer, at,
-        ) == 1  # fmt: skip
 
 
 COPY_BATCH = 10_000

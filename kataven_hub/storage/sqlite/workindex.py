@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from kataven_hub.storage.sqlite.dispatch import has_work
 
 if TYPE_CHECKING:
-    from kataven_hub.storage.sqlite.db import Stores
+    from kataven_hub.storage.sqlite.stores import Stores
 
 
 class WorkIndex:
