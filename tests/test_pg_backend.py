@@ -1,6 +1,7 @@
 """The PostgreSQL backend's own guarantees: migrations applied once when replicas start together,
 a schema newer than the server refused, the `hub` commands working against the database, and
-an account's writes serialized across backends (two `start`s cannot both pass the budget)."""
+an account's writes serialized across backends (two `start`s cannot both pass the budget), and
+request-rate windows that hold across backends."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 
 import psycopg
 import pytest
+from limits import RateLimitItemPerDay, RateLimitItemPerHour, RateLimitItemPerMinute
 
 from kataven_hub import campaigns
 from kataven_hub.campaigns.limits import set_limits
@@ -102,3 +104,42 @@ def test_two_starts_on_two_backends_cannot_both_pass_the_budget(pg_cluster: post
             with one.account("acme") as database, database.write() as conn:
                 for campaign_id in ids:
                     conn.update_campaign(campaign_id, "running", status="draft", started_at=None)
+
+
+def test_requests_taken_in_batches_on_two_backends_never_pass_a_window_over_its_limit(
+    pg_cluster: postgres.Cluster,
+) -> None:
+    """`--rate-limits`: batches of requests of two accounts, in every order, from two backends at
+    once: exactly the limit passes in each account, every answer goes to its own request, a
+    refusal names the window without room (the minute's, whose limit is lower) and is counted in
+    none of the windows."""
+    url = pg_cluster.create_database(template=postgres.TEMPLATE)
+    windows = [RateLimitItemPerMinute(40), RateLimitItemPerHour(1000), RateLimitItemPerDay(1000)]
+    answers: dict[str, list[object]] = {"acme": [], "zeta": []}
+    errors: list[BaseException] = []
+    with PgBackend(url) as one, PgBackend(url) as two:
+
+        def client(backend: PgBackend, order: tuple[str, ...]) -> None:
+            try:
+                for size in (1, 3, 5, 2, 4, 1, 6, 3):
+                    batch = [(order[n % 2], windows) for n in range(size)]
+                    for (account, _), refused in zip(batch, backend.shared_counters().take(batch)):
+                        answers[account].append(refused)
+            except BaseException as err:  # noqa: BLE001 - reported below
+                errors.append(err)
+
+        threads = [threading.Thread(target=client, args=(backend, order))
+                   for backend in (one, two) for order in (("acme", "zeta"), ("zeta", "acme"))]  # fmt: skip
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        storage = one.shared_counters().storage
+        counted = {account: [storage.get_sliding_window(item.key_for(account), item.get_expiry())[2] for item in windows]
+                   for account in answers}  # fmt: skip
+    assert errors == []
+    assert counted == {"acme": [40, 40, 40], "zeta": [40, 40, 40]}
+    for account in ("acme", "zeta"):  # 4 clients × 25 requests, half of each batch to each account
+        assert len(answers[account]) == 50
+        assert answers[account].count(None) == 40
+        assert all(refused is None or refused is windows[0] for refused in answers[account])

@@ -102,12 +102,12 @@ class WorkIndex(Protocol):
 @dataclass(frozen=True)
 class SharedCounters:
     """Request counts every replica shares (`--rate-limits` on PostgreSQL): a `limits` storage (for
-    its sliding-window counters), `take` (one request counted in every window of an account at
-    once, or the first window without room) and what the other replicas have in flight for an
-    account, given this one's counts."""
+    its sliding-window counters), `take` (requests, each of an account with its windows, each
+    counted in every window or in none, in one go: per request None, or its first window without
+    room) and what the other replicas have in flight for an account, given this one's counts."""
 
     storage: Storage
-    take: Callable[[str, list[RateLimitItem]], RateLimitItem | None]
+    take: Callable[[list[tuple[str, list[RateLimitItem]]]], list[RateLimitItem | None]]
     in_flight: Callable[[str, Mapping[str, int]], int]
 
 

@@ -9,6 +9,7 @@ request is accepted again."""
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import math
 import time
@@ -46,13 +47,11 @@ class RateLimits:
         self.in_flight: collections.Counter[str] = collections.Counter()
         shared = stores.shared_counters()
         self.limiter: RateLimiter = MovingWindowRateLimiter(MemoryStorage())
-        self.take: Callable[[str, list[RateLimitItem]], RateLimitItem | None] = self._take_in_memory
         self.elsewhere: Callable[[str, Mapping[str, int]], int] = lambda _account, _mine: 0
-        self.remember_limits = 0.0
-        if shared is not None:  # replicas: a round trip saved a request; `hub limits` applies within a second
+        self.batches: Batches | None = None
+        if shared is not None:  # replicas: the takes of requests arriving together go in one round trip
             self.limiter = SlidingWindowCounterRateLimiter(shared.storage)
-            self.take, self.elsewhere = shared.take, shared.in_flight
-            self.remember_limits = LIMITS_KEPT
+            self.batches, self.elsewhere = Batches(shared.take), shared.in_flight
         self._known: dict[str, tuple[float, dict[str, int]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -60,7 +59,10 @@ class RateLimits:
         if account is None:
             await self.app(scope, receive, send)
             return
-        refusal = await anyio.to_thread.run_sync(self._check, account)
+        if self.batches is None:
+            refusal = await anyio.to_thread.run_sync(self._check, account)
+        else:
+            refusal = await self._check_shared(account, self.batches)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -71,31 +73,58 @@ class RateLimits:
             self.in_flight[account] -= 1
 
     def _check(self, account: str) -> PlainTextResponse | None:
-        """The 429 for the first limit this request would break; else None, and it is counted."""
+        """The 429 for the first limit this request would break; else None, and it is counted (in
+        this process's memory, in a worker thread: the limits are read from the account's file)."""
         limits = self._limits(account)
+        refusal, items = self._windows(account, limits)
+        if refusal is not None:
+            return refusal
+        return self._refusal(account, limits, items, self._take_in_memory(account, [item for *_, item in items]))
+
+    async def _check_shared(self, account: str, batches: Batches) -> PlainTextResponse | None:
+        """The same on PostgreSQL, on the event loop: the limits are kept a second, and the request
+        is taken together with the others waiting (`Batches`)."""
+        known = self._known.get(account)
+        if known is not None and time.monotonic() < known[0]:
+            limits = known[1]
+        else:
+            limits = await anyio.to_thread.run_sync(self._limits, account)
+            self._known[account] = (time.monotonic() + LIMITS_KEPT, limits)
+        refusal, items = self._windows(account, limits)
+        if refusal is not None:
+            return refusal
+        refused = await batches.take(account, [item for *_, item in items])
+        if refused is None:
+            return None
+        return await anyio.to_thread.run_sync(self._refusal, account, limits, items, refused)
+
+    def _limits(self, account: str) -> dict[str, int]:
+        with self.stores.account(account) as database:
+            return request_limits(database)
+
+    def _windows(
+        self, account: str, limits: dict[str, int]
+    ) -> tuple[PlainTextResponse | None, list[tuple[str, str, RateLimitItem]]]:
+        """The 429 for a limit no wait can satisfy (in flight, or a window of 0), else the windows
+        to take the request in."""
         if self.in_flight[account] + self.elsewhere(account, self.in_flight) >= limits["requests_in_flight"]:
-            return _too_many(f"in-flight ({limits['requests_in_flight']})", 1)
+            return _too_many(f"in-flight ({limits['requests_in_flight']})", 1), []
         items: list[tuple[str, str, RateLimitItem]] = []
         for name, field, kind, seconds in WINDOWS:
             if limits[field] == 0:  # blocked: no wait makes a request acceptable
-                return _too_many(f"{name} (0)", seconds)
+                return _too_many(f"{name} (0)", seconds), []
             items.append((name, field, kind(limits[field])))
-        refused = self.take(account, [item for *_, item in items])
+        return None, items
+
+    def _refusal(
+        self, account: str, limits: dict[str, int], items: list[tuple[str, str, RateLimitItem]], refused: RateLimitItem | None
+    ) -> PlainTextResponse | None:
+        """The 429 naming the window the request was refused in, with its wait, or None."""
         if refused is None:
             return None
         name, field, item = next(entry for entry in items if entry[2] is refused)
         reset_at, _remaining = self.limiter.get_window_stats(item, account)
         return _too_many(f"{name} ({limits[field]})", max(1, math.ceil(reset_at - time.time())))
-
-    def _limits(self, account: str) -> dict[str, int]:
-        known = self._known.get(account)
-        if known is not None and time.monotonic() < known[0]:
-            return known[1]
-        with self.stores.account(account) as database:
-            limits = request_limits(database)
-        if self.remember_limits:
-            self._known[account] = (time.monotonic() + self.remember_limits, limits)
-        return limits
 
     def _take_in_memory(self, account: str, items: list[RateLimitItem]) -> RateLimitItem | None:
         """Count the request in every window, or in none: the first window without room."""
@@ -105,6 +134,41 @@ class RateLimits:
         for item in items:
             self.limiter.hit(item, account)
         return None
+
+
+class Batches:
+    """Requests waiting to be taken on PostgreSQL: while one batch is out, those arriving wait, then
+    go together, in one worker thread and one round trip (none waits for a batch to fill)."""
+
+    def __init__(self, take: Callable[[list[tuple[str, list[RateLimitItem]]]], list[RateLimitItem | None]]) -> None:
+        self.send = take
+        self.waiting: list[tuple[str, list[RateLimitItem], asyncio.Future[RateLimitItem | None]]] = []
+        self.sender: asyncio.Task[None] | None = None
+
+    async def take(self, account: str, items: list[RateLimitItem]) -> RateLimitItem | None:
+        """None if the request was counted in every window, else the first window without room."""
+        answer: asyncio.Future[RateLimitItem | None] = asyncio.get_running_loop().create_future()
+        self.waiting.append((account, items, answer))
+        if self.sender is None:
+            self.sender = asyncio.create_task(self._send_all())
+        return await answer
+
+    async def _send_all(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                try:
+                    answers = await anyio.to_thread.run_sync(self.send, [(account, items) for account, items, _ in batch])
+                except Exception as err:  # a database fault: each request answers it (the error map)
+                    for *_, answer in batch:
+                        if not answer.done():
+                            answer.set_exception(err)
+                    continue
+                for (*_, answer), refused in zip(batch, answers):
+                    if not answer.done():  # a request cancelled meanwhile (its client left) was counted
+                        answer.set_result(refused)
+        finally:
+            self.sender = None
 
 
 def _account(scope: Scope) -> str | None:

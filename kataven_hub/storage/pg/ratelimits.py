@@ -104,19 +104,25 @@ class PostgresStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
         )  # fmt: skip
         return row is not None
 
-    def take(self, account: str, items: list[RateLimitItem]) -> RateLimitItem | None:
-        """Count one request of the account in every window, or in none: the first item without
-        room, or None. One round trip (`hub_take_request`, migration 0002)."""
+    def take(self, requests: list[tuple[str, list[RateLimitItem]]]) -> list[RateLimitItem | None]:
+        """Count each request (its account, its windows) in every window or in none, in order: per
+        request None, or its first window without room. One round trip for them all
+        (`hub_take_requests`, migration 0003), sent in the order of their accounts, so that two
+        batches lock the counters in one order."""
         now = time.time()
-        windows = [self._window(item.key_for(account), item.get_expiry(), now) for item in items]
+        order = sorted(range(len(requests)), key=lambda i: requests[i][0])
+        taken = [(self._window(item.key_for(requests[i][0]), item.get_expiry(), now), item)
+                 for i in order for item in requests[i][1]]  # fmt: skip
         row = self._one(
-            "SELECT hub_take_request(%s, %s, %s, %s, %s, %s)",
-            [[w[0] for w in windows], [w[1] for w in windows],
-             [w[2] / item.get_expiry() for w, item in zip(windows, items)], [item.amount for item in items],
-             [now + 2 * item.get_expiry() for item in items], now],
+            "SELECT hub_take_requests(%s, %s, %s, %s, %s, %s, %s)",
+            [[w[0] for w, _ in taken], [w[1] for w, _ in taken], [w[2] / item.get_expiry() for w, item in taken],
+             [item.amount for _, item in taken], [now + 2 * item.get_expiry() for _, item in taken],
+             len(requests[0][1]) if requests else 1, now],
         )  # fmt: skip
-        refused = int(row[0]) if row else 0
-        return items[refused - 1] if refused else None
+        answers: list[RateLimitItem | None] = [None] * len(requests)
+        for i, refused in zip(order, row[0] if row else []):
+            answers[i] = requests[i][1][refused - 1] if refused else None
+        return answers
 
     def clear_sliding_window(self, key: str, expiry: int) -> None:
         previous, current = self.sliding_window_keys(key, expiry, time.time())
