@@ -63,4 +63,5 @@ def set_limits(database: Database, **changes: int | None) -> dict[str, int]:
         limits = {**ALL_LIMITS, **(conn.get_limits() or {})}
         limits.update({k: v for k, v in changes.items() if v is not None})
         conn.put_limits(limits)
+        database.mark_work()  # the dispatcher looks again: a raised limit may make room
     return limits

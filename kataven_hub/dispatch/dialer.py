@@ -61,6 +61,10 @@ class Dialer(Protocol):
     def ends_at(self, session_id: str, now: datetime) -> datetime | None:
         """When a call in flight will have ended, as far as the dialer knows (None: it cannot say)."""
 
+    def known_end(self, session_id: str) -> datetime | None:
+        """When a call in flight ends, if the dialer knows it without asking anyone (None: it must
+        be polled every round, as a real carrier's call is)."""
+
 
 class OneByOne:
     """`dial_all` and `poll_many` for a dialer that places and answers one call at a time."""
@@ -70,6 +74,9 @@ class OneByOne:
 
     def poll(self, session_id: str, now: datetime) -> Outcome | None:
         raise NotImplementedError
+
+    def known_end(self, session_id: str) -> datetime | None:
+        return None  # unless the dialer says more: polled every round
 
     def dial_all(self, calls: list[Call], now: datetime) -> dict[str, str]:
         rejected: dict[str, str] = {}
@@ -136,6 +143,10 @@ class SimulatedCarrier(OneByOne):
     def ends_at(self, session_id: str, now: datetime) -> datetime | None:
         outcome = self._calls.get(session_id)
         return now if outcome is None else outcome.ended_at  # unknown: the next round settles it
+
+    def known_end(self, session_id: str) -> datetime | None:
+        outcome = self._calls.get(session_id)
+        return None if outcome is None else outcome.ended_at
 
     def poll(self, session_id: str, now: datetime) -> Outcome | None:
         outcome = self._calls.get(session_id)

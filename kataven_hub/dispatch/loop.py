@@ -23,7 +23,7 @@ import anyio.to_thread
 
 from kataven_hub import clock, switches
 from kataven_hub.dispatch.dialer import Dialer
-from kataven_hub.dispatch.round import DAY, MINUTE, run_round
+from kataven_hub.dispatch.round import DAY, MINUTE, Worked, run_round
 from kataven_hub.errors import HubError
 from kataven_hub.storage import Backend, Database
 
@@ -39,26 +39,42 @@ class Dispatcher:
         self.interval = timedelta(seconds=interval)
         self.account_clocks = account_clocks
         self._moving: dict[str, threading.Lock] = {}
+        self._quiet: dict[str, tuple[datetime, int]] = {}  # account: (quiet until, its changes then)
 
     def tick(self, now: datetime) -> None:
         """One round over the accounts in the index of accounts with work; one with no work left
-        leaves the index. The other accounts cost nothing, however many there are."""
+        leaves the index. The other accounts cost nothing, however many there are, and so does
+        an account that is quiet (`_is_quiet`)."""
         try:
             accounts = self.stores.work.accounts()
         except HubError:  # the database is away: the fault is logged where it was met; the next round retries
             return
+        self._quiet = {account: self._quiet[account] for account in accounts if account in self._quiet}
         for account in accounts:
-            self._round_in(account, now)
+            if not self._is_quiet(account, now):
+                self._round_in(account, now)
+
+    def _is_quiet(self, account: str, now: datetime) -> bool:
+        """Left alone this time: its last round here found that only a call ending could change
+        it before some moment (`Worked.quiet_until`), that moment has not come, and nothing was
+        marked since (`WorkIndex.changes`). Only where the index counts changes (PostgreSQL); an
+        account that went to another replica and came back is rounded at once."""
+        quiet = self._quiet.get(account)
+        return quiet is not None and now < quiet[0] and self.stores.work.changes(account) == quiet[1]
 
     def _round_in(self, account: str, now: datetime) -> None:
         moving = self._moving.get(account)
         if moving is not None and not moving.acquire(blocking=False):
             return  # its clock is being moved: `advance` runs its rounds
+        self._quiet.pop(account, None)
         try:
             with self.stores.account(account) as database:
                 worked = self.tick_account(database, now + self.ahead(database) if self.account_clocks else now)
             if not worked:
                 self.stores.work.forget_if_idle(account)
+            changes = self.stores.work.changes(account)
+            if isinstance(worked, Worked) and worked.quiet_until and changes is not None and not self.account_clocks:
+                self._quiet[account] = (worked.quiet_until, changes)
         except HubError:  # a machine fault (a full disk, ...): `storage.faults` logged it; the next round retries
             pass
         except Exception:  # one broken account must not stop the others
@@ -111,8 +127,8 @@ class Dispatcher:
         if read:
             log.info("built the index of accounts with work from all %d accounts (once)", read)
 
-    def tick_account(self, database: Database, now: datetime) -> bool:
-        """One round in one account; False if it had nothing to do."""
+    def tick_account(self, database: Database, now: datetime) -> Worked | None:
+        """One round in one account; None if it had nothing to do."""
         return run_round(database, self.dialer, now, time_scale=self.time_scale)
 
 

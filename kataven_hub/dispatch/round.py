@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,14 +36,24 @@ log = logging.getLogger(__name__)
 MINUTE, DAY = 60.0, 86_400.0
 
 
-def run_round(database: Database, dialer: Dialer, now: datetime, *, time_scale: float = 1.0, wait: bool = False) -> bool:
-    """One round in one account's database; False if it had nothing to do. The outcomes it
+@dataclass(frozen=True)
+class Worked:
+    """A round that had something to do. `quiet_until`, when known: before then only a call
+    ending, or a change from outside (`Database.mark_work`), can change the account."""
+
+    quiet_until: datetime | None = None
+
+
+def run_round(
+    database: Database, dialer: Dialer, now: datetime, *, time_scale: float = 1.0, wait: bool = False
+) -> Worked | None:
+    """One round in one account's database; None if it had nothing to do. The outcomes it
     settled are forgotten by the dialer only once committed: a round that fails (a full disk)
     loses none, and places none. Unless told to `wait`, an account another writer holds is
     skipped (`Busy`): the next round comes soon."""
     with database.write(wait=wait) as conn:
         if not conn.has_work():
-            return False
+            return None
         work = AccountRound(conn, dialer, now, time_scale=time_scale, account=database.name)
         placed = work.record()
     dialer.forget(work.settled)
@@ -53,7 +64,7 @@ def run_round(database: Database, dialer: Dialer, now: datetime, *, time_scale: 
         if call.campaign_id in rejected:
             with database.write() as conn:
                 _reject(conn, call, rejected[call.campaign_id], now)
-    return True
+    return Worked(None if rejected else work.quiet_until())
 
 
 class AccountRound:
@@ -64,7 +75,9 @@ class AccountRound:
         self.conn, self.dialer, self.now, self.time_scale, self.account = conn, dialer, now, time_scale, account
         self.live = {c["id"]: c for c in conn.live_campaigns()}
         self.flying: Counter[str] = Counter()
+        self.going: list[str] = []  # the sessions in flight after the round
         self.settled: list[str] = []  # the sessions whose outcome this round records
+        self.full = False  # no room left but what a call ending makes
 
     def record(self) -> list[Call]:
         """Settle, start, record the next attempts, complete; the calls to dial."""
@@ -87,6 +100,7 @@ class AccountRound:
             outcome = outcomes.get(session_id)
             if outcome is None:
                 self.flying[campaign_id] += 1
+                self.going.append(session_id)
             else:
                 ended.append((campaign_id, contact_id, attempts, outcome, session_id))
         self.settled = [session for *_, session in ended]
@@ -119,7 +133,7 @@ class AccountRound:
 
     def _plan(self) -> list[Call]:
         """Record as many due attempts as every limit allows; a refused call waits, costing nothing."""
-        budget = self._account_budget()
+        budget, concurrent_max = self._account_budget()
         at = clock.iso(self.now)
         placed: list[Call] = []
         for campaign in sorted(self._in(Status.RUNNING), key=start_order):
@@ -131,19 +145,34 @@ class AccountRound:
                 self.flying[campaign["id"]] += 1
                 budget -= 1
         self.conn.start_calls([(c.campaign_id, c.contact_id, c.session_id) for c in placed], at)
+        self.going += [call.session_id for call in placed]
+        self.full = sum(self.flying.values()) >= concurrent_max or all(
+            self.flying[campaign["id"]] >= campaign["max_concurrent_calls"] for campaign in self._in(Status.RUNNING)
+        )
         return placed
 
-    def _account_budget(self) -> int:
+    def _account_budget(self) -> tuple[int, int]:
+        """How many calls the account may start now, and its concurrency cap."""
         limits = call_limits_in(self.conn)
         minute, day = (clock.iso(self.now - self._campaign_seconds(window)) for window in (MINUTE, DAY))
         minute_calls, day_calls, day_seconds = self.conn.usage_since(minute, day)
         if day_seconds >= limits["daily_minutes_max"] * 60:
-            return 0
-        return min(
+            return 0, limits["concurrent_max"]
+        budget = min(
             limits["concurrent_max"] - sum(self.flying.values()),
             limits["calls_per_minute"] - minute_calls,
             limits["daily_calls_max"] - day_calls,
         )
+        return budget, limits["concurrent_max"]
+
+    def quiet_until(self) -> datetime | None:
+        """After the round, until when only a call ending can change the account (every running
+        campaign at its cap, or the account's concurrency full, none scheduled): the first end the
+        dialer knows of. None if that cannot be said (room left, a start ahead, an end unknown)."""
+        if not self.full or self._in(Status.SCHEDULED) or not self.going:
+            return None
+        ends = [self.dialer.known_end(session) for session in self.going]
+        return None if None in ends else min(end for end in ends if end is not None)
 
     def _complete(self) -> None:
         """Running campaigns with no call in flight and no contact left to call are completed."""

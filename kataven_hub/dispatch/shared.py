@@ -20,7 +20,9 @@ class Record(Protocol):
 
 class RecordedCarrier(SimulatedCarrier):
     """A call is placed only if its attempt is still open when the record is written (under the
-    account's lock): an attempt another replica settled as lost is never dialled late."""
+    account's lock): an attempt another replica settled as lost is never dialled late. What this
+    replica has learnt of each call's end (it dialled it, or polled it) it keeps in memory, as the
+    in-process carrier does, until the call is settled: `known_end`."""
 
     def __init__(self, record: Record, seed: int = 0, time_scale: float = 1.0,
                  weights: dict[str, float] | None = None) -> None:  # fmt: skip
@@ -36,12 +38,14 @@ class RecordedCarrier(SimulatedCarrier):
             except CampaignRejected as err:
                 rejected[call.campaign_id] = str(err)
                 continue
+            self._calls[call.session_id] = outcome
             by_account[call.account].append((
                 call.session_id, call.campaign_id, call.contact_id, call.attempt, clock.iso(now),
                 clock.iso(outcome.ended_at), outcome.status, outcome.duration_seconds,
             ))  # fmt: skip
         for account, placed in by_account.items():
             self.record.place(account, placed)
+        self._forget_unpolled(now)
         return rejected
 
     def poll_many(self, session_ids: list[str], now: datetime) -> dict[str, Outcome | None]:
@@ -52,14 +56,12 @@ class RecordedCarrier(SimulatedCarrier):
                 found[session_id] = Outcome("failed", now, 0.0)
                 continue
             placed = known[session_id]
-            if placed is None or clock.parse(placed[1]) > now:
+            if placed is None:  # recorded, not dialled yet
                 found[session_id] = None
-            else:
-                found[session_id] = Outcome(placed[0], clock.parse(placed[1]), placed[2])
+                continue
+            outcome = self._calls[session_id] = Outcome(placed[0], clock.parse(placed[1]), placed[2])
+            found[session_id] = None if outcome.ended_at > now else outcome
         return found
-
-    def forget(self, session_ids: list[str]) -> None:
-        pass  # the record keeps every call: it is the carrier's log
 
     def ends_at(self, session_id: str, now: datetime) -> datetime | None:
         found = self.record.ends_at(session_id)

@@ -82,7 +82,8 @@ class Database(Protocol):
         account (a dispatcher round skips it rather than wait behind a long create)."""
 
     def mark_work(self) -> None:
-        """Inside `write()`: put the account among those the dispatcher visits."""
+        """Inside `write()`: put the account among those the dispatcher visits, and have it look
+        again at once (a campaign started, a limit changed)."""
 
     def close(self) -> None: ...
 
@@ -97,6 +98,10 @@ class WorkIndex(Protocol):
     def forget_if_idle(self, name: str) -> bool: ...
 
     def check(self) -> int: ...
+
+    def changes(self, name: str) -> int | None:
+        """How many times the account was marked (`mark_work`) as of the last `accounts()`; None
+        where the dispatcher must round every account with work every time (SQLite)."""
 
 
 @dataclass(frozen=True)

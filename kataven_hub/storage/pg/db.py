@@ -89,10 +89,14 @@ class PgDatabase:
                 self._in_write.conn = None
 
     def mark_work(self) -> None:
-        """In the write's own transaction: the account among those the dispatchers lease."""
+        """In the write's own transaction: the account among those the dispatchers lease, and its
+        `changes` counted (the replica holding it rounds it again even if it was quiet)."""
         conn = getattr(self._in_write, "conn", None)
         assert conn is not None, "mark_work is called inside write()"
-        conn.execute("INSERT INTO account_work (account) VALUES (%s) ON CONFLICT DO NOTHING", [self.account])
+        conn.execute(
+            "INSERT INTO account_work (account) VALUES (%s)"
+            " ON CONFLICT (account) DO UPDATE SET changes = account_work.changes + 1", [self.account],
+        )  # fmt: skip
 
     def close(self) -> None:
         pass

@@ -34,6 +34,7 @@ class Leases:
     def __init__(self, backend: PgBackend) -> None:
         self.backend = backend
         self.owned: list[str] = []
+        self._changes: dict[str, int] = {}
         self._renewed_at = 0.0
 
     def accounts(self) -> list[str]:
@@ -59,10 +60,19 @@ class Leases:
                         " WHERE account IN (SELECT account FROM account_work WHERE lease_until < now()"
                         " ORDER BY account LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING account", [LEASE, me, room],
                     )]  # fmt: skip
+            if not switches.IGNORE_LEASES:
+                self._changes = dict(conn.execute(
+                    "SELECT account, changes FROM account_work WHERE account = ANY(%s)", [self.owned]
+                ).fetchall())  # fmt: skip
         if switches.IGNORE_LEASES:
             with self.backend.connection() as conn:
                 return [row[0] for row in conn.execute("SELECT account FROM account_work ORDER BY account")]
         return sorted(self.owned)
+
+    def changes(self, name: str) -> int | None:
+        """The account's `changes` as read by the last `accounts()` (None: not held, or every
+        replica rounds every account: `HUB_TEST_IGNORE_LEASES`)."""
+        return self._changes.get(name)
 
     def _share(self, conn: object) -> int:
         """The accounts with work over the replicas that beat within a lease, plus one: a dead

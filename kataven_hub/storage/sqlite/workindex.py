@@ -39,6 +39,9 @@ class WorkIndex:
             self._drop(name)
             return True
 
+    def changes(self, name: str) -> None:
+        return None  # one process: every account with work is rounded every time
+
     def check(self) -> int:
         """At start-up: drop what a crash left in the index (an account whose write never
         committed, or whose file is gone), reading only the indexed accounts; on a data directory
