@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from typing import Any
 
@@ -74,19 +74,24 @@ class PgDatabase:
     @contextmanager
     def write(self, *, wait: bool = True) -> Iterator[PgConnection]:
         """One transaction holding the account's lock; with `wait=False`, faults.Busy at once if
-        another holds it (a dispatcher round skips the account)."""
-        with self.backend.connection() as conn, faults.translated(), conn.transaction():
-            if self.account is not None and not switches.NO_ACCOUNT_LOCK:
-                key = account_key(self.account)
-                if wait:
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-                elif not conn.execute("SELECT pg_try_advisory_xact_lock(%s)", [key]).fetchone()[0]:  # type: ignore[index]
-                    raise faults.Busy(f"account {self.account} is busy")
+        another holds it (a dispatcher round skips the account). BEGIN and the lock go in one
+        round trip (two statements, no parameter: the key is a number of ours)."""
+        with self.backend.connection() as conn, faults.translated(), _transaction(conn, self._lock_statement(wait)) as locked:
+            if not locked:
+                raise faults.Busy(f"account {self.account} is busy")
             self._in_write.conn = conn
             try:
                 yield PgConnection(conn, self.account, self.backend.node)
             finally:
                 self._in_write.conn = None
+
+    def _lock_statement(self, wait: bool) -> str:
+        """What takes the account's lock (waiting for it, or only trying), answering whether it was
+        taken; the system store (API keys) and the control run take none."""
+        if self.account is None or switches.NO_ACCOUNT_LOCK:
+            return "SELECT true"
+        key = account_key(self.account)
+        return f"SELECT true FROM pg_advisory_xact_lock({key})" if wait else f"SELECT pg_try_advisory_xact_lock({key})"
 
     def mark_work(self) -> None:
         """In the write's own transaction: the account among those the dispatchers lease, and its
@@ -168,6 +173,23 @@ class PgBackend:
     def close(self) -> None:
         self.work.leave()
         self.pool.close()
+
+
+@contextmanager
+def _transaction(conn: psycopg.Connection[Any], first: str) -> Iterator[bool]:
+    """BEGIN and `first` in one round trip, its answer for the block; COMMIT after the block, or
+    ROLLBACK on any error (one that fails too is not raised over the first: the pool then drops
+    the connection)."""
+    cursor = conn.execute(f"BEGIN; {first}".encode())
+    cursor.nextset()
+    row = cursor.fetchone()
+    try:
+        yield bool(row and row[0])
+    except BaseException:
+        with suppress(psycopg.Error):
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 CHECK_AFTER = 1.0
