@@ -2,9 +2,9 @@
 an account's requests in the same sliding-window counters (`rate_counters`), and the requests each
 replica has in flight, published for the others (`requests_in_flight`).
 
-Each operation is one statement; taking a request is an upsert that checks the window's weighted
-count and increments it under the counter's row lock, so replicas racing at the limit cannot both
-pass. Times are the replicas' clocks (`time.time()`, as `limits` reads them): keep them in sync."""
+Each operation is one statement; `take` counts a batch of requests in one, each request by an
+upsert of its windows' counters, checked under their row locks, so replicas racing at the limit
+cannot both pass. Times are the replicas' clocks (`time.time()`, as `limits` reads them): keep them in sync."""
 
 from __future__ import annotations
 
