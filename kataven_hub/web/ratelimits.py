@@ -93,7 +93,11 @@ class RateLimits:
         refusal, items = self._windows(account, limits)
         if refusal is not None:
             return refusal
-        refused = await batches.take(account, [item for *_, item in items])
+        self.in_flight[account] += 1  # while the take is out, so that requests arriving meanwhile count it
+        try:
+            refused = await batches.take(account, [item for *_, item in items])
+        finally:
+            self.in_flight[account] -= 1  # the caller counts it again, with no wait between, if it goes on
         if refused is None:
             return None
         return await anyio.to_thread.run_sync(self._refusal, account, limits, items, refused)
