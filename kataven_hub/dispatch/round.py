@@ -87,10 +87,6 @@ class AccountRound:
         self._complete()
         return placed
 
-    def _campaign_seconds(self, seconds: float) -> timedelta:
-        """Real time that `seconds` of campaign time take at this time scale."""
-        return timedelta(seconds=seconds / self.time_scale)
-
     def _settle(self) -> None:
         """Record the calls that ended; count those still in flight, by campaign."""
         ended: list[tuple[str, int, int, Outcome, str]] = []
@@ -107,24 +103,7 @@ class AccountRound:
         if ended:
             finished = [(clock.iso(o.ended_at), o.status, o.duration_seconds, s) for *_, o, s in ended]
             self.conn.finish_calls(finished)
-            self.conn.settle_contacts([self._settlement(c, n, a, o) for c, n, a, o, _s in ended])
-
-    def _settlement(
-        self, campaign_id: str, contact_id: int, attempts: int, outcome: Outcome
-    ) -> tuple[str, str, str | None, int]:
-        """The contact after its call: pending again for a retry the campaign allows, else settled."""
-        campaign = self.live.get(campaign_id)  # absent: stopped, completed or failed meanwhile
-        retry = (
-            outcome.status != "completed"
-            and campaign is not None
-            and campaign["status"] in (Status.RUNNING, Status.PAUSED)
-            and attempts <= campaign["retries_per_contact"]
-        )
-        if retry:
-            assert campaign is not None
-            due = outcome.ended_at + self._campaign_seconds(campaign["retry_delay_seconds"])
-            return ("pending", outcome.status, clock.not_before(due), contact_id)
-        return (outcome.status, outcome.status, None, contact_id)
+            self.conn.settle_contacts([_settlement(self.live.get(c), n, a, o, self.time_scale) for c, n, a, o, _s in ended])
 
     def _start_scheduled(self) -> None:
         for campaign in self._in(Status.SCHEDULED):
@@ -154,7 +133,7 @@ class AccountRound:
     def _account_budget(self) -> tuple[int, int]:
         """How many calls the account may start now, and its concurrency cap."""
         limits = call_limits_in(self.conn)
-        minute, day = (clock.iso(self.now - self._campaign_seconds(window)) for window in (MINUTE, DAY))
+        minute, day = (clock.iso(self.now - _real_time(window, self.time_scale)) for window in (MINUTE, DAY))
         minute_calls, day_calls, day_seconds = self.conn.usage_since(minute, day)
         if day_seconds >= limits["daily_minutes_max"] * 60:
             return 0, limits["concurrent_max"]
@@ -182,6 +161,29 @@ class AccountRound:
 
     def _in(self, status: Status) -> list[dict[str, Any]]:
         return [c for c in self.live.values() if c["status"] == status]
+
+
+def _real_time(seconds: float, time_scale: float) -> timedelta:
+    """Real time that `seconds` of campaign time take at this time scale."""
+    return timedelta(seconds=seconds / time_scale)
+
+
+def _settlement(
+    campaign: dict[str, Any] | None, contact_id: int, attempts: int, outcome: Outcome, time_scale: float
+) -> tuple[str, str, str | None, int]:
+    """The contact after its call: pending again for a retry the campaign allows, else settled.
+    `campaign` is None when it is no longer live (stopped, completed or failed meanwhile)."""
+    retry = (
+        outcome.status != "completed"
+        and campaign is not None
+        and campaign["status"] in (Status.RUNNING, Status.PAUSED)
+        and attempts <= campaign["retries_per_contact"]
+    )
+    if retry:
+        assert campaign is not None
+        due = outcome.ended_at + _real_time(campaign["retry_delay_seconds"], time_scale)
+        return ("pending", outcome.status, clock.not_before(due), contact_id)
+    return (outcome.status, outcome.status, None, contact_id)
 
 
 def _call(campaign: dict[str, Any], contact: dict[str, Any], account: str) -> Call:

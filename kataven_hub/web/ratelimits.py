@@ -79,7 +79,7 @@ class RateLimits:
         refusal, items = self._windows(account, limits)
         if refusal is not None:
             return refusal
-        return self._refusal(account, limits, items, self._take_in_memory(account, [item for *_, item in items]))
+        return self._refusal(account, limits, items, _take(self.limiter, account, [item for *_, item in items]))
 
     async def _check_shared(self, account: str, batches: Batches) -> PlainTextResponse | None:
         """The same on PostgreSQL, on the event loop: the limits are kept a second, and the request
@@ -130,14 +130,16 @@ class RateLimits:
         reset_at, _remaining = self.limiter.get_window_stats(item, account)
         return _too_many(f"{name} ({limits[field]})", max(1, math.ceil(reset_at - time.time())))
 
-    def _take_in_memory(self, account: str, items: list[RateLimitItem]) -> RateLimitItem | None:
-        """Count the request in every window, or in none: the first window without room."""
-        for item in items:
-            if not self.limiter.test(item, account):
-                return item
-        for item in items:
-            self.limiter.hit(item, account)
-        return None
+
+
+def _take(limiter: RateLimiter, account: str, items: list[RateLimitItem]) -> RateLimitItem | None:
+    """Count the request in every window, or in none: the first window without room."""
+    for item in items:
+        if not limiter.test(item, account):
+            return item
+    for item in items:
+        limiter.hit(item, account)
+    return None
 
 
 class Batches:

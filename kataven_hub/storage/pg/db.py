@@ -14,10 +14,9 @@ import logging
 import os
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
@@ -28,16 +27,13 @@ from kataven_hub import switches
 from kataven_hub.errors import ConfigurationError, Unavailable
 from kataven_hub.storage.base import SharedCounters
 from kataven_hub.storage.pg import faults
+from kataven_hub.storage.pg.connections import check_if_idle, connect_options, mark_used, transaction
 from kataven_hub.storage.pg.queries import PgConnection
 from kataven_hub.storage.pg.work import Leases
 
 log = logging.getLogger("kataven_hub.storage")
 MIGRATE_KEY = 7_261_043_598_225_901
 """The advisory lock under which migrations run: replicas starting together apply each once."""
-LOCK_TIMEOUT_MS = 5000
-"""A write waits this long for its account's lock (another replica's long write) before a 503."""
-
-
 def account_key(account: str) -> int:
     """The advisory-lock key of an account: 64 bits of its SHA-256 (a collision only makes two
     accounts share a lock, which is safe)."""
@@ -76,7 +72,7 @@ class PgDatabase:
         """One transaction holding the account's lock; with `wait=False`, faults.Busy at once if
         another holds it (a dispatcher round skips the account). BEGIN and the lock go in one
         round trip (two statements, no parameter: the key is a number of ours)."""
-        with self.backend.connection() as conn, faults.translated(), _transaction(conn, self._lock_statement(wait)) as locked:
+        with self.backend.connection() as conn, faults.translated(), transaction(conn, self._lock_statement(wait)) as locked:
             if not locked:
                 raise faults.Busy(f"account {self.account} is busy")
             self._in_write.conn = conn
@@ -117,7 +113,7 @@ class PgBackend:
         migrate(url)
         self.pool = ConnectionPool(
             url, min_size=2, max_size=max_size, timeout=faults.POOL_WAIT, open=True, name="hub",
-            kwargs={**connect_options(), "autocommit": True}, check=_check_if_idle, reset=_mark_used,
+            kwargs={**connect_options(), "autocommit": True}, check=check_if_idle, reset=mark_used,
         )  # fmt: skip
         self.system = PgDatabase(self, None)
         self.work = Leases(self)
@@ -173,48 +169,6 @@ class PgBackend:
     def close(self) -> None:
         self.work.leave()
         self.pool.close()
-
-
-@contextmanager
-def _transaction(conn: psycopg.Connection[Any], first: str) -> Iterator[bool]:
-    """BEGIN and `first` in one round trip, its answer for the block; COMMIT after the block, or
-    ROLLBACK on any error (one that fails too is not raised over the first: the pool then drops
-    the connection)."""
-    cursor = conn.execute(f"BEGIN; {first}".encode())
-    cursor.nextset()
-    row = cursor.fetchone()
-    try:
-        yield bool(row and row[0])
-    except BaseException:
-        with suppress(psycopg.Error):
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-CHECK_AFTER = 1.0
-"""A pooled connection idle this long is checked (one round trip) before it is lent: after the
-database restarted, a stale one is replaced rather than failing a request. Under load connections
-come back within this and go out unchecked."""
-_returned_at: dict[int, float] = {}
-
-
-def _mark_used(conn: psycopg.Connection[Any]) -> None:
-    _returned_at[id(conn)] = time.monotonic()
-
-
-def _check_if_idle(conn: psycopg.Connection[Any]) -> None:
-    if time.monotonic() - _returned_at.pop(id(conn), 0.0) >= CHECK_AFTER:
-        ConnectionPool.check_connection(conn)
-
-
-def connect_options() -> dict[str, Any]:
-    """Every connection: a dead peer noticed in seconds (TCP keepalives), a write waiting for an
-    account's lock at most LOCK_TIMEOUT_MS, and a transaction left open by a stuck client ended."""
-    return {
-        "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
-        "options": f"-c lock_timeout={LOCK_TIMEOUT_MS} -c idle_in_transaction_session_timeout=30000",
-    }  # fmt: skip
 
 
 def migrate(url: str) -> int:

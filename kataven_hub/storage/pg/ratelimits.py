@@ -70,15 +70,9 @@ class PostgresStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
         row = self._one("WITH gone AS (DELETE FROM rate_counters RETURNING 1) SELECT count(*) FROM gone", [])
         return int(row[0]) if row else 0
 
-    def _window(self, key: str, expiry: int, now: float) -> tuple[str, str, float, float]:
-        previous, current = self.sliding_window_keys(key, expiry, now)
-        previous_ttl = (1 - (((now - expiry) / expiry) % 1)) * expiry
-        current_ttl = (1 - ((now / expiry) % 1)) * expiry + expiry
-        return previous, current, previous_ttl, current_ttl
-
     def get_sliding_window(self, key: str, expiry: int) -> tuple[int, float, int, float]:
         now = time.time()
-        previous, current, previous_ttl, current_ttl = self._window(key, expiry, now)
+        previous, current, previous_ttl, current_ttl = _window(key, expiry, now)
         row = self._one(
             "SELECT coalesce(sum(n) FILTER (WHERE key = %s), 0), coalesce(sum(n) FILTER (WHERE key = %s), 0)"
             " FROM rate_counters WHERE key IN (%s, %s) AND expires_at > %s", [previous, current, previous, current, now],
@@ -92,7 +86,7 @@ class PostgresStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
         if amount > limit:
             return False
         now = time.time()
-        previous, current, previous_ttl, _ttl = self._window(key, expiry, now)
+        previous, current, previous_ttl, _ttl = _window(key, expiry, now)
         row = self._one(
             "WITH before AS (SELECT coalesce((SELECT n FROM rate_counters WHERE key = %(p)s AND expires_at > %(now)s), 0)"
             " * %(weight)s AS w) INSERT INTO rate_counters (key, n, expires_at)"
@@ -111,7 +105,7 @@ class PostgresStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
         batches lock the counters in one order."""
         now = time.time()
         order = sorted(range(len(requests)), key=lambda i: requests[i][0])
-        taken = [(self._window(item.key_for(requests[i][0]), item.get_expiry(), now), item)
+        taken = [(_window(item.key_for(requests[i][0]), item.get_expiry(), now), item)
                  for i in order for item in requests[i][1]]  # fmt: skip
         row = self._one(
             "SELECT hub_take_requests(%s, %s, %s, %s, %s, %s, %s)",
@@ -127,6 +121,14 @@ class PostgresStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
     def clear_sliding_window(self, key: str, expiry: int) -> None:
         previous, current = self.sliding_window_keys(key, expiry, time.time())
         self._one("DELETE FROM rate_counters WHERE key IN (%s, %s) RETURNING 1", [previous, current])
+
+
+def _window(key: str, expiry: int, now: float) -> tuple[str, str, float, float]:
+    """A window's previous and current counter keys (as `limits` names them) and their lives left."""
+    previous, current = TimestampedSlidingWindow.sliding_window_keys(key, expiry, now)
+    previous_ttl = (1 - (((now - expiry) / expiry) % 1)) * expiry
+    current_ttl = (1 - ((now / expiry) % 1)) * expiry + expiry
+    return previous, current, previous_ttl, current_ttl
 
 
 class InFlight:

@@ -1,0 +1,58 @@
+"""How the PostgreSQL backend's connections are made and lent: the options of every connection, a
+pooled connection checked only after it sat idle, and a transaction that begins with its
+account's lock in the same round trip."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+LOCK_TIMEOUT_MS = 5000
+"""A write waits this long for its account's lock (another replica's long write) before a 503."""
+
+
+@contextmanager
+def transaction(conn: psycopg.Connection[Any], first: str) -> Iterator[bool]:
+    """BEGIN and `first` in one round trip, its answer for the block; COMMIT after the block, or
+    ROLLBACK on any error (one that fails too is not raised over the first: the pool then drops
+    the connection)."""
+    cursor = conn.execute(f"BEGIN; {first}".encode())
+    cursor.nextset()
+    row = cursor.fetchone()
+    try:
+        yield bool(row and row[0])
+    except BaseException:
+        with suppress(psycopg.Error):
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+CHECK_AFTER = 1.0
+"""A pooled connection idle this long is checked (one round trip) before it is lent: after the
+database restarted, a stale one is replaced rather than failing a request. Under load connections
+come back within this and go out unchecked."""
+_returned_at: dict[int, float] = {}
+
+
+def mark_used(conn: psycopg.Connection[Any]) -> None:
+    _returned_at[id(conn)] = time.monotonic()
+
+
+def check_if_idle(conn: psycopg.Connection[Any]) -> None:
+    if time.monotonic() - _returned_at.pop(id(conn), 0.0) >= CHECK_AFTER:
+        ConnectionPool.check_connection(conn)
+
+
+def connect_options() -> dict[str, Any]:
+    """Every connection: a dead peer noticed in seconds (TCP keepalives), a write waiting for an
+    account's lock at most LOCK_TIMEOUT_MS, and a transaction left open by a stuck client ended."""
+    return {
+        "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+        "options": f"-c lock_timeout={LOCK_TIMEOUT_MS} -c idle_in_transaction_session_timeout=30000",
+    }  # fmt: skip
