@@ -143,3 +143,26 @@ def test_requests_taken_in_batches_on_two_backends_never_pass_a_window_over_its_
         assert len(answers[account]) == 50
         assert answers[account].count(None) == 40
         assert all(refused is None or refused is windows[0] for refused in answers[account])
+
+
+def test_the_requests_of_one_account_in_a_batch_are_counted_in_order_and_refused_in_the_window_that_ran_out(
+    pg_cluster: postgres.Cluster,
+) -> None:
+    """One account's requests taken together (one upsert): the first ones, up to the smallest room
+    the windows leave, are counted; each later one names the first window without room once those
+    are counted (the hour's here), and is counted in none, as when taken one by one."""
+    url = pg_cluster.create_database(template=postgres.TEMPLATE)
+    windows = [RateLimitItemPerMinute(9), RateLimitItemPerHour(7), RateLimitItemPerDay(1000)]
+    with PgBackend(url) as backend:
+        take = backend.shared_counters().take
+        first = take([("acme", windows)] * 5 + [("zeta", windows)])
+        second = take([("acme", windows)] * 5)
+        storage = backend.shared_counters().storage
+        counted = [storage.get_sliding_window(item.key_for("acme"), item.get_expiry())[2] for item in windows]
+    assert first == [None] * 6
+    assert second == [None, None, windows[1], windows[1], windows[1]]
+    assert counted == [7, 7, 7]
+    with PgBackend(url) as backend:
+        assert backend.shared_counters().take([("acme", windows)] * 3) == [windows[1]] * 3
+        tight = [RateLimitItemPerMinute(2), *windows[1:]]
+        assert backend.shared_counters().take([("omega", tight)] * 4) == [None, None, tight[0], tight[0]]

@@ -2,7 +2,8 @@
 
 All state is in the databases; `tick(now)` does one round over the accounts in the index of
 accounts with work, and can be driven from a test with a fixed clock; `run_forever` ticks it
-while the server runs. What one round in one account does is `dispatch.round`.
+while the server runs. What one round in one account does is `dispatch.round`; where the backend
+can (PostgreSQL), up to TOGETHER accounts are rounded in one transaction (`tick_accounts`).
 
 With `account_clocks` (dev mode), an account's clock may run ahead of the machine's: `advance`
 moves it forward, running at once the rounds that fall in between (those where something can
@@ -23,11 +24,14 @@ import anyio.to_thread
 
 from kataven_hub import clock, switches
 from kataven_hub.dispatch.dialer import Dialer
-from kataven_hub.dispatch.round import DAY, MINUTE, Worked, run_round
+from kataven_hub.dispatch.round import DAY, MINUTE, Worked, run_round, run_rounds
 from kataven_hub.errors import HubError
 from kataven_hub.storage import Backend, Database
 
 log = logging.getLogger(__name__)
+TOGETHER = 64
+"""At most this many accounts' rounds share a transaction: each holds its accounts' locks until
+it commits, so a request's write in one of them waits at most for one such transaction."""
 
 
 class Dispatcher:
@@ -50,9 +54,9 @@ class Dispatcher:
         except HubError:  # the database is away: the fault is logged where it was met; the next round retries
             return
         self._quiet = {account: self._quiet[account] for account in accounts if account in self._quiet}
-        for account in accounts:
-            if not self._is_quiet(account, now):
-                self._round_in(account, now)
+        due = [account for account in accounts if not self._is_quiet(account, now)]
+        for first in range(0, len(due), TOGETHER):
+            self.tick_accounts(due[first : first + TOGETHER], now)
 
     def _is_quiet(self, account: str, now: datetime) -> bool:
         """Left alone this time: its last round here found that only a call ending could change
@@ -62,6 +66,32 @@ class Dispatcher:
         quiet = self._quiet.get(account)
         return quiet is not None and now < quiet[0] and self.stores.work.changes(account) == quiet[1]
 
+    def tick_accounts(self, accounts: list[str], now: datetime) -> None:
+        """The accounts' rounds in one transaction where the backend can (`Backend.write_many`),
+        else one at a time. If the shared round fails, each account is rounded on its own, so that
+        one broken account stops only itself."""
+        together = None if self.account_clocks else self.stores.write_many(accounts)
+        if together is None:
+            for account in accounts:
+                self._round_in(account, now)
+            return
+        for account in accounts:
+            self._quiet.pop(account, None)
+        try:
+            done = run_rounds(self.stores, together, self.dialer, now, time_scale=self.time_scale)
+        except HubError:  # the database is away: the fault is logged where it was met; the next round retries
+            return
+        except Exception:
+            log.exception("dispatch round over %d accounts failed; rounding them one at a time", len(accounts))
+            for account in accounts:
+                self._round_in(account, now)
+            return
+        for account, worked in done.items():
+            try:
+                self._after(account, worked)
+            except HubError:
+                pass
+
     def _round_in(self, account: str, now: datetime) -> None:
         moving = self._moving.get(account)
         if moving is not None and not moving.acquire(blocking=False):
@@ -70,11 +100,7 @@ class Dispatcher:
         try:
             with self.stores.account(account) as database:
                 worked = self.tick_account(database, now + self.ahead(database) if self.account_clocks else now)
-            if not worked:
-                self.stores.work.forget_if_idle(account)
-            changes = self.stores.work.changes(account)
-            if isinstance(worked, Worked) and worked.quiet_until and changes is not None and not self.account_clocks:
-                self._quiet[account] = (worked.quiet_until, changes)
+            self._after(account, worked)
         except HubError:  # a machine fault (a full disk, ...): `storage.faults` logged it; the next round retries
             pass
         except Exception:  # one broken account must not stop the others
@@ -82,6 +108,14 @@ class Dispatcher:
         finally:
             if moving is not None:
                 moving.release()
+
+    def _after(self, account: str, worked: Worked | None) -> None:
+        """An account with nothing to do leaves the index; one that is quiet is left alone."""
+        if not worked:
+            self.stores.work.forget_if_idle(account)
+        changes = self.stores.work.changes(account)
+        if worked and worked.quiet_until and changes is not None and not self.account_clocks:
+            self._quiet[account] = (worked.quiet_until, changes)
 
     def ahead(self, database: Database) -> timedelta:
         """How far the account's clock runs ahead of the machine's."""

@@ -15,6 +15,12 @@ settled as `failed` once that replica is known dead (`storage.pg.carrier`), and 
 while still open, so it is never dialled late. A crash can therefore count as failed an attempt
 that was never dialled; it cannot place a contact in two calls at once, nor an attempt over the
 retries, nor a call over a cap.
+
+There a replica rounds the accounts it holds several at a time (`run_rounds`, in the one
+transaction of `Backend.write_many`): their calls in flight are polled at once, every account is
+settled before any is planned, and all is committed before any call is dialled. The guarantees
+are the same. The driver holds a round's writes to the commit, so a contact settled in it is due
+again (a retry with no delay), and a campaign with nothing left completes, at the next round.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +38,7 @@ from kataven_hub import clock, switches
 from kataven_hub.campaigns.limits import call_limits_in
 from kataven_hub.campaigns.states import Status, allows, move, start_order
 from kataven_hub.dispatch.dialer import Call, Dialer, Outcome
-from kataven_hub.storage import Connection, Database
+from kataven_hub.storage import Backend, Connection, Database
 
 log = logging.getLogger(__name__)
 MINUTE, DAY = 60.0, 86_400.0
@@ -57,14 +65,51 @@ def run_round(
         work = AccountRound(conn, dialer, now, time_scale=time_scale, account=database.name)
         placed = work.record()
     dialer.forget(work.settled)
-    if placed:
-        switches.placed_and_committed()
-    rejected = dialer.dial_all(placed, now) if placed else {}
+    refused = _dial(dialer, placed, now, lambda _account: database.write())
+    return Worked(None if refused else work.quiet_until())
+
+
+def run_rounds(
+    stores: Backend, together: AbstractContextManager[Mapping[str, Connection]], dialer: Dialer, now: datetime, *,
+    time_scale: float = 1.0,
+) -> dict[str, Worked | None]:  # fmt: skip
+    """`run_round` in several accounts at once, in one transaction (`Backend.write_many`): what
+    each account it could take did. The calls in flight of all of them are polled together, every
+    account is settled before any is planned, and all is committed before any call is dialled."""
+    with together as conns:
+        rounds = {account: AccountRound(conn, dialer, now, time_scale=time_scale, account=account)
+                  for account, conn in conns.items() if conn.has_work()}  # fmt: skip
+        idle = [account for account in conns if account not in rounds]
+        in_flight = [session for work in rounds.values() for *_ids, session, _attempts in work.conn.calls_in_flight()]
+        polled = dialer.poll_many(in_flight, now) if in_flight else {}
+        for work in rounds.values():
+            work.settle_and_start(polled)
+        placed = [call for work in rounds.values() for call in work.plan_and_complete()]
+    dialer.forget([session for work in rounds.values() for session in work.settled])
+    refused = _dial(dialer, placed, now, lambda account: _write_in(stores, account))
+    done: dict[str, Worked | None] = {account: None for account in idle}
+    done.update({account: Worked(None if account in refused else work.quiet_until()) for account, work in rounds.items()})
+    return done
+
+
+def _dial(dialer: Dialer, placed: list[Call], now: datetime, write: Callable[[str], AbstractContextManager[Connection]]) -> set[str]:
+    """Dial the calls a committed round recorded; a campaign the carrier refuses fails. The
+    accounts with a refused campaign."""
+    if not placed:
+        return set()
+    switches.placed_and_committed()
+    rejected = dialer.dial_all(placed, now)
     for call in placed:
         if call.campaign_id in rejected:
-            with database.write() as conn:
+            with write(call.account) as conn:
                 _reject(conn, call, rejected[call.campaign_id], now)
-    return Worked(None if rejected else work.quiet_until())
+    return {call.account for call in placed if call.campaign_id in rejected}
+
+
+@contextmanager
+def _write_in(stores: Backend, account: str) -> Iterator[Connection]:
+    with stores.account(account) as database, database.write() as conn:
+        yield conn
 
 
 class AccountRound:
@@ -81,19 +126,29 @@ class AccountRound:
 
     def record(self) -> list[Call]:
         """Settle, start, record the next attempts, complete; the calls to dial."""
-        self._settle()
+        self.settle_and_start()
+        return self.plan_and_complete()
+
+    def settle_and_start(self, polled: Mapping[str, Outcome | None] | None = None) -> None:
+        """Settle the calls that ended (`polled`: their outcomes, asked already), start the
+        scheduled campaigns whose time has come."""
+        self._settle(polled)
         self._start_scheduled()
+
+    def plan_and_complete(self) -> list[Call]:
+        """Record the next attempts, complete what is done; the calls to dial."""
         placed = self._plan()
         self._complete()
         return placed
 
-    def _settle(self) -> None:
+    def _settle(self, polled: Mapping[str, Outcome | None] | None) -> None:
         """Record the calls that ended; count those still in flight, by campaign."""
         ended: list[tuple[str, int, int, Outcome, str]] = []
         flying = self.conn.calls_in_flight()
-        outcomes = self.dialer.poll_many([session for *_ids, session, _attempts in flying], self.now) if flying else {}
+        if polled is None:
+            polled = self.dialer.poll_many([session for *_ids, session, _attempts in flying], self.now) if flying else {}
         for _id, campaign_id, contact_id, session_id, attempts in flying:
-            outcome = outcomes.get(session_id)
+            outcome = polled.get(session_id)
             if outcome is None:
                 self.flying[campaign_id] += 1
                 self.going.append(session_id)

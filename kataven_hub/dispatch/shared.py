@@ -5,6 +5,7 @@ settles any call, and a replica that dies leaves its calls going on, as a real c
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -13,7 +14,7 @@ from kataven_hub.dispatch.dialer import Call, CampaignRejected, Outcome, Simulat
 
 
 class Record(Protocol):
-    def place(self, account: str, calls: list[tuple[str, str, int, int, str, str, str, float]]) -> int: ...
+    def place(self, calls: Mapping[str, list[tuple[str, str, int, int, str, str, str, float]]]) -> int: ...
     def outcomes(self, session_ids: list[str]) -> dict[str, tuple[str, str, float] | None]: ...
     def ends_at(self, session_id: str) -> str | None: ...
 
@@ -43,8 +44,8 @@ class RecordedCarrier(SimulatedCarrier):
                 call.session_id, call.campaign_id, call.contact_id, call.attempt, clock.iso(now),
                 clock.iso(outcome.ended_at), outcome.status, outcome.duration_seconds,
             ))  # fmt: skip
-        for account, placed in by_account.items():
-            self.record.place(account, placed)
+        if by_account:
+            self.record.place(by_account)
         self._forget_unpolled(now)
         return rejected
 

@@ -4,8 +4,12 @@ not hang up the calls it placed. Also the record the tests check the hub against
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from kataven_hub import switches
+from kataven_hub.storage.pg import faults
+from kataven_hub.storage.pg.connections import account_key, transaction
 from kataven_hub.storage.pg.work import NODE_TTL
 
 if TYPE_CHECKING:
@@ -22,18 +26,23 @@ class CarrierRecord:
     def __init__(self, backend: PgBackend) -> None:
         self.backend = backend
 
-    def place(self, account: str, calls: list[Dialled]) -> int:
-        """Record the calls as placed, under the account's lock; only those whose attempt is still
+    def place(self, calls: Mapping[str, list[Dialled]]) -> int:
+        """Record the calls of each account as placed, under the accounts' locks (waited for in the
+        order of their keys, so that two such writers cannot wait for each other); only those whose attempt is still
         open (one settled meanwhile as lost is never placed). How many were placed."""
-        columns: list[list[Any]] = [list(column) for column in zip(*calls)]
-        with self.backend.account(account) as database, database.write() as conn:
-            return conn.conn.execute(
+        accounts = sorted(calls, key=account_key)
+        rows = [(account, *call) for account in accounts for call in calls[account]]
+        columns: list[list[Any]] = [list(column) for column in zip(*rows)]
+        keys = ", ".join(str(account_key(account)) for account in accounts)
+        lock = "SELECT 1" if switches.NO_ACCOUNT_LOCK else f"SELECT count(pg_advisory_xact_lock(k)) FROM unnest(ARRAY[{keys}]::bigint[]) AS k"
+        with self.backend.connection() as conn, faults.translated(), transaction(conn, lock):
+            return conn.execute(
                 "INSERT INTO sim_calls (session_id, account, campaign_id, contact_id, attempt, node_id, dialled_at,"
-                " ends_at, outcome, duration_seconds) SELECT t.s, %s, t.c, t.n, t.a, %s, t.d, t.e, t.o, t.sec"
-                " FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::int[], %s::text[], %s::text[], %s::text[],"
-                " %s::float8[]) AS t(s, c, n, a, d, e, o, sec)"
-                " JOIN calls ON calls.account = %s AND calls.session_id = t.s AND calls.ended_at IS NULL",
-                [account, self.backend.node, *columns, account],
+                " ends_at, outcome, duration_seconds) SELECT t.s, t.acc, t.c, t.n, t.a, %s, t.d, t.e, t.o, t.sec"
+                " FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::int[], %s::text[], %s::text[],"
+                " %s::text[], %s::float8[]) AS t(acc, s, c, n, a, d, e, o, sec)"
+                " JOIN calls ON calls.account = t.acc AND calls.session_id = t.s AND calls.ended_at IS NULL",
+                [self.backend.node, *columns],
             ).rowcount  # fmt: skip
 
     def outcomes(self, session_ids: list[str]) -> dict[str, tuple[str, str, float] | None]:

@@ -1,9 +1,10 @@
 """How the PostgreSQL backend's connections are made and lent: the options of every connection, a
-pooled connection checked only after it sat idle, and a transaction that begins with its
-account's lock in the same round trip."""
+pooled connection checked only after it sat idle, an account's lock key, and a transaction that
+begins with its accounts' locks in the same round trip."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -12,20 +13,27 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+
+def account_key(account: str) -> int:
+    """The advisory-lock key of an account: 64 bits of its SHA-256 (a collision only makes two
+    accounts share a lock, which is safe)."""
+    return int.from_bytes(hashlib.sha256(account.encode()).digest()[:8], "big", signed=True)
+
+
 LOCK_TIMEOUT_MS = 5000
 """A write waits this long for its account's lock (another replica's long write) before a 503."""
 
 
 @contextmanager
-def transaction(conn: psycopg.Connection[Any], first: str) -> Iterator[bool]:
-    """BEGIN and `first` in one round trip, its answer for the block; COMMIT after the block, or
+def transaction(conn: psycopg.Connection[Any], first: str) -> Iterator[list[tuple[Any, ...]]]:
+    """BEGIN and `first` in one round trip, its rows for the block; COMMIT after the block, or
     ROLLBACK on any error (one that fails too is not raised over the first: the pool then drops
     the connection)."""
     cursor = conn.execute(f"BEGIN; {first}".encode())
     cursor.nextset()
-    row = cursor.fetchone()
+    rows = cursor.fetchall()
     try:
-        yield bool(row and row[0])
+        yield rows
     except BaseException:
         with suppress(psycopg.Error):
             conn.execute("ROLLBACK")

@@ -5,18 +5,18 @@ An account's writes take `pg_advisory_xact_lock(hash of the account)`: the accou
 at a time across every replica, as a SQLite file has in one process, so a check and the write it
 allows (two `start`s against one budget, a round's caps) cannot interleave. The lock takes no
 transaction id, and PostgreSQL releases it when the holder's connection closes, however its
-process dies. A dispatcher round only tries the lock, and skips an account that is busy."""
+process dies. A dispatcher round only tries the lock, and skips an account that is busy; it rounds
+the accounts it holds several at a time, in one transaction (`storage.pg.together`)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from typing import Any
 
@@ -25,19 +25,15 @@ from psycopg_pool import ConnectionPool
 
 from kataven_hub import switches
 from kataven_hub.errors import ConfigurationError, Unavailable
-from kataven_hub.storage.base import SharedCounters
-from kataven_hub.storage.pg import faults
-from kataven_hub.storage.pg.connections import check_if_idle, connect_options, mark_used, transaction
+from kataven_hub.storage.base import Connection, SharedCounters
+from kataven_hub.storage.pg import faults, together
+from kataven_hub.storage.pg.connections import account_key, check_if_idle, connect_options, mark_used, transaction
 from kataven_hub.storage.pg.queries import PgConnection
 from kataven_hub.storage.pg.work import Leases
 
 log = logging.getLogger("kataven_hub.storage")
 MIGRATE_KEY = 7_261_043_598_225_901
 """The advisory lock under which migrations run: replicas starting together apply each once."""
-def account_key(account: str) -> int:
-    """The advisory-lock key of an account: 64 bits of its SHA-256 (a collision only makes two
-    accounts share a lock, which is safe)."""
-    return int.from_bytes(hashlib.sha256(account.encode()).digest()[:8], "big", signed=True)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -72,8 +68,8 @@ class PgDatabase:
         """One transaction holding the account's lock; with `wait=False`, faults.Busy at once if
         another holds it (a dispatcher round skips the account). BEGIN and the lock go in one
         round trip (two statements, no parameter: the key is a number of ours)."""
-        with self.backend.connection() as conn, faults.translated(), transaction(conn, self._lock_statement(wait)) as locked:
-            if not locked:
+        with self.backend.connection() as conn, faults.translated(), transaction(conn, self._lock_statement(wait)) as rows:
+            if not (rows and rows[0][0]):
                 raise faults.Busy(f"account {self.account} is busy")
             self._in_write.conn = conn
             try:
@@ -136,6 +132,10 @@ class PgBackend:
             with self._known_lock:
                 self._known.add(name)
         yield PgDatabase(self, name)
+
+    def write_many(self, names: list[str]) -> AbstractContextManager[Mapping[str, Connection]]:
+        """The accounts' dispatcher rounds in one transaction (`storage.pg.together`)."""
+        return together.write_many(self, names)
 
     def has_account(self, name: str) -> bool:
         with self.connection() as conn:

@@ -2,9 +2,9 @@
 an account's requests in the same sliding-window counters (`rate_counters`), and the requests each
 replica has in flight, published for the others (`requests_in_flight`).
 
-Each operation is one statement; `take` counts a batch of requests in one, each request by an
-upsert of its windows' counters, checked under their row locks, so replicas racing at the limit
-cannot both pass. Times are the replicas' clocks (`time.time()`, as `limits` reads them): keep them in sync."""
+Each operation is one statement; `take` counts a batch of requests in one, the requests of an
+account by one upsert of its windows' counters, checked under their row locks, so replicas racing
+at the limit cannot both pass. Times are the replicas' clocks (`time.time()`, as `limits` reads them): keep them in sync."""
 
 from __future__ import annotations
 
@@ -100,22 +100,31 @@ class PostgresStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
 
     def take(self, requests: list[tuple[str, list[RateLimitItem]]]) -> list[RateLimitItem | None]:
         """Count each request (its account, its windows) in every window or in none, in order: per
-        request None, or its first window without room. One round trip for them all
-        (`hub_take_requests`, migration 0003), sent in the order of their accounts, so that two
-        batches lock the counters in one order."""
+        request None, or its first window without room. One round trip for them all, and one
+        upsert for the requests of one account alike in their windows (`hub_take_groups`,
+        migration 0005), sent in the order of their accounts, so that two batches lock the
+        counters in one order."""
         now = time.time()
-        order = sorted(range(len(requests)), key=lambda i: requests[i][0])
-        taken = [(_window(item.key_for(requests[i][0]), item.get_expiry(), now), item)
-                 for i in order for item in requests[i][1]]  # fmt: skip
+        groups: dict[tuple[str, tuple[RateLimitItem, ...]], list[int]] = {}
+        for i, (account, items) in enumerate(requests):
+            groups.setdefault((account, tuple(items)), []).append(i)
+        order = sorted(groups, key=lambda group: group[0])
+        taken = [(_window(item.key_for(account), item.get_expiry(), now), item) for account, items in order for item in items]
+        windows = len(order[0][1]) if order else 1
         row = self._one(
-            "SELECT hub_take_requests(%s, %s, %s, %s, %s, %s, %s)",
+            "SELECT hub_take_groups(%s, %s, %s, %s, %s, %s, %s, %s)",
             [[w[0] for w, _ in taken], [w[1] for w, _ in taken], [w[2] / item.get_expiry() for w, item in taken],
              [item.amount for _, item in taken], [now + 2 * item.get_expiry() for _, item in taken],
-             len(requests[0][1]) if requests else 1, now],
+             windows, [len(groups[group]) for group in order], now],
         )  # fmt: skip
+        rooms = row[0] if row else []
         answers: list[RateLimitItem | None] = [None] * len(requests)
-        for i, refused in zip(order, row[0] if row else []):
-            answers[i] = requests[i][1][refused - 1] if refused else None
+        for g, group in enumerate(order):
+            room = rooms[g * windows : (g + 1) * windows]
+            passed = max(0, min(len(groups[group]), *room))  # the group's first requests are counted
+            refused = next((w for w, left in enumerate(room) if left <= passed), 0)  # as each later one finds them
+            for rank, i in enumerate(groups[group], 1):
+                answers[i] = None if rank <= passed else requests[i][1][refused]
         return answers
 
     def clear_sliding_window(self, key: str, expiry: int) -> None:

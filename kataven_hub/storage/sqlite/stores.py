@@ -104,6 +104,10 @@ class Stores:
                 return True
         return False
 
+    def write_many(self, names: list[str]) -> None:
+        """None: each account is its own file, written on its own."""
+        return None
+
     def shared_counters(self) -> None:
         """None: one process serves a data directory, its own counts are the truth."""
         return None
