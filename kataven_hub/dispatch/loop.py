@@ -5,26 +5,24 @@ accounts with work, and can be driven from a test with a fixed clock; `run_forev
 while the server runs. What one round in one account does is `dispatch.round`; where the backend
 can (PostgreSQL), up to TOGETHER accounts are rounded in one transaction (`tick_accounts`).
 
-With `account_clocks` (dev mode), an account's clock may run ahead of the machine's: `advance`
-moves it forward, running at once the rounds that fall in between (those where something can
-happen: a call ends, a retry or a scheduled start falls due, a usage window frees room), and
-every later round of the account runs at the account's time. While one account's clock moves,
-the background rounds leave that account alone.
+With `account_clocks` (dev mode), an account's clock may run ahead of the machine's
+(`dispatch.clocks`): `advance` moves it forward, and every later round of the account runs at the
+account's time. While one account's clock moves, the background rounds leave that account alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from datetime import datetime, timedelta
 
 import anyio.to_thread
 
 from kataven_hub import clock, switches
+from kataven_hub.dispatch.clocks import AccountClocks
 from kataven_hub.dispatch.dialer import Dialer
-from kataven_hub.dispatch.round import DAY, MINUTE, Worked, run_round, run_rounds
+from kataven_hub.dispatch.round import Worked, run_round, run_rounds
 from kataven_hub.errors import HubError
 from kataven_hub.storage import Backend, Database
 
@@ -42,7 +40,7 @@ class Dispatcher:
         self.time_scale = time_scale
         self.interval = timedelta(seconds=interval)
         self.account_clocks = account_clocks
-        self._moving: dict[str, threading.Lock] = {}
+        self.clocks = AccountClocks(stores, dialer, time_scale, self.interval, enabled=account_clocks)
         self._quiet: dict[str, tuple[datetime, int]] = {}  # account: (quiet until, its changes then)
 
     def tick(self, now: datetime) -> None:
@@ -93,7 +91,7 @@ class Dispatcher:
                 pass
 
     def _round_in(self, account: str, now: datetime) -> None:
-        moving = self._moving.get(account)
+        moving = self.clocks.moving.get(account)
         if moving is not None and not moving.acquire(blocking=False):
             return  # its clock is being moved: `advance` runs its rounds
         self._quiet.pop(account, None)
@@ -118,42 +116,12 @@ class Dispatcher:
             self._quiet[account] = (worked.quiet_until, changes)
 
     def ahead(self, database: Database) -> timedelta:
-        """How far the account's clock runs ahead of the machine's."""
-        if not self.account_clocks:
-            return timedelta(0)
-        with database.read() as conn:
-            return timedelta(seconds=conn.clock_ahead())
+        """How far the account's clock runs ahead of the machine's (`AccountClocks`)."""
+        return self.clocks.ahead(database)
 
     def advance(self, account: str, seconds: float) -> tuple[datetime, int]:
-        """Move the account's clock `seconds` forward, running the rounds that fall in between;
-        the account's time after, and how many rounds ran."""
-        with self._moving.setdefault(account, threading.Lock()), self.stores.account(account) as database:
-            ahead = self.ahead(database)
-            start = clock.now() + ahead
-            end, at, rounds = start + timedelta(seconds=seconds), start, 0
-            while at <= end and run_round(database, self.dialer, at, time_scale=self.time_scale, wait=True):
-                rounds += 1
-                following = self._next_event(database, at)
-                if following is None:
-                    break
-                at = max(following, at + self.interval)
-            with database.write() as conn:
-                conn.set_clock_ahead((ahead + timedelta(seconds=seconds)).total_seconds())
-        self.stores.work.forget_if_idle(account)
-        return end, rounds
-
-    def _next_event(self, database: Database, at: datetime) -> datetime | None:
-        """The first moment after `at` when a round can change something in the account, or None."""
-        with database.read() as conn:
-            moments = [self.dialer.ends_at(session, at) for *_ids, session, _attempts in conn.calls_in_flight()]
-            moments.append(_parsed(conn.next_due(clock.iso(at))))
-            if conn.waiting(clock.iso(at)):  # held back by a limit: the next call that ends, or a window
-                for window in (MINUTE, DAY):
-                    since = at - timedelta(seconds=window / self.time_scale)
-                    first = _parsed(conn.first_started_since(clock.iso(since)))
-                    moments.append(first and first + timedelta(seconds=window / self.time_scale))
-        found = [m for m in moments if m is not None]
-        return min(found) if found else None
+        """Move the account's clock `seconds` forward (`AccountClocks.advance`)."""
+        return self.clocks.advance(account, seconds)
 
     def recover(self) -> None:
         """At start-up, before the first round: the index of accounts with work made exact."""
@@ -164,10 +132,6 @@ class Dispatcher:
     def tick_account(self, database: Database, now: datetime) -> Worked | None:
         """One round in one account; None if it had nothing to do."""
         return run_round(database, self.dialer, now, time_scale=self.time_scale)
-
-
-def _parsed(value: str | None) -> datetime | None:
-    return None if value is None else clock.parse(value)
 
 
 async def run_forever(dispatcher: Dispatcher, interval: float) -> None:

@@ -25,22 +25,21 @@ again (a retry with no delay), and a campaign with nothing left completes, at th
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from kataven_hub import clock, switches
+from kataven_hub import clock
 from kataven_hub.campaigns.limits import call_limits_in
-from kataven_hub.campaigns.states import Status, allows, move, start_order
+from kataven_hub.campaigns.states import Status, move, start_order
 from kataven_hub.dispatch.dialer import Call, Dialer, Outcome
+from kataven_hub.dispatch.dials import dial_committed, write_in
 from kataven_hub.storage import Backend, Connection, Database
 
-log = logging.getLogger(__name__)
 MINUTE, DAY = 60.0, 86_400.0
 
 
@@ -65,7 +64,7 @@ def run_round(
         work = AccountRound(conn, dialer, now, time_scale=time_scale, account=database.name)
         placed = work.record()
     dialer.forget(work.settled)
-    refused = _dial(dialer, placed, now, lambda _account: database.write())
+    refused = dial_committed(dialer, placed, now, lambda _account: database.write())
     return Worked(None if refused else work.quiet_until())
 
 
@@ -86,30 +85,10 @@ def run_rounds(
             work.settle_and_start(polled)
         placed = [call for work in rounds.values() for call in work.plan_and_complete()]
     dialer.forget([session for work in rounds.values() for session in work.settled])
-    refused = _dial(dialer, placed, now, lambda account: _write_in(stores, account))
+    refused = dial_committed(dialer, placed, now, lambda account: write_in(stores, account))
     done: dict[str, Worked | None] = {account: None for account in idle}
     done.update({account: Worked(None if account in refused else work.quiet_until()) for account, work in rounds.items()})
     return done
-
-
-def _dial(dialer: Dialer, placed: list[Call], now: datetime, write: Callable[[str], AbstractContextManager[Connection]]) -> set[str]:
-    """Dial the calls a committed round recorded; a campaign the carrier refuses fails. The
-    accounts with a refused campaign."""
-    if not placed:
-        return set()
-    switches.placed_and_committed()
-    rejected = dialer.dial_all(placed, now)
-    for call in placed:
-        if call.campaign_id in rejected:
-            with write(call.account) as conn:
-                _reject(conn, call, rejected[call.campaign_id], now)
-    return {call.account for call in placed if call.campaign_id in rejected}
-
-
-@contextmanager
-def _write_in(stores: Backend, account: str) -> Iterator[Connection]:
-    with stores.account(account) as database, database.write() as conn:
-        yield conn
 
 
 class AccountRound:
@@ -167,7 +146,7 @@ class AccountRound:
 
     def _plan(self) -> list[Call]:
         """Record as many due attempts as every limit allows; a refused call waits, costing nothing."""
-        budget, concurrent_max = self._account_budget()
+        budget, concurrent_max = _budget(self.conn, sum(self.flying.values()), self.now, self.time_scale)
         at = clock.iso(self.now)
         placed: list[Call] = []
         for campaign in sorted(self._in(Status.RUNNING), key=start_order):
@@ -184,20 +163,6 @@ class AccountRound:
             self.flying[campaign["id"]] >= campaign["max_concurrent_calls"] for campaign in self._in(Status.RUNNING)
         )
         return placed
-
-    def _account_budget(self) -> tuple[int, int]:
-        """How many calls the account may start now, and its concurrency cap."""
-        limits = call_limits_in(self.conn)
-        minute, day = (clock.iso(self.now - _real_time(window, self.time_scale)) for window in (MINUTE, DAY))
-        minute_calls, day_calls, day_seconds = self.conn.usage_since(minute, day)
-        if day_seconds >= limits["daily_minutes_max"] * 60:
-            return 0, limits["concurrent_max"]
-        budget = min(
-            limits["concurrent_max"] - sum(self.flying.values()),
-            limits["calls_per_minute"] - minute_calls,
-            limits["daily_calls_max"] - day_calls,
-        )
-        return budget, limits["concurrent_max"]
 
     def quiet_until(self) -> datetime | None:
         """After the round, until when only a call ending can change the account (every running
@@ -216,6 +181,22 @@ class AccountRound:
 
     def _in(self, status: Status) -> list[dict[str, Any]]:
         return [c for c in self.live.values() if c["status"] == status]
+
+
+def _budget(conn: Connection, flying: int, now: datetime, time_scale: float) -> tuple[int, int]:
+    """How many calls the account may start now, with `flying` calls in flight, and its
+    concurrency cap."""
+    limits = call_limits_in(conn)
+    minute, day = (clock.iso(now - _real_time(window, time_scale)) for window in (MINUTE, DAY))
+    minute_calls, day_calls, day_seconds = conn.usage_since(minute, day)
+    if day_seconds >= limits["daily_minutes_max"] * 60:
+        return 0, limits["concurrent_max"]
+    budget = min(
+        limits["concurrent_max"] - flying,
+        limits["calls_per_minute"] - minute_calls,
+        limits["daily_calls_max"] - day_calls,
+    )
+    return budget, limits["concurrent_max"]
 
 
 def _real_time(seconds: float, time_scale: float) -> timedelta:
@@ -253,14 +234,3 @@ def _call(campaign: dict[str, Any], contact: dict[str, Any], account: str) -> Ca
         phone_number_id=campaign["phone_number_id"],
         custom_fields=contact["custom_fields"],
     )
-
-
-def _reject(conn: Connection, call: Call, reason: str, now: datetime) -> None:
-    """The carrier refused the campaign: the attempt fails, and so does the campaign if it still runs."""
-    conn.finish_calls([(clock.iso(now), "failed", 0.0, call.session_id)])
-    conn.settle_contacts([("failed", "failed", None, call.contact_id)])
-    campaign = conn.get_campaign(call.campaign_id)
-    if campaign is not None and allows(campaign, "fail"):
-        move(conn, campaign, "fail", Status.FAILED, now)
-        log.warning("campaign %s failed: %s", call.campaign_id, reason)
-    conn.skip_pending(call.campaign_id)

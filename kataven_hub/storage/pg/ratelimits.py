@@ -117,19 +117,27 @@ class PostgresStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
              [item.amount for _, item in taken], [now + 2 * item.get_expiry() for _, item in taken],
              windows, [len(groups[group]) for group in order], now],
         )  # fmt: skip
-        rooms = row[0] if row else []
-        answers: list[RateLimitItem | None] = [None] * len(requests)
-        for g, group in enumerate(order):
-            room = rooms[g * windows : (g + 1) * windows]
-            passed = max(0, min(len(groups[group]), *room))  # the group's first requests are counted
-            refused = next((w for w, left in enumerate(room) if left <= passed), 0)  # as each later one finds them
-            for rank, i in enumerate(groups[group], 1):
-                answers[i] = None if rank <= passed else requests[i][1][refused]
-        return answers
+        return _answers(requests, [groups[group] for group in order], row[0] if row else [], windows)
 
     def clear_sliding_window(self, key: str, expiry: int) -> None:
         previous, current = self.sliding_window_keys(key, expiry, time.time())
         self._one("DELETE FROM rate_counters WHERE key IN (%s, %s) RETURNING 1", [previous, current])
+
+
+def _answers(
+    requests: list[tuple[str, list[RateLimitItem]]], groups: list[list[int]], rooms: list[int], windows: int
+) -> list[RateLimitItem | None]:
+    """Per request, None or the window it was refused in, from each group's (its requests, in
+    order) rooms, window by window: the group's first requests up to its smallest room are
+    counted, and each later one is refused in the first window without room once they are."""
+    answers: list[RateLimitItem | None] = [None] * len(requests)
+    for g, group in enumerate(groups):
+        room = rooms[g * windows : (g + 1) * windows]
+        passed = max(0, min(len(group), *room))
+        refused = next((w for w, left in enumerate(room) if left <= passed), 0)
+        for rank, i in enumerate(group, 1):
+            answers[i] = None if rank <= passed else requests[i][1][refused]
+    return answers
 
 
 def _window(key: str, expiry: int, now: float) -> tuple[str, str, float, float]:

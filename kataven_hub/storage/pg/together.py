@@ -133,28 +133,31 @@ class Together:
             self.seconds[account].append((started_at, seconds))
 
     def write(self) -> None:
-        """The held writes of every account, in one statement: the calls that ended and their
-        contacts settled, then the calls started and their contacts dialing."""
-        if not (self.finished or self.settled or self.started):
-            return
-        ended = _columns(self.finished, 5)
-        settled = _columns(self.settled, 5)
-        started = _columns(self.started, 5)
-        self.conn.execute(
-            "WITH finished AS (UPDATE calls SET ended_at = t.at, outcome = t.o, duration_seconds = t.d"
-            "  FROM unnest(%s::text[], %s::text[], %s::text[], %s::float8[], %s::text[]) AS t(a, at, o, d, s)"
-            "  WHERE calls.account = t.a AND calls.session_id = t.s),"
-            " settled AS (UPDATE contacts SET status = t.st, last_outcome = t.o, next_attempt_at = t.d"
-            "  FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[]) AS t(a, st, o, d, n)"
-            "  WHERE contacts.account = t.a AND contacts.id = t.n),"
-            " placed AS (INSERT INTO calls (account, campaign_id, contact_id, session_id, node_id, started_at)"
-            "  SELECT t.a, t.c, t.n, t.s, %s, t.at FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[])"
-            "  AS t(a, c, n, s, at))"
-            " UPDATE contacts SET status = 'dialing', attempts = attempts + 1, last_attempt_at = t.at, session_id = t.s,"
-            " next_attempt_at = NULL FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[])"
-            " AS t(a, c, n, s, at) WHERE contacts.account = t.a AND contacts.id = t.n",
-            [*ended, *settled, self.node, *started, *started],
-        )  # fmt: skip
+        """The held writes of every account, in one statement (`_write_held`)."""
+        if self.finished or self.settled or self.started:
+            _write_held(self.conn, self.node, self.finished, self.settled, self.started)
+
+
+def _write_held(conn: psycopg.Connection[Any], node: str, finished: list[tuple[Any, ...]], settled: list[tuple[Any, ...]],
+                started: list[tuple[Any, ...]]) -> None:  # fmt: skip
+    """In one statement, each row naming its account: the calls that ended and their contacts
+    settled, then the calls started (on replica `node`) and their contacts dialing."""
+    ended, contacts, placed = _columns(finished, 5), _columns(settled, 5), _columns(started, 5)
+    conn.execute(
+        "WITH finished AS (UPDATE calls SET ended_at = t.at, outcome = t.o, duration_seconds = t.d"
+        "  FROM unnest(%s::text[], %s::text[], %s::text[], %s::float8[], %s::text[]) AS t(a, at, o, d, s)"
+        "  WHERE calls.account = t.a AND calls.session_id = t.s),"
+        " settled AS (UPDATE contacts SET status = t.st, last_outcome = t.o, next_attempt_at = t.d"
+        "  FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[]) AS t(a, st, o, d, n)"
+        "  WHERE contacts.account = t.a AND contacts.id = t.n),"
+        " placed AS (INSERT INTO calls (account, campaign_id, contact_id, session_id, node_id, started_at)"
+        "  SELECT t.a, t.c, t.n, t.s, %s, t.at FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[])"
+        "  AS t(a, c, n, s, at))"
+        " UPDATE contacts SET status = 'dialing', attempts = attempts + 1, last_attempt_at = t.at, session_id = t.s,"
+        " next_attempt_at = NULL FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[])"
+        " AS t(a, c, n, s, at) WHERE contacts.account = t.a AND contacts.id = t.n",
+        [*ended, *contacts, node, *placed, *placed],
+    )  # fmt: skip
 
 
 def conn_all(conn: psycopg.Connection[Any], sql: str, *params: Any) -> list[tuple[Any, ...]]:
