@@ -41,6 +41,12 @@ def transaction(conn: psycopg.Connection[Any], first: str) -> Iterator[list[tupl
     conn.execute("COMMIT")
 
 
+RECONNECT_FOR = 2.0
+"""A broken connection is replaced by attempts 1 s apart for this long, then given up; the next
+request that finds no connection starts new attempts at once. psycopg_pool's own default (5
+minutes, the gaps doubling) would leave a replica away for up to twice the outage after the
+database came back; this keeps it to about a second."""
+
 CHECK_AFTER = 1.0
 """A pooled connection idle this long is checked (one round trip) before it is lent: after the
 database restarted, a stale one is replaced rather than failing a request. Under load connections

@@ -27,7 +27,14 @@ from kataven_hub import switches
 from kataven_hub.errors import ConfigurationError, Unavailable
 from kataven_hub.storage.base import Connection, SharedCounters
 from kataven_hub.storage.pg import faults, together
-from kataven_hub.storage.pg.connections import account_key, check_if_idle, connect_options, mark_used, transaction
+from kataven_hub.storage.pg.connections import (
+    RECONNECT_FOR,
+    account_key,
+    check_if_idle,
+    connect_options,
+    mark_used,
+    transaction,
+)
 from kataven_hub.storage.pg.queries import PgConnection
 from kataven_hub.storage.pg.work import Leases
 
@@ -110,6 +117,7 @@ class PgBackend:
         self.pool = ConnectionPool(
             url, min_size=2, max_size=max_size, timeout=faults.POOL_WAIT, open=True, name="hub",
             kwargs={**connect_options(), "autocommit": True}, check=check_if_idle, reset=mark_used,
+            reconnect_timeout=RECONNECT_FOR,
         )  # fmt: skip
         self.system = PgDatabase(self, None)
         self.work = Leases(self)
