@@ -1,10 +1,8 @@
 """Bodies generated from an OpenAPI 3.0 schema, for the mock: the same seed gives the same body.
 
-The schema is first flattened: `allOf` merged (properties and required lists combined,
-recursively), one branch of a `oneOf`/`anyOf` taken (its discriminator value set), `writeOnly`
-fields left out of answers. Then every shape gets a value within its rules: enums, formats,
-patterns (through `rstr`), lengths, ranges and `multipleOf`, item counts and `uniqueItems`,
-`additionalProperties`; a recursive schema stops adding optional fields at `MAX_DEPTH`. A string
+The schema is first flattened (`spec.flatten`), `writeOnly` fields left out of answers. Then
+every shape gets a value within its rules: enums, formats, patterns (through `rstr`), lengths,
+ranges and `multipleOf`, item counts and `uniqueItems`, `additionalProperties`; a recursive schema stops adding optional fields at `MAX_DEPTH`. A string
 the schema leaves free looks like its field's name (`email`, `name`, `phone`, `url`,
 `created_at`, ...) where that value fits its lengths. The caller
 validates what comes out (`spec.mocking`): a branch that does not fit is retried with another seed.
@@ -22,15 +20,10 @@ from typing import Any
 import rstr
 
 from kataven_hub.spec.fieldnames import WORDS, named
+from kataven_hub.spec.flatten import IMPOSSIBLE, flatten
 
 MAX_DEPTH = 4
 """Objects below this depth get only their required fields, arrays only their minimum of items."""
-DISCRIMINATOR_VALUES = "x-hub-discriminator-values"
-"""Set on a schema with a discriminator when the document is loaded (`spec.document`): the value
-that selects each of its `oneOf`/`anyOf` branches, in order."""
-IMPOSSIBLE = "x-hub-impossible"
-"""Set by `flatten` on a merge no value satisfies (two types, disjoint enums): an optional property
-with such a schema is left out."""
 _EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
@@ -39,83 +32,6 @@ def generate(schema: dict[str, Any], seed: int | str = 0, *, examples: bool = Tr
     """A value for `schema` (as an answer: `writeOnly` fields left out), drawn from `seed`; the
     `example` a schema gives is taken as it is, unless `examples` is false."""
     return _Draw(random.Random(str(seed)), examples).value(schema, 0)
-
-
-_FLAT: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
-"""Flattened schemas (first branches), by the schema's identity: a remembered read flattens the
-same few schemas on every request. Read only: what `flatten` returns is never changed."""
-
-
-def flatten(schema: dict[str, Any], rng: random.Random | None = None) -> dict[str, Any]:
-    """The schema with its `allOf` merged and one `oneOf`/`anyOf` branch taken (the first, or one
-    drawn from `rng`), recursively at the top level only: nested schemas are flattened as they
-    are reached."""
-    if not isinstance(schema, dict):
-        return {}
-    if rng is None:
-        kept = _FLAT.get(id(schema))
-        if kept is None or kept[0] is not schema:
-            if len(_FLAT) > 4096:
-                _FLAT.clear()
-            kept = _FLAT[id(schema)] = (schema, _flatten(schema, None))
-        return kept[1]
-    return _flatten(schema, rng)
-
-
-def _flatten(schema: dict[str, Any], rng: random.Random | None) -> dict[str, Any]:
-    if "allOf" in schema:
-        merged = {k: v for k, v in schema.items() if k != "allOf"}
-        for part in schema["allOf"]:
-            merged = _merge(merged, flatten(part, rng))
-        return flatten(merged, rng)
-    for key in ("oneOf", "anyOf"):
-        if key in schema and schema[key]:
-            branches = schema[key]
-            index = rng.randrange(len(branches)) if rng else 0
-            rest = {k: v for k, v in schema.items() if k not in (key, "discriminator", DISCRIMINATOR_VALUES)}
-            chosen = _merge(rest, flatten(branches[index], rng))
-            return _with_discriminator(chosen, schema, index)
-    return schema
-
-
-def _with_discriminator(chosen: dict[str, Any], parent: dict[str, Any], index: int) -> dict[str, Any]:
-    name = (parent.get("discriminator") or {}).get("propertyName")
-    values = parent.get(DISCRIMINATOR_VALUES) or []
-    if not name or index >= len(values):
-        return chosen
-    properties = {**chosen.get("properties", {}), name: {"type": "string", "enum": [values[index]]}}
-    return {**chosen, "properties": properties, "required": sorted({*chosen.get("required", []), name})}
-
-
-def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    """Both schemas at once, as far as a generator needs: properties merged by name, required
-    lists joined, the tighter bound of each range, the common enum values."""
-    merged = {**a, **{k: v for k, v in b.items() if k not in a}}
-    if "properties" in a or "properties" in b:
-        left, right = a.get("properties", {}), b.get("properties", {})
-        merged["properties"] = {
-            name: _merge(flatten(left[name]), flatten(right[name])) if name in left and name in right
-            else left.get(name, right.get(name))
-            for name in {**left, **right}
-        }  # fmt: skip
-    if "required" in a or "required" in b:
-        merged["required"] = list(dict.fromkeys([*a.get("required", []), *b.get("required", [])]))
-    for low in ("minimum", "minLength", "minItems", "minProperties"):
-        if low in a and low in b:
-            merged[low] = max(a[low], b[low])
-    for high in ("maximum", "maxLength", "maxItems", "maxProperties"):
-        if high in a and high in b:
-            merged[high] = min(a[high], b[high])
-    if "enum" in a and "enum" in b:
-        merged["enum"] = [v for v in a["enum"] if v in b["enum"]]
-        merged[IMPOSSIBLE] = merged.get(IMPOSSIBLE) or not merged["enum"]
-    if "type" in a and "type" in b and a["type"] != b["type"]:
-        both = {a["type"], b["type"]}
-        merged["type"] = "integer" if both == {"integer", "number"} else a["type"]
-        merged[IMPOSSIBLE] = both != {"integer", "number"}
-    if a.get("additionalProperties") is False or b.get("additionalProperties") is False:
-        merged["additionalProperties"] = False
-    return merged
 
 
 class _Draw:

@@ -13,7 +13,7 @@ from typing import Any
 
 from kataven_hub.spec import Operation
 from kataven_hub.spec.answers import answer_errors
-from kataven_hub.spec.generate import flatten
+from kataven_hub.spec.flatten import flatten
 from kataven_hub.spec.mocking import Draft
 
 

@@ -13,7 +13,8 @@ from starlette.types import Scope
 
 from kataven_hub.spec import Operation
 from kataven_hub.spec.answers import answer_errors
-from kataven_hub.spec.generate import flatten, generate
+from kataven_hub.spec.flatten import flatten
+from kataven_hub.spec.generate import generate
 
 MESSAGE_FIELDS = ("message", "detail", "error", "title", "description", "reason")
 STATUS_FIELDS = ("code", "status", "statusCode", "status_code")

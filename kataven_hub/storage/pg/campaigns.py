@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import psycopg
+
 from kataven_hub.storage.pg.bound import Bound
 from kataven_hub.storage.rows import CAMPAIGN_FIELDS, CONTACT_FIELDS, contact, present
 
@@ -29,21 +31,7 @@ class CampaignQueries(Bound):
             f"INSERT INTO campaigns (account, {', '.join(row)}) VALUES (%s, {', '.join(['%s'] * len(row))})",
             *row.values(),
         )
-        campaign_id, created_at = campaign["id"], campaign["created_at"]
-        with self.conn.cursor().copy(
-            "COPY contacts (account, id, campaign_id, phone_number, custom_fields, status, attempts, created_at)"
-            " FROM STDIN"
-        ) as copy:
-            head, tail = f"{_copy_text(self.account or '')}\t", f"\t{_copy_text(campaign_id)}\t"
-            end = f"\tpending\t0\t{_copy_text(created_at)}\n"
-            lines: list[str] = []
-            for n, (number, fields) in enumerate(contacts):
-                lines.append(f"{head}{first_id + n}{tail}{_copy_text(number)}\t{_copy_text(fields)}{end}")
-                if len(lines) == COPY_BATCH:
-                    copy.write("".join(lines).encode())
-                    lines.clear()
-            if lines:
-                copy.write("".join(lines).encode())
+        _copy_contacts(self.conn, self.account or "", campaign, first_id, contacts)
 
     def get_campaign(self, campaign_id: str) -> dict[str, Any] | None:
         row = self._one(f"{_SELECT_CAMPAIGN} AND id = %s", campaign_id)
@@ -122,6 +110,27 @@ class CampaignQueries(Bound):
 COPY_BATCH = 10_000
 """Contact rows written to COPY at once, as text in its format (not row by row)."""
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_contacts(
+    conn: psycopg.Connection[Any], account: str, campaign: dict[str, Any], first_id: int,
+    contacts: Iterable[tuple[str, str]],
+) -> None:  # fmt: skip
+    """The campaign's contacts `pending`, ids from `first_id`, written to COPY in batches of text."""
+    with conn.cursor().copy(
+        "COPY contacts (account, id, campaign_id, phone_number, custom_fields, status, attempts, created_at)"
+        " FROM STDIN"
+    ) as copy:
+        head, tail = f"{_copy_text(account)}\t", f"\t{_copy_text(campaign['id'])}\t"
+        end = f"\tpending\t0\t{_copy_text(campaign['created_at'])}\n"
+        lines: list[str] = []
+        for n, (number, fields) in enumerate(contacts):
+            lines.append(f"{head}{first_id + n}{tail}{_copy_text(number)}\t{_copy_text(fields)}{end}")
+            if len(lines) == COPY_BATCH:
+                copy.write("".join(lines).encode())
+                lines.clear()
+        if lines:
+            copy.write("".join(lines).encode())
 
 
 def _copy_text(value: str) -> str:
