@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from kataven_hub import switches
 from kataven_hub.storage.pg import faults
-from kataven_hub.storage.pg.connections import account_key, transaction
+from kataven_hub.storage.pg.connections import account_key, key_array, transaction
 from kataven_hub.storage.pg.work import NODE_TTL
 
 if TYPE_CHECKING:
@@ -33,8 +33,7 @@ class CarrierRecord:
         accounts = sorted(calls, key=account_key)
         rows = [(account, *call) for account in accounts for call in calls[account]]
         columns: list[list[Any]] = [list(column) for column in zip(*rows)]
-        keys = ", ".join(str(account_key(account)) for account in accounts)
-        lock = "SELECT 1" if switches.NO_ACCOUNT_LOCK else f"SELECT count(pg_advisory_xact_lock(k)) FROM unnest(ARRAY[{keys}]::bigint[]) AS k"
+        lock = "SELECT 1" if switches.NO_ACCOUNT_LOCK else f"SELECT count(pg_advisory_xact_lock(k)) FROM unnest({key_array(accounts)}) AS k"
         with self.backend.connection() as conn, faults.translated(), transaction(conn, lock):
             return conn.execute(
                 "INSERT INTO sim_calls (session_id, account, campaign_id, contact_id, attempt, node_id, dialled_at,"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -18,6 +18,12 @@ def account_key(account: str) -> int:
     """The advisory-lock key of an account: 64 bits of its SHA-256 (a collision only makes two
     accounts share a lock, which is safe)."""
     return int.from_bytes(hashlib.sha256(account.encode()).digest()[:8], "big", signed=True)
+
+
+def key_array(accounts: Iterable[str]) -> str:
+    """The accounts' lock keys as an SQL array, in the statement itself (numbers of ours, so that
+    it can go in the round trip that begins a transaction, which takes no parameter)."""
+    return f"ARRAY[{', '.join(str(account_key(account)) for account in accounts)}]::bigint[]"
 
 
 LOCK_TIMEOUT_MS = 5000

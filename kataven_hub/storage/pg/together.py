@@ -22,7 +22,7 @@ from kataven_hub import switches
 from kataven_hub.campaigns.states import Status
 from kataven_hub.storage.base import CallInFlight
 from kataven_hub.storage.pg import faults
-from kataven_hub.storage.pg.connections import account_key, transaction
+from kataven_hub.storage.pg.connections import key_array, transaction
 from kataven_hub.storage.pg.queries import PgConnection
 from kataven_hub.storage.rows import LIMIT_FIELDS, LIVE_FIELDS, due, present
 
@@ -39,8 +39,7 @@ def write_many(backend: PgBackend, names: list[str]) -> Iterator[dict[str, Round
     if switches.NO_ACCOUNT_LOCK:
         first = f"SELECT i FROM generate_series(1, {len(names)}) AS i"
     else:
-        keys = ", ".join(str(account_key(name)) for name in names)
-        first = f"SELECT i FROM unnest(ARRAY[{keys}]::bigint[]) WITH ORDINALITY AS t(k, i) WHERE pg_try_advisory_xact_lock(k)"
+        first = f"SELECT i FROM unnest({key_array(names)}) WITH ORDINALITY AS t(k, i) WHERE pg_try_advisory_xact_lock(k)"
     with backend.connection() as conn, faults.translated(), transaction(conn, first) as rows:
         together = Together(conn, [names[i - 1] for (i,) in rows], backend.node)
         yield together.connections
@@ -70,12 +69,12 @@ class Together:
             self._read(accounts)
 
     def _read(self, accounts: list[str]) -> None:
-        for account, *row in conn_all(self.conn,
+        for account, *row in _rows(self.conn,
             f"SELECT account, {', '.join(LIVE_FIELDS)} FROM campaigns WHERE account = ANY(%s)"
             " AND status IN ('running', 'scheduled', 'paused')", accounts,
         ):  # fmt: skip
             self.live[account].append({k: v for k, v in zip(LIVE_FIELDS, row) if v is not None})
-        for account, started_at, *call in conn_all(self.conn,
+        for account, started_at, *call in _rows(self.conn,
             "SELECT calls.account, calls.started_at, calls.id, calls.campaign_id, calls.contact_id, calls.session_id,"
             " contacts.attempts FROM calls JOIN contacts ON contacts.account = calls.account AND contacts.id = calls.contact_id"
             " WHERE calls.account = ANY(%s) AND calls.ended_at IS NULL ORDER BY calls.id", accounts,
@@ -83,7 +82,7 @@ class Together:
             self.flying[account].append(tuple(call))
             self.started_at[call[3]] = (call[1], started_at)
             self.in_flight[call[1]] += 1
-        for account, *row in conn_all(self.conn,
+        for account, *row in _rows(self.conn,
             f"SELECT account, {', '.join(LIMIT_FIELDS)} FROM account_limits WHERE account = ANY(%s)", accounts,
         ):  # fmt: skip
             self.limits[account] = present(LIMIT_FIELDS, row)
@@ -92,7 +91,7 @@ class Together:
         """The account's calls started since `minute` and since `day`, and the seconds they lasted,
         those settled in this transaction included (read for every account on the first ask)."""
         if self._usage is None:
-            self._usage = {account: (int(m), int(d), float(s)) for account, m, d, s in conn_all(self.conn,
+            self._usage = {account: (int(m), int(d), float(s)) for account, m, d, s in _rows(self.conn,
                 "SELECT account, count(*) FILTER (WHERE started_at > %s), count(*), coalesce(sum(duration_seconds), 0)"
                 " FROM calls WHERE account = ANY(%s) AND started_at > %s GROUP BY account", minute, list(self.connections), day,
             )}  # fmt: skip
@@ -109,7 +108,7 @@ class Together:
                 if c["status"] == Status.RUNNING and (room := self._room(c)) > 0
             }  # fmt: skip
             self._due = defaultdict(list)
-            for campaign_id, *row in conn_all(self.conn,
+            for campaign_id, *row in _rows(self.conn,
                 "SELECT t.c, x.id, x.phone_number, x.custom_fields, x.attempts FROM unnest(%s::text[], %s::text[], %s::int[])"
                 " AS t(a, c, k) CROSS JOIN LATERAL (SELECT id, phone_number, custom_fields, attempts FROM contacts"
                 " WHERE account = t.a AND campaign_id = t.c AND status = 'pending' AND (next_attempt_at IS NULL"
@@ -160,7 +159,7 @@ def _write_held(conn: psycopg.Connection[Any], node: str, finished: list[tuple[A
     )  # fmt: skip
 
 
-def conn_all(conn: psycopg.Connection[Any], sql: str, *params: Any) -> list[tuple[Any, ...]]:
+def _rows(conn: psycopg.Connection[Any], sql: str, *params: Any) -> list[tuple[Any, ...]]:
     return conn.execute(sql, list(params)).fetchall()
 
 
