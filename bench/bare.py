@@ -13,8 +13,8 @@ from connexion import AsyncApp
 from connexion.resolver import Resolver
 from connexion.security import BearerSecurityHandler
 
+from kataven_hub.openapi.validation import VALIDATORS
 from kataven_hub.settings import DEFAULT_SPEC as SPEC
-from kataven_hub.spec.validation import VALIDATORS
 
 CANNED = {
     "id": "0b6f5a4e-2f7d-4c1a-9e53-7d2c8a1b9f10", "name": "bare", "status": "draft",
@@ -28,7 +28,7 @@ async def accept(body: dict[str, Any], contacts: Any = None, **_: Any) -> tuple[
     if contacts is not None:
         await contacts.read()
         await contacts.close()
-    # JSON named, as kataven_hub.spec.routing does for our handlers: the spec's 429 is text/plain
+    # JSON named, as kataven_hub.openapi.routing does for our handlers: the spec's 429 is text/plain
     return CANNED, 201, {"Location": f"/api/v1/campaigns/{CANNED['id']}", "Content-Type": "application/json"}
 
 

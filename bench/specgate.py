@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 
 from bench.harness import BIN, Config, Result
-from kataven_hub.spec import document, operations
-from kataven_hub.spec.diff import compare
-from kataven_hub.spec.gate import as_markdown, grade
+from kataven_hub.diff.compare import compare
+from kataven_hub.diff.gate import as_markdown, grade
+from kataven_hub.openapi import document, operations
 
 OPERATIONS = 200
 

@@ -78,11 +78,11 @@ CAMPAIGN_OPERATIONS = {"postApiV1Campaigns", "getApiV1CampaignsId", "postApiV1Ca
 def greet(settings: Settings) -> None:
     """Dev mode's greeting for the document served: ours (its campaign operations) gets the demo
     account; any other its title and a `curl` for one of its operations."""
-    from kataven_hub import spec
-    from kataven_hub.spec.curl import curl, pick
+    from kataven_hub import openapi
+    from kataven_hub.openapi.curl import curl, pick
 
-    document = spec.load(settings.spec)
-    operations = spec.operations(document)
+    document = openapi.load(settings.spec)
+    operations = openapi.operations(document)
     if CAMPAIGN_OPERATIONS <= {op.operation_id for op in operations}:
         greet_demo(settings)
         return

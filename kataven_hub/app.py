@@ -1,5 +1,5 @@
 """The app factory: the spec served by Connexion, with our auth, validators, errors and middleware;
-operations without a handler are served from the spec (`kataven_hub.spec.mocking`).
+operations without a handler are served from the spec (`kataven_hub.mock.mocker`).
 
 The request pipeline, outer to inner, as `pipeline` builds it (a test pins it); `*` marks a layer
 that only its setting adds:
@@ -16,13 +16,13 @@ that only its setting adds:
     RoutingMiddleware              Connexion: method and path to an operation
     SecurityMiddleware             Connexion, with web.security: who may call the operation
   * RateLimits                     web.ratelimits: --rate-limits, a 429 per account
-    RequestValidationMiddleware    Connexion, with spec.validation: the spec's request rules
+    RequestValidationMiddleware    Connexion, with openapi.validation: the spec's request rules
     ResponseValidationMiddleware   Connexion: answers checked against the spec (dev, tests)
     LifespanMiddleware             Connexion: start-up and shut-down (Hub.lifespan)
   * Prefer                         web.prefer: dev mode's Prefer header and injected faults
     MockAnswers                    web.mockanswers: the operations the mock serves answered
     ContextMiddleware              Connexion: the context handlers receive
-    the operation                  handlers/, or the mock (spec.routing)
+    the operation                  handlers/, or the mock (openapi.routing)
 """
 
 from __future__ import annotations
@@ -43,17 +43,17 @@ from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from starlette.middleware.cors import CORSMiddleware
 
-from kataven_hub import control, spec
+from kataven_hub import control, openapi
 from kataven_hub.campaigns.ingest import MAX_REQUEST_BYTES
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.hub import Hub
+from kataven_hub.mock.mocker import Mocker
+from kataven_hub.mock.parents import parents
+from kataven_hub.mock.remember import roles
+from kataven_hub.openapi import routing
+from kataven_hub.openapi.routing import HubResolver
+from kataven_hub.openapi.validation import VALIDATORS, FormURIParser
 from kataven_hub.settings import Settings, environ
-from kataven_hub.spec import routing
-from kataven_hub.spec.mocking import Mocker
-from kataven_hub.spec.parents import parents
-from kataven_hub.spec.remember import roles
-from kataven_hub.spec.routing import HubResolver
-from kataven_hub.spec.validation import VALIDATORS, FormURIParser
 from kataven_hub.web.aliases import PathAliases
 from kataven_hub.web.bodylimit import BodyLimit
 from kataven_hub.web.console import Console
@@ -75,8 +75,8 @@ refused; without it they are accepted, as OpenAPI allows."""
 def create_app(settings: Settings) -> AsyncApp:
     """A Connexion app over `settings.data_dir`; settings must have passed `settings.finalize`.
     ConfigurationError, in one line, if the spec is not valid OpenAPI 3.0."""
-    document = spec.load(settings.spec)
-    operations = spec.operations(document)
+    document = openapi.load(settings.spec)
+    operations = openapi.operations(document)
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     if not settings.dev and (problems := unverified(operations, schemes, environ())):
         raise ConfigurationError(f"{settings.spec}: nothing verifies the security scheme {problems[0]}; or serve with --dev")
@@ -112,7 +112,7 @@ def create_app(settings: Settings) -> AsyncApp:
     return _finished(app, served, operations)
 
 
-def _finished(app: AsyncApp, served: list[routing.Route], operations: list[spec.Operation]) -> AsyncApp:
+def _finished(app: AsyncApp, served: list[routing.Route], operations: list[openapi.Operation]) -> AsyncApp:
     for route in served:
         if route.served_by in (routing.MOCK, routing.STUB):
             operation = route.operation
@@ -157,7 +157,7 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.
 
 
 def mock_answers(served: list[routing.Route]) -> dict[str, Any]:
-    """What the mock serves (`mocked`), remembers (`remembered`, `spec.remember`), and the
+    """What the mock serves (`mocked`), remembers (`remembered`, `mock.remember`), and the
     resource a mock or a stub asks for first (`parents`, a read served by a handler or remembered)."""
     mocked = {r.operation.operation_id: r.operation for r in served if r.served_by == routing.MOCK}
     remembered = roles(list(mocked.values()))

@@ -108,11 +108,11 @@ def _spec(parser: argparse.ArgumentParser) -> None:
 
 
 def routes_command(settings: Settings, args: argparse.Namespace) -> int:
-    from kataven_hub import spec
+    from kataven_hub import openapi
     from kataven_hub.app import mock_answers
-    from kataven_hub.spec import routing
+    from kataven_hub.openapi import routing
 
-    operations = spec.operations(spec.load(settings.spec))
+    operations = openapi.operations(openapi.load(settings.spec))
     found = routing.routes(operations)
     path_width = max((len(r.operation.path) for r in found), default=0)
     id_width = max((len(r.operation.operation_id) for r in found), default=0)
@@ -136,11 +136,11 @@ def routes_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def scaffold_command(settings: Settings, _args: argparse.Namespace) -> int:
-    from kataven_hub import spec
-    from kataven_hub.spec import routing
-    from kataven_hub.spec.scaffold import scaffold
+    from kataven_hub import openapi
+    from kataven_hub.openapi import routing
+    from kataven_hub.openapi.scaffold import scaffold
 
-    written = scaffold(routing.routes(spec.operations(spec.load(settings.spec))))
+    written = scaffold(routing.routes(openapi.operations(openapi.load(settings.spec))))
     for stub in written:
         print(f"wrote {stub.function} into {stub.path} for {stub.operation.label} ({stub.operation.operation_id})")
     if not written:
@@ -183,11 +183,11 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def diff_command(settings: Settings, args: argparse.Namespace) -> int:
-    from kataven_hub import spec
-    from kataven_hub.spec import diff, diffrules, gate
+    from kataven_hub import openapi
+    from kataven_hub.diff import compare, gate, rules
 
     if args.rules:
-        for rule, (severity, meaning) in diffrules.RULES.items():
+        for rule, (severity, meaning) in rules.RULES.items():
             print(f"{rule:<36} {severity:<8} {meaning}")
         return 0
     base = args.base_option or args.base
@@ -196,8 +196,8 @@ def diff_command(settings: Settings, args: argparse.Namespace) -> int:
     revision = args.revision or str(settings.spec)
     try:
         versions = [gate.read_version(version, settings.spec) for version in (base, revision)]
-        before, after = (spec.operations(spec.load_text(text, name)) for text, name in versions)
-        graded = gate.grade(diff.compare(before, after), gate.load_config(args.config or settings.spec.parent / gate.CONFIG))
+        before, after = (openapi.operations(openapi.load_text(text, name)) for text, name in versions)
+        graded = gate.grade(compare.compare(before, after), gate.load_config(args.config or settings.spec.parent / gate.CONFIG))
     except ConfigurationError as err:
         if args.report:  # a failed comparison must not read as a clean one
             args.report.parent.mkdir(parents=True, exist_ok=True)

@@ -20,9 +20,9 @@ from kataven_hub.dispatch.dialer import Dialer, SimulatedCarrier, parse_weights
 from kataven_hub.dispatch.lock import DispatchLock
 from kataven_hub.dispatch.loop import Dispatcher, run_forever
 from kataven_hub.errors import ConfigurationError
+from kataven_hub.mock.mocker import Mocker
+from kataven_hub.mock.parents import fill
 from kataven_hub.settings import Settings
-from kataven_hub.spec.mocking import Mocker
-from kataven_hub.spec.parents import fill
 from kataven_hub.storage import Backend, open_backend
 from kataven_hub.web.mockanswers import PARENT, request_key
 
@@ -59,7 +59,7 @@ class Hub:
     def mock(self, operation_id: str) -> Response:
         """What the spec documents for the operation: what a scaffolded stub answers (for the
         request being answered, the same body the mock gave, filled from the resource it is
-        under as the mock's is: `spec.parents`)."""
+        under as the mock's is: `mock.parents`)."""
         scope = connexion.context.scope
         draft = self.mocker.draft(operation_id, request=request_key(scope))
         return fill(draft, scope.get("extensions", {}).get(PARENT)).response()

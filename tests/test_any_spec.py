@@ -15,13 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from kataven_hub import spec
+from kataven_hub import openapi
 from kataven_hub.app import create_app
 from kataven_hub.errors import ConfigurationError
-from kataven_hub.spec import Operation
-from kataven_hub.spec.answers import answer_errors
-from kataven_hub.spec.generate import generate
-from kataven_hub.spec.remember import roles
+from kataven_hub.mock.remember import roles
+from kataven_hub.openapi import Operation
+from kataven_hub.schemas.answers import answer_errors
+from kataven_hub.schemas.generate import generate
 from kataven_hub.web.errorshapes import error_schema
 from tests.conftest import make_settings
 from tests.helpers import CORPUS, SPECS
@@ -44,7 +44,7 @@ def _client(tmp_path: Path, document: Path, **overrides: Any) -> Iterator[TestCl
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestClient, list[Operation]]]:
     document: Path = request.param
     for client in _client(tmp_path, document):
-        yield client, spec.operations(spec.load(document))
+        yield client, openapi.operations(openapi.load(document))
 
 
 def _call(client: TestClient, operation: Operation) -> Any:
@@ -101,14 +101,14 @@ def test_the_same_request_answers_the_same_body(tmp_path: Path) -> None:
 
 
 def test_every_operation_gets_a_valid_unique_python_name() -> None:
-    operations = spec.operations(spec.load(SPECS / "names.yaml"))
+    operations = openapi.operations(openapi.load(SPECS / "names.yaml"))
     names = [op.function for op in operations]
     assert names == [
         "find_thing_by_id", "create_thing_v2", "op_2fa_verify", "import_", "creer_element", "find_thing_by_id_2",
         "post_streams_stream_id",
     ]  # fmt: skip
     assert all(n.isidentifier() and not keyword.iskeyword(n) for n in names)
-    assert names == [op.function for op in spec.operations(spec.load(SPECS / "names.yaml"))]
+    assert names == [op.function for op in openapi.operations(openapi.load(SPECS / "names.yaml"))]
     assert operations[-1].operation_id == "postStreamsStreamId"  # it had none
 
 

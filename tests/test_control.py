@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from kataven_hub.app import create_app
 from kataven_hub.campaigns.lifecycle import CONTACT_STATUSES
 from kataven_hub.control import DOCUMENT
-from kataven_hub.spec.answers import answer_errors
+from kataven_hub.schemas.answers import answer_errors
 from support.servers import serving
 from tests.conftest import AGENT, NUMBER_ID, make_settings
 
@@ -132,8 +132,8 @@ def test_sixteen_parallel_workers_each_get_their_own_account(tmp_path: Path) -> 
 
 
 def test_the_control_document_is_a_valid_document_of_its_own() -> None:
-    from kataven_hub import spec
+    from kataven_hub import openapi
 
-    operations = spec.operations(spec.load(DOCUMENT))
+    operations = openapi.operations(openapi.load(DOCUMENT))
     assert {op.operation_id.rsplit(".", 1)[1] for op in operations} == {
         "create_account", "reset_account", "load_demo", "read_clock", "advance_clock"}  # fmt: skip

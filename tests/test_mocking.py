@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from kataven_hub import spec
+from kataven_hub import openapi
 from kataven_hub.app import create_app
 from kataven_hub.errors import InvalidInput
+from kataven_hub.mock.mocker import Mocker, preferences
 from kataven_hub.settings import DEFAULT_SPEC
-from kataven_hub.spec.mocking import Mocker, preferences
 from tests.conftest import Hub, make_settings
 
 MISSING = "0b6f5a4e-2f7d-4c1a-9e53-7d2c8a1b9f10"
@@ -108,7 +108,7 @@ def test_preferences_follow_rfc_7240() -> None:
 
 
 def test_the_mocker_answers_the_lowest_2xx_and_204_without_a_body() -> None:
-    mocker = Mocker(spec.operations(spec.load(DEFAULT_SPEC)))
+    mocker = Mocker(openapi.operations(openapi.load(DEFAULT_SPEC)))
     created = mocker.answer("postApiV1Campaigns")
     assert created.status_code == 201 and created.headers["x-hub-mock"] == "example"
     deleted = mocker.answer("deleteApiV1CampaignsId")

@@ -9,10 +9,10 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from kataven_hub import spec
+from kataven_hub import openapi
 from kataven_hub.app import create_app
 from kataven_hub.campaigns import reset_account
-from kataven_hub.spec.answers import answer_errors
+from kataven_hub.schemas.answers import answer_errors
 from kataven_hub.storage import Stores
 from tests.conftest import Hub, make_settings
 from tests.helpers import SPECS, SUMMARY, with_paths
@@ -61,7 +61,7 @@ def _with_agents(tmp_path: Path) -> Path:
 
 
 def _schema(document: Path, operation_id: str, status: str) -> dict[str, Any]:
-    [operation] = [op for op in spec.operations(spec.load(document)) if op.operation_id == operation_id]
+    [operation] = [op for op in openapi.operations(openapi.load(document)) if op.operation_id == operation_id]
     return operation.definition["responses"][status]["content"]["application/json"]["schema"]  # type: ignore[no-any-return]
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from kataven_hub.errors import ConfigurationError
-from kataven_hub.spec import Operation
-from kataven_hub.spec import scaffold as scaffold_module
-from kataven_hub.spec.routing import MOCK, Route
-from kataven_hub.spec.scaffold import HUB_IMPORT, parameters, stub
+from kataven_hub.openapi import Operation
+from kataven_hub.openapi import scaffold as scaffold_module
+from kataven_hub.openapi.routing import MOCK, Route
+from kataven_hub.openapi.scaffold import HUB_IMPORT, parameters, stub
 
 
 def _operation(summary: str = "Do it", **definition: Any) -> Operation:

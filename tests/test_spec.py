@@ -10,10 +10,10 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from kataven_hub import cli
-from kataven_hub import spec as spec_module
+from kataven_hub import openapi as spec_module
+from kataven_hub.openapi import routing
 from kataven_hub.settings import DEFAULT_SPEC as SPEC
 from kataven_hub.settings import ENVIRONMENT
-from kataven_hub.spec import routing
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = {"get", "post", "put", "patch", "delete"}

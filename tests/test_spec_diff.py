@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from kataven_hub import spec
-from kataven_hub.spec.diff import compare
-from kataven_hub.spec.diffrules import RULES
-from kataven_hub.spec.gate import Override, grade
+from kataven_hub import openapi
+from kataven_hub.diff.compare import compare
+from kataven_hub.diff.gate import Override, grade
+from kataven_hub.diff.rules import RULES
 
 CORPUS = Path(__file__).parent / "specdiff"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text())
@@ -65,8 +65,8 @@ def expected(lines: list[str]) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_the_pair_reports_its_changes(tmp_path: Path, case: dict[str, Any]) -> None:
-    base = spec.operations(spec.load(document(tmp_path, "base", case.get("base"))))
-    revision = spec.operations(spec.load(document(tmp_path, "revision", case.get("base"), case.get("revision"))))
+    base = openapi.operations(openapi.load(document(tmp_path, "base", case.get("base"))))
+    revision = openapi.operations(openapi.load(document(tmp_path, "revision", case.get("base"), case.get("revision"))))
     changes = compare(base, revision)
     assert sorted((c.rule, c.operation, c.where) for c in changes) == expected(case["expect"])
     assert all(c.rule in RULES and c.message for c in changes)
@@ -78,8 +78,8 @@ def test_every_rule_is_in_the_corpus() -> None:
 
 
 def test_the_config_sets_severities_per_rule_and_per_operation(tmp_path: Path) -> None:
-    base = spec.operations(spec.load(document(tmp_path, "base", None)))
-    revision = spec.operations(spec.load(document(tmp_path, "rev", {"components": {"schemas": {"Thing": {"properties": {"size": None}}}}})))
+    base = openapi.operations(openapi.load(document(tmp_path, "base", None)))
+    revision = openapi.operations(openapi.load(document(tmp_path, "rev", {"components": {"schemas": {"Thing": {"properties": {"size": None}}}}})))
     changes = compare(base, revision)
     graded = grade(changes, [Override("response-property-removed", "info", "getThing", "v2 clients read no size"),
                              Override("response-property-removed", "warning")])  # fmt: skip

@@ -33,8 +33,8 @@ from kataven_hub.errors import (
     Unavailable,
     Unprocessable,
 )
-from kataven_hub.spec import Operation
-from kataven_hub.spec.mocking import MockFailure
+from kataven_hub.mock.mocker import MockFailure
+from kataven_hub.openapi import Operation
 from kataven_hub.storage import faults
 from kataven_hub.web.errorshapes import ErrorShapes
 

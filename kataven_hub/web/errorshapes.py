@@ -11,10 +11,10 @@ from typing import Any
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.types import Scope
 
-from kataven_hub.spec import Operation
-from kataven_hub.spec.answers import answer_errors
-from kataven_hub.spec.flatten import flatten
-from kataven_hub.spec.generate import generate
+from kataven_hub.openapi import Operation
+from kataven_hub.schemas.answers import answer_errors
+from kataven_hub.schemas.flatten import flatten
+from kataven_hub.schemas.generate import generate
 
 MESSAGE_FIELDS = ("message", "detail", "error", "title", "description", "reason")
 STATUS_FIELDS = ("code", "status", "statusCode", "status_code")

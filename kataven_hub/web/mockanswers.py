@@ -1,6 +1,6 @@
-"""Operations the mock serves are answered here, innermost, by `spec.mocking` (or, for the REST
-shapes it remembers, by `spec.remember` over the account's database; below a resource that knows
-its data, after asking the server itself for that resource: `spec.parents`), without the trip through
+"""Operations the mock serves are answered here, innermost, by `mock.mocker` (or, for the REST
+shapes it remembers, by `mock.remember` over the account's database; below a resource that knows
+its data, after asking the server itself for that resource: `mock.parents`), without the trip through
 Connexion's handler decorators (which parse parameters and bodies a mock never reads: two thirds
 of the time of a mocked request). Routing, security and request validation have run; response
 validation, outside, still checks the answer."""
@@ -18,10 +18,10 @@ from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kataven_hub.spec import Operation
-from kataven_hub.spec.mocking import MOCK_HEADER, Mocker
-from kataven_hub.spec.parents import Parent, fill
-from kataven_hub.spec.remember import Request, Role, answer
+from kataven_hub.mock.mocker import MOCK_HEADER, Mocker
+from kataven_hub.mock.parents import Parent, fill
+from kataven_hub.mock.remember import Request, Role, answer
+from kataven_hub.openapi import Operation
 from kataven_hub.storage import Backend
 
 SHARED_ACCOUNT = "mock"

@@ -14,7 +14,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kataven_hub.errors import InvalidInput
-from kataven_hub.spec.mocking import Mocker, preferences
+from kataven_hub.mock.mocker import Mocker, preferences
 from kataven_hub.web.mockanswers import request_key
 
 MAX_DELAY_MS = 10_000

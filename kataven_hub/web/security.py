@@ -26,7 +26,7 @@ from connexion.security import (
 )
 
 from kataven_hub.auth import Authenticator
-from kataven_hub.spec import Operation
+from kataven_hub.openapi import Operation
 
 OURS = "x-hub-auth"
 VERIFIERS = {

@@ -80,8 +80,8 @@ def main() -> int:
 
 def _previous(version: str, tmp: Path) -> Path:
     """The previous document (a file, or a git revision of openapi.yaml) written to `tmp`."""
+    from kataven_hub.diff.gate import read_version
     from kataven_hub.errors import ConfigurationError
-    from kataven_hub.spec.gate import read_version
 
     try:
         text, name = read_version(version, SPEC)
@@ -223,7 +223,7 @@ def walk_lifecycle(base: str, token: str, account: str, record: Path, document: 
 def report(record: Path, implemented: set[str] | None, document: Path = SPEC) -> int:
     """Print every operation's documented and answered codes; 1 if an implemented operation
     (`None`: every operation) never answered its success code."""
-    from kataven_hub import spec
+    from kataven_hub import openapi
 
     answered: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
     for line in record.read_text().splitlines() if record.exists() else []:
@@ -232,7 +232,7 @@ def report(record: Path, implemented: set[str] | None, document: Path = SPEC) ->
     disabled = _disabled_operations()
     missing = []
     print("\nwhat every operation answered (documented codes; answered code × times):")
-    for operation in spec.operations(spec.load(document)):
+    for operation in openapi.operations(openapi.load(document)):
         label, operation_id = operation.label, operation.operation_id
         documented = sorted(operation.definition["responses"])
         success = min((c for c in documented if c.startswith("2")), default=None)
@@ -253,20 +253,20 @@ def report(record: Path, implemented: set[str] | None, document: Path = SPEC) ->
 
 
 def _implemented() -> set[str]:
-    from kataven_hub import control, spec
-    from kataven_hub.spec import routing
+    from kataven_hub import control, openapi
+    from kataven_hub.openapi import routing
 
     if SPEC.resolve() == control.DOCUMENT.resolve():  # its handlers are the control module's
-        return {op.operation_id for op in spec.operations(spec.load(SPEC))}
-    routes = routing.routes(spec.operations(spec.load(SPEC)))
+        return {op.operation_id for op in openapi.operations(openapi.load(SPEC))}
+    routes = routing.routes(openapi.operations(openapi.load(SPEC)))
     return {r.operation.operation_id for r in routes if r.served_by not in (routing.MOCK, routing.STUB)}
 
 
 def _ours(document: Path = SPEC) -> bool:
     """Whether the document serves this project's campaigns (the walk and its key are for those)."""
-    from kataven_hub import spec
+    from kataven_hub import openapi
 
-    return "postApiV1Campaigns" in {op.operation_id for op in spec.operations(spec.load(document))}
+    return "postApiV1Campaigns" in {op.operation_id for op in openapi.operations(openapi.load(document))}
 
 
 def _stateless_mocks() -> list[str]:
@@ -285,12 +285,12 @@ def _stateless_mocks() -> list[str]:
 
 
 def _mocked() -> bool:
-    """Whether a DELETE is served by a mock that does not remember (spec.remember)."""
-    from kataven_hub import spec
-    from kataven_hub.spec import routing
-    from kataven_hub.spec.remember import roles
+    """Whether a DELETE is served by a mock that does not remember (mock.remember)."""
+    from kataven_hub import openapi
+    from kataven_hub.mock.remember import roles
+    from kataven_hub.openapi import routing
 
-    mocked = [r.operation for r in routing.routes(spec.operations(spec.load(SPEC))) if r.served_by == routing.MOCK]
+    mocked = [r.operation for r in routing.routes(openapi.operations(openapi.load(SPEC))) if r.served_by == routing.MOCK]
     kept = roles(mocked)
     return any(op.method == "delete" and op.operation_id not in kept for op in mocked)
 

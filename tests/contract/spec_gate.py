@@ -28,8 +28,8 @@ SPEC = ROOT / "openapi.yaml"
 
 def main() -> int:
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from kataven_hub.diff.gate import merge_base, read_version
     from kataven_hub.errors import ConfigurationError
-    from kataven_hub.spec.gate import merge_base, read_version
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=20261127)

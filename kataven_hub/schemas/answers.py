@@ -1,5 +1,5 @@
 """Answers checked against the schema the document gives them: the mock's bodies, remembered
-resources, the errors the server makes itself (and, through `spec.validation`, every answer in dev
+resources, the errors the server makes itself (and, through `openapi.validation`, every answer in dev
 mode). Built validators are kept by schema; `answer_errors_once` remembers the answers found valid."""
 
 from __future__ import annotations

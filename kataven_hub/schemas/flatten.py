@@ -8,7 +8,7 @@ import random
 from typing import Any
 
 DISCRIMINATOR_VALUES = "x-hub-discriminator-values"
-"""Set on a schema with a discriminator when the document is loaded (`spec.document`): the value
+"""Set on a schema with a discriminator when the document is loaded (`openapi.document`): the value
 that selects each of its `oneOf`/`anyOf` branches, in order."""
 IMPOSSIBLE = "x-hub-impossible"
 """Set by `flatten` on a merge no value satisfies (two types, disjoint enums): an optional property

@@ -1,4 +1,4 @@
-"""`hub diff`: the changes `spec.diff` finds between two versions of the document, graded by the
+"""`hub diff`: the changes `diff.compare` finds between two versions of the document, graded by the
 repository's own rules (`hub-diff.toml`) and reported as text, Markdown (for a pull-request
 comment) or JSON. A version is a file, or a git revision of the document (`origin/main`, read
 with `git show`), or `auto`: the merge base of HEAD with the default branch.
@@ -23,9 +23,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from kataven_hub.diff.compare import Change
+from kataven_hub.diff.rules import ERROR, INFO, RULES, WARNING
 from kataven_hub.errors import ConfigurationError
-from kataven_hub.spec.diff import Change
-from kataven_hub.spec.diffrules import ERROR, INFO, RULES, WARNING
 
 SEVERITIES = (ERROR, WARNING, INFO, "off")
 CONFIG = "hub-diff.toml"

@@ -27,7 +27,7 @@ from starlette.formparsers import MultiPartParser
 from starlette.types import Message, Receive, Scope
 
 from kataven_hub.errors import InvalidInput
-from kataven_hub.spec.answers import FORMATS, AnswerValidator
+from kataven_hub.schemas.answers import FORMATS, AnswerValidator
 
 BLANK_PATTERN = r"[^ \t\r\n]"
 """The spec's pattern for "not blank", spelled out: `\\S` means different things to the

@@ -1,5 +1,5 @@
 """Generated strings that look like their field's name (`email`, `first_name`, `createdAt`, ...),
-for the mock's bodies (`spec.generate`, which falls back to its own words where none fits)."""
+for the mock's bodies (`schemas.generate`, which falls back to its own words where none fits)."""
 
 from __future__ import annotations
 

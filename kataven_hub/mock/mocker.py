@@ -13,13 +13,13 @@ from typing import Any
 from starlette.responses import Response
 
 from kataven_hub.errors import InvalidInput
-from kataven_hub.spec import Operation
-from kataven_hub.spec.answers import answer_errors
-from kataven_hub.spec.generate import generate
+from kataven_hub.openapi import Operation
+from kataven_hub.schemas.answers import answer_errors
+from kataven_hub.schemas.generate import generate
 
 MOCK_HEADER = "X-Hub-Mock"
 """On every answer made from the spec: `example` (written in the spec), `generated` (from its
-schema) or `stored` (remembered, or filled from the resource it is under: `spec.parents`)."""
+schema) or `stored` (remembered, or filled from the resource it is under: `mock.parents`)."""
 GENERATION_TRIES = 20
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def _body(operation: Operation, status: int, media: dict[str, Any], name: str | 
 
 
 def _generated(operation: Operation, status: int, schema: dict[str, Any], key: str) -> Any:
-    """A body that validates against `schema`, the same on every call (`spec.generate`, seeded
+    """A body that validates against `schema`, the same on every call (`schemas.generate`, seeded
     by `key`, the operation and the status). A draw that breaks a rule the generator does not see (a
     `oneOf` whose branches overlap, an example in the document that breaks its own schema) is
     followed by another, from the next seed."""

@@ -9,8 +9,8 @@ import shlex
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from kataven_hub.spec import Operation
-from kataven_hub.spec.generate import generate
+from kataven_hub.openapi import Operation
+from kataven_hub.schemas.generate import generate
 
 
 def pick(operations: list[Operation]) -> Operation | None:

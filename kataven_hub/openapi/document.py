@@ -20,7 +20,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from kataven_hub.errors import ConfigurationError
-from kataven_hub.spec.flatten import DISCRIMINATOR_VALUES
+from kataven_hub.schemas.flatten import DISCRIMINATOR_VALUES
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SHORT = 160

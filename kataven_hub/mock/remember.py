@@ -13,11 +13,11 @@ import uuid
 from typing import Any
 
 from kataven_hub.errors import NotFound
-from kataven_hub.spec import Operation
-from kataven_hub.spec.answers import answer_errors_once, known_valid
-from kataven_hub.spec.flatten import flatten
-from kataven_hub.spec.generate import generate
-from kataven_hub.spec.mocking import MockFailure
+from kataven_hub.mock.mocker import MockFailure
+from kataven_hub.openapi import Operation
+from kataven_hub.schemas.answers import answer_errors_once, known_valid
+from kataven_hub.schemas.flatten import flatten
+from kataven_hub.schemas.generate import generate
 from kataven_hub.storage import Connection
 
 OPT_OUT = "x-hub-mock"

@@ -1,11 +1,11 @@
 """Bodies generated from an OpenAPI 3.0 schema, for the mock: the same seed gives the same body.
 
-The schema is first flattened (`spec.flatten`), `writeOnly` fields left out of answers. Then
+The schema is first flattened (`schemas.flatten`), `writeOnly` fields left out of answers. Then
 every shape gets a value within its rules: enums, formats, patterns (through `rstr`), lengths,
 ranges and `multipleOf`, item counts and `uniqueItems`, `additionalProperties`; a recursive schema stops adding optional fields at `MAX_DEPTH`. A string
 the schema leaves free looks like its field's name (`email`, `name`, `phone`, `url`,
 `created_at`, ...) where that value fits its lengths. The caller
-validates what comes out (`spec.mocking`): a branch that does not fit is retried with another seed.
+validates what comes out (`mock.mocker`): a branch that does not fit is retried with another seed.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import rstr
 
-from kataven_hub.spec.fieldnames import WORDS, named
-from kataven_hub.spec.flatten import IMPOSSIBLE, flatten
+from kataven_hub.schemas.fieldnames import WORDS, named
+from kataven_hub.schemas.flatten import IMPOSSIBLE, flatten
 
 MAX_DEPTH = 4
 """Objects below this depth get only their required fields, arrays only their minimum of items."""

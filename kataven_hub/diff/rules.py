@@ -1,5 +1,5 @@
-"""The rules of `hub diff` (`spec.diff`), each with its default severity and what it means for
-clients; `hub-diff.toml` changes severities (`spec.gate`)."""
+"""The rules of `hub diff` (`diff.compare`), each with its default severity and what it means for
+clients; `hub-diff.toml` changes severities (`diff.gate`)."""
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 RULES: dict[str, tuple[str, str]] = {

@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from kataven_hub.spec import Operation
-from kataven_hub.spec.answers import answer_errors
-from kataven_hub.spec.flatten import flatten
-from kataven_hub.spec.mocking import Draft
+from kataven_hub.mock.mocker import Draft
+from kataven_hub.openapi import Operation
+from kataven_hub.schemas.answers import answer_errors
+from kataven_hub.schemas.flatten import flatten
 
 
 @dataclasses.dataclass(frozen=True)

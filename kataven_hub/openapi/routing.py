@@ -18,9 +18,9 @@ from typing import Any
 from connexion.resolver import Resolution, Resolver
 from starlette.responses import Response
 
-from kataven_hub.spec import Operation
-from kataven_hub.spec.document import python_name
-from kataven_hub.spec.mocking import Mocker
+from kataven_hub.mock.mocker import Mocker
+from kataven_hub.openapi import Operation
+from kataven_hub.openapi.document import python_name
 
 PACKAGE = "handlers"
 JSON = {"Content-Type": "application/json"}
@@ -151,7 +151,7 @@ def _answers_json(function: Callable[..., Any]) -> Callable[..., Any]:
 
 class HubResolver(Resolver):
     """Our handler for every operation that has one; the mock for the others. Operations are
-    found by operationId (every operation has one once loaded: `spec.document`)."""
+    found by operationId (every operation has one once loaded: `openapi.document`)."""
 
     def __init__(self, mocker: Mocker, operations: list[Operation]) -> None:
         super().__init__()

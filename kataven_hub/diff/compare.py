@@ -9,7 +9,7 @@ length, pattern or enum narrowed, a content type or an operation removed, securi
 client *reads* answers: an answer must still be understood, so anything widened there breaks it (a
 field removed, made optional or nullable, its type changed, an enum widened, a `oneOf` branch added,
 a success status or its content type removed). `oneOf`/`anyOf` branches are compared pairwise, in
-order. `RULES` gives each rule its default severity; `spec.gate` applies the repository's own.
+order. `RULES` gives each rule its default severity; `diff.gate` applies the repository's own.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import dataclasses
 import re
 from typing import Any
 
-from kataven_hub.spec.diffrules import RULES
-from kataven_hub.spec.diffschema import SchemaDiff
-from kataven_hub.spec.document import Operation
+from kataven_hub.diff.rules import RULES
+from kataven_hub.diff.schemas import SchemaDiff
+from kataven_hub.openapi.document import Operation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Change:
 
 
 def compare(base: list[Operation], revision: list[Operation]) -> list[Change]:
-    """Every change from the `base` operations to the `revision`'s (both from `spec.operations`)."""
+    """Every change from the `base` operations to the `revision`'s (both from `openapi.operations`)."""
     before = {_key(op): op for op in base}
     after = {_key(op): op for op in revision}
     changes: list[Change] = []

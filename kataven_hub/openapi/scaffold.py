@@ -16,8 +16,8 @@ from typing import Any
 from connexion.decorators.parameter import pythonic
 
 from kataven_hub.errors import ConfigurationError
-from kataven_hub.spec import Operation
-from kataven_hub.spec.routing import MOCK, PACKAGE, Route, module_name
+from kataven_hub.openapi import Operation
+from kataven_hub.openapi.routing import MOCK, PACKAGE, Route, module_name
 
 LINE = 120
 """ruff's line length in pyproject.toml."""

@@ -1,4 +1,4 @@
-"""Two versions of a schema compared for their clients (`spec.diff` compares operations and calls
+"""Two versions of a schema compared for their clients (`diff.compare` compares operations and calls
 this for every parameter, body and answer). `direction` says which side the client is on: it sends
 a `request` (narrowing breaks it) or reads a `response` (widening breaks it). `allOf` parts are
 merged first; `oneOf`/`anyOf` branches are compared pairwise, in order; a recursive schema is
