@@ -6,7 +6,7 @@ that only its setting adds:
 
     ServerErrorMiddleware          Connexion: a 500 for whatever nothing inside caught
   * CORSMiddleware                 HUB_CORS_ORIGINS or dev: preflights, headers on every answer
-    PathAliases                    web.aliases: /hub-api/…, /v1/… become the spec's paths
+  * PathAliases                    web.aliases: the document's x-hub-aliases (ours: /hub-api/…, /v1/…)
   * Console                        web.console: /console/ in dev mode or with --console
     ExceptionMiddleware            Connexion: every error below goes through web.errormap
     BodyLimit                      web.bodylimit: 413 before an oversized body is read
@@ -54,7 +54,7 @@ from kataven_hub.openapi import routing
 from kataven_hub.openapi.routing import HubResolver
 from kataven_hub.openapi.validation import VALIDATORS, FormURIParser
 from kataven_hub.settings import Settings, environ
-from kataven_hub.web.aliases import PathAliases
+from kataven_hub.web.aliases import PathAliases, aliases
 from kataven_hub.web.bodylimit import BodyLimit
 from kataven_hub.web.console import Console
 from kataven_hub.web.errormap import ErrorMap
@@ -89,7 +89,7 @@ def create_app(settings: Settings) -> AsyncApp:
     app = AsyncApp(
         __name__,
         lifespan=hub.lifespan,
-        middlewares=pipeline(settings, hub, mocker, served, server=lambda: app),
+        middlewares=pipeline(settings, hub, mocker, served, server=lambda: app, aliases=aliases(document)),
         security_map=security_map(hub.authenticator, dev=settings.dev),
         validator_map=VALIDATORS,
     )
@@ -121,10 +121,12 @@ def _finished(app: AsyncApp, served: list[routing.Route], operations: list[opena
     return app
 
 
-def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.Route], server: Callable[[], Any]) -> list[Any]:
+def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.Route], server: Callable[[], Any],
+             aliases: dict[str, str]) -> list[Any]:  # fmt: skip
     """The middleware stack, outer to inner, as the module's docstring draws it: Connexion's nine
     layers and ours, each with its options, those whose setting is off left out. `server` gives
-    the whole app (what a mock asks the resource it is under through)."""
+    the whole app (what a mock asks the resource it is under through); `aliases` the document's
+    `x-hub-aliases` (`web.aliases`: the layer is left out without them)."""
     dev = settings.dev
     cors = {
         "allow_origins": list(settings.allowed_origins),
@@ -136,7 +138,7 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.
     layers: list[tuple[Any, bool, dict[str, Any]]] = [
         (ServerErrorMiddleware, True, {}),
         (CORSMiddleware, bool(settings.allowed_origins), cors),
-        (PathAliases, True, {}),
+        (PathAliases, bool(aliases), {"aliases": aliases}),
         (Console, dev or settings.console, {}),
         (ExceptionMiddleware, True, {}),
         (BodyLimit, True, {"limit": MAX_REQUEST_BYTES}),

@@ -198,11 +198,12 @@ def diff_command(settings: Settings, args: argparse.Namespace) -> int:
         versions = [gate.read_version(version, settings.spec) for version in (base, revision)]
         before, after = (openapi.operations(openapi.load_text(text, name)) for text, name in versions)
         graded = gate.grade(compare.compare(before, after), gate.load_config(args.config or settings.spec.parent / gate.CONFIG))
-    except ConfigurationError as err:
+    except Exception as err:  # whatever the cause, a failure to compare is exit 2, never 1 ("breaking")
+        failure = str(err) if isinstance(err, ConfigurationError) else _short(f"could not compare: {type(err).__name__}: {err}")
         if args.report:  # a failed comparison must not read as a clean one
             args.report.parent.mkdir(parents=True, exist_ok=True)
-            args.report.write_text(gate.failure_markdown(base, revision, str(err)))
-        raise
+            args.report.write_text(gate.failure_markdown(base, revision, failure))
+        raise ConfigurationError(failure) from None
     names = [name for _text, name in versions]
     render = {"text": gate.as_text, "markdown": gate.as_markdown, "json": gate.as_json}[args.format]
     print(render(graded, *names), end="")
@@ -210,3 +211,8 @@ def diff_command(settings: Settings, args: argparse.Namespace) -> int:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(gate.as_markdown(graded, *names))
     return 1 if gate.verdict(graded) == "breaking" else 0
+
+
+def _short(message: str, most: int = 300) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= most else line[: most - 1] + "…"

@@ -54,7 +54,7 @@ def test_latency_delays_every_api_answer_errors_included(slow: Hub) -> None:
         took, response = _timed(call)
         assert took >= 0.2, (response.status_code, took)
     assert {is_api(p) for p in ("/openapi.json", "/openapi.yaml", "/ui/", "/console/")} == {False}
-    assert {is_api(p) for p in ("/api/v1/campaigns", "/v1/campaigns", "/hub-api/api/v1/call-limits")} == {True}
+    assert {is_api(p) for p in ("/api/v1/campaigns", "/v1/campaigns", "/hub-api/api/v1/call-limits", "/pets")} == {True}
 
 
 def test_an_error_rate_fails_its_share_from_the_spec_and_stores_nothing(faulty: Hub) -> None:

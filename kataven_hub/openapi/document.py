@@ -14,18 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import inflection
-import yaml
 from connexion.json_schema import resolve_refs
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from kataven_hub.errors import ConfigurationError
+from kataven_hub.openapi import loader
 from kataven_hub.schemas.flatten import DISCRIMINATOR_VALUES
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SHORT = 160
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader where PyYAML was built with it: a tenth of the pure-Python one's time."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,30 +52,27 @@ class Operation:
 
 
 def load(path: Path) -> dict[str, Any]:
-    """The document at `path`, checked with openapi-spec-validator; ConfigurationError says, in
-    one line, what is wrong and where. A text already checked in this process is not checked
-    again (the CLI, the app and each test app load the same file)."""
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise ConfigurationError(f"{path}: {err.strerror}") from None
-    return load_text(text, str(path))
+    """The document at `path` (`openapi.loader`: JSON's data model, the files its `$ref`s name
+    bundled), checked with openapi-spec-validator; ConfigurationError says, in one line, what is
+    wrong and where. A text already checked in this process is not checked again (the CLI, the
+    app and each test app load the same file)."""
+    return load_text(loader.text(path), str(path), path)
 
 
-def load_text(text: str, name: str) -> dict[str, Any]:
-    """`load` of a document's text (a git revision of it, say); `name` says where it came from."""
+def load_text(text: str, name: str, path: Path | None = None) -> dict[str, Any]:
+    """`load` of a document's text (a git revision of it, say); `name` says where it came from,
+    `path` where the files its `$ref`s name are looked for (beside `name` where None)."""
     try:
-        return copy.deepcopy(_checked(text))
+        return copy.deepcopy(_checked(text, str(path or Path(name))))
     except ConfigurationError as err:
         raise ConfigurationError(f"{name}: {err}") from None
 
 
 @functools.lru_cache(maxsize=16)
-def _checked(text: str) -> dict[str, Any]:
-    try:
-        document = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as err:
-        raise ConfigurationError(f"not YAML: {_one_line(str(err))}") from None
+def _checked(text: str, path: str) -> dict[str, Any]:
+    document = loader.parse(text, "")
+    if isinstance(document, dict) and loader.external(document):
+        document = loader.bundle(document, Path(path))
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0."):
         raise ConfigurationError("not an OpenAPI 3.0 document (Connexion 3.3 serves 3.0.x only)")
     try:
