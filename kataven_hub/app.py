@@ -101,7 +101,7 @@ def create_app(settings: Settings) -> AsyncApp:
     app.add_api(
         document,
         base_path="",
-        resolver=HubResolver(mocker, operations),
+        resolver=HubResolver(mocker.answer, operations),
         strict_validation=bool(document.get(STRICT)),
         pythonic_params=True,
         validate_responses=settings.check_responses,

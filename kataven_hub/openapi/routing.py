@@ -18,7 +18,6 @@ from typing import Any
 from connexion.resolver import Resolution, Resolver
 from starlette.responses import Response
 
-from kataven_hub.mock.mocker import Mocker
 from kataven_hub.openapi import Operation
 from kataven_hub.openapi.document import python_name
 
@@ -150,12 +149,13 @@ def _answers_json(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class HubResolver(Resolver):
-    """Our handler for every operation that has one; the mock for the others. Operations are
-    found by operationId (every operation has one once loaded: `openapi.document`)."""
+    """Our handler for every operation that has one; for the others, `mock` (the mocker's answer
+    to an operationId: `mock.mocker`). Operations are found by operationId (every operation has one
+    once loaded: `openapi.document`)."""
 
-    def __init__(self, mocker: Mocker, operations: list[Operation]) -> None:
+    def __init__(self, mock: Callable[[str], Response], operations: list[Operation]) -> None:
         super().__init__()
-        self.mocker = mocker
+        self.mock = mock
         self.modules = handler_modules()
         self.functions = {op.operation_id: op.function for op in operations}
 
@@ -166,7 +166,7 @@ class HubResolver(Resolver):
 
     def _mock(self, operation_id: str) -> Callable[..., Any]:
         async def mock(**_arguments: Any) -> Any:
-            return self.mocker.answer(operation_id)
+            return self.mock(operation_id)
 
         mock.__name__ = f"mock_{self.functions[operation_id]}"
         return mock

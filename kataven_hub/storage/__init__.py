@@ -4,7 +4,8 @@
 default): one database file per account (`accounts/<name>.db`, no account column anywhere) and
 `system.db` for API keys, each in WAL mode with its schema kept by numbered migrations. `pg`
 (`HUB_DATABASE_URL`): every account in shared tables of one PostgreSQL, for several replicas.
-Queries are methods of a `Connection` and return plain dicts shaped like the spec's schemas.
+Queries are methods of a `Connection` and return plain dicts shaped like the spec's schemas; `rows`
+shapes rows the same for both drivers, `faults` tells a machine's faults apart from bugs.
 """
 
 from __future__ import annotations

@@ -1,2 +1,4 @@
-"""The edge below Connexion: one module per middleware (`app.pipeline` orders them), the security
-schemes' verifiers, the one error map and its shapes, and the event stream."""
+"""The edge below Connexion: one module per middleware (`app.pipeline` orders them: `aliases`,
+`console`, `bodylimit`, `latency`, `specdocs`, `inject`, `ratelimits`, `prefer`, `mockanswers`), the
+security schemes' verifiers (`security`), the one error map (`errormap`) and its shapes
+(`errorshapes`), and the event stream (`events`)."""

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from kataven_hub import switches
-from kataven_hub.campaigns.states import Status
 from kataven_hub.storage.base import CallInFlight
 from kataven_hub.storage.pg import faults
 from kataven_hub.storage.pg.connections import key_array, transaction
@@ -105,7 +104,7 @@ class Together:
         if self._due is None:
             rooms = {
                 c["id"]: (account, room) for account, live in self.live.items() for c in live
-                if c["status"] == Status.RUNNING and (room := self._room(c)) > 0
+                if c["status"] == "running" and (room := self._room(c)) > 0
             }  # fmt: skip
             self._due = defaultdict(list)
             for campaign_id, *row in _rows(self.conn,
@@ -177,7 +176,7 @@ class RoundConnection(PgConnection):
 
     def has_work(self) -> bool:
         live = self.together.live[self.name]
-        return bool(self.together.flying[self.name]) or any(c["status"] != Status.PAUSED for c in live)
+        return bool(self.together.flying[self.name]) or any(c["status"] != "paused" for c in live)
 
     def live_campaigns(self) -> list[dict[str, Any]]:
         return self.together.live[self.name]
