@@ -121,12 +121,14 @@ def example_rate(config: Config, tmp: Path) -> Result:
     )  # fmt: skip
 
 
-async def get_load(url: str, seconds: float, connections: int = 16) -> tuple[float, int]:
+async def get_load(url: str, seconds: float, connections: int = 16, headers: dict[str, str] | None = None
+                   ) -> tuple[float, int]:  # fmt: skip
     """Requests/s and errors of closed-loop keep-alive GETs on `connections` sockets, after a
     one-second warm-up. Plain HTTP/1.1 over asyncio streams: httpx tops out near 400 requests/s
     on one core, below what either server answers, and would measure itself."""
     parts = urlsplit(url)
-    request = f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    request = f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n{extra}\r\n".encode()
     done, errors, counting = 0, 0, False
 
     async def connection(until: float) -> None:

@@ -1,6 +1,6 @@
 """`make bench`: the targets of issues 4, 10 and 9 (7-11, in `bench.scale`), 15 (12, beside
 Stoplight Prism, in `bench.peers`) 16 (13, mocks that remember and the clock, in `bench.mocks`), 17 (14, the gate on the spec, in
-`bench.specgate`) and 18 (15, replicas on PostgreSQL, in `bench.replicas`), each a figure, its baseline from the same run, the ratio and
+`bench.specgate`) and 18 (15, replicas on PostgreSQL, in `bench.replicas`) and 26 (16, real documents beside Prism, in `bench.corpus`), each a figure, its baseline from the same run, the ratio and
 pass/fail. Servers run on 127.0.0.1 and stop by themselves; results also go to JSON.
 
     python -m bench.run            # the full suite, a few minutes
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import mocks, peers, replicas, scale, specgate
+from bench import corpus, mocks, peers, replicas, scale, specgate
 from bench.data import contacts_csv
 from bench.harness import (
     AGENT,
@@ -303,7 +303,7 @@ TARGETS: dict[str, Callable[[Config, Path], Result | list[Result]]] = {
     "1": large_create, "2": memory, "3": responsiveness, "4": small_create, "5": oversize, "6": hostile,
     "7": scale.idle_cpu, "8": scale.open_files, "9": scale.working_set, "10": scale.calls_in_flight,
     "11": scale.concurrent_memory, "12": peers.beside_prism, "13": mocks.remembering,
-    "14": specgate.gate, "15": replicas.all_targets,
+    "14": specgate.gate, "15": replicas.all_targets, "16": corpus.beside_prism,
 }  # fmt: skip
 """Every target by its published id (the README's table); a target may give several results
 (2a and 2b), each named by its id first."""
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny inputs, no thresholds")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="where the JSON goes")
     parser.add_argument("--only", action="append", choices=sorted(TARGETS, key=int), metavar="ID",
-                        help="run only the target of this published id (1-15; 9 runs 9a-9c, 15 runs 15a-15f), repeatable")  # fmt: skip
+                        help="run only the target of this published id (1-16; 9 runs 9a-9c, 15 runs 15a-15h, 16 runs 16a-16c), repeatable")  # fmt: skip
     args = parser.parse_args(argv)
     rows = 2_000 if args.smoke else 100_000
     config = Config(

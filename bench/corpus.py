@@ -1,0 +1,157 @@
+"""Target 16: this server beside Stoplight Prism's mock on the corpus of real documents
+(`tests/corpus/`, installed from pinned registry packages), the same Schemathesis run on both, the
+same seed. `HUB_BENCH_CORPUS=name,name` measures only those documents; the smoke run, the two smallest.
+
+16a  operations served clean per document: positive cases; no server error, a documented status
+     and content type, a body that validates, valid requests accepted (the checks of 12a).
+     Goal: this server ≥ Prism on every document, and ≥ 95 % of all operations clean.
+16b  start-up: from the process's start to its first HTTP answer, per document, ours over Prism's.
+     Goal: ≤ 1 on every document (the figure is the worst ratio).
+16c  requests per second of a `GET` whose body is generated from its schema (no example) on a real
+     document, the same closed-loop client against each server pinned to the same core.
+     Goal: ≥ 1.5× Prism.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.harness import BIN, CLIENT_CORES, SERVER_CORES, Config, Result, Server, pinned, ratio_result
+from bench.peers import CHECKS, CREDENTIALS, get_load, prism_binary
+from kataven_hub.errors import ConfigurationError
+from kataven_hub.openapi import loader
+from tests.corpus.install import Document, documents
+
+GENERATED_GET = ("figma", "/v1/me")
+"""(document, path) of 16c: a `GET` with no parameter, answered from a schema with no example."""
+
+
+def corpus(openapi_version: str = "3.0") -> list[Document]:
+    """The corpus's documents of this OpenAPI version, or those HUB_BENCH_CORPUS names."""
+    chosen = {name for name in os.environ.get("HUB_BENCH_CORPUS", "").split(",") if name}
+    found = [d for d in documents() if d.openapi.startswith(openapi_version)]
+    return [d for d in found if d.name in chosen] if chosen else found
+
+
+@contextmanager
+def started(command: list[str], env: dict[str, str], log: Path) -> Iterator[tuple[Server, float]]:
+    """A server and the seconds from its start to its first HTTP answer."""
+    began = time.perf_counter()
+    server = Server(command, env, SERVER_CORES, log)
+    took = time.perf_counter() - began
+    try:
+        yield server, took
+    finally:
+        server.stop()
+
+
+def ours(document: Document, tmp: Path) -> Any:
+    env = {"HUB_PEPPER": "bench", "HUB_DATA_DIR": str(tmp / f"data-{secrets.token_hex(4)}"), "HUB_DEV": "1",
+           "HUB_SPEC": str(document.path), **({} if document.valid else {"HUB_LENIENT": "1"})}  # fmt: skip
+    return started([str(BIN / "hub"), "serve"], env, tmp / f"ours-{document.name}.log")
+
+
+def prism(document: Document, tmp: Path) -> Any:
+    return started([str(prism_binary()), "mock", "--host", "127.0.0.1", str(document.path)], {},
+                   tmp / f"prism-{document.name}.log")  # fmt: skip
+
+
+def clean(base: str, document: Document, reports: Path, config: Config) -> tuple[int, int]:
+    """(operations with no failed check, operations) of one Schemathesis run, from its JUnit report."""
+    reports.mkdir(parents=True, exist_ok=True)
+    settings = reports / "schemathesis.toml"
+    settings.write_text(_credentials(document.path))
+    command = [str(BIN / "schemathesis"), "--config-file", str(settings), "run", str(document.path), "--url", base,
+               "--mode", "positive", "--checks", CHECKS, "--seed", "1", "--workers", "1",
+               "--max-examples", "3" if config.smoke else "10", "--phases", "examples,coverage,fuzzing",
+               "--request-timeout", "10", "--report", "junit", "--report-dir", str(reports), "--no-color",
+               *CREDENTIALS]  # fmt: skip
+    subprocess.run(command, cwd=reports, capture_output=True, text=True)
+    reports_found = list(reports.glob("junit*.xml"))
+    if not reports_found:
+        return 0, document.operations
+    cases = list(ET.parse(reports_found[0]).getroot().iter("testcase"))
+    outcomes = [not any(child.tag in ("failure", "error") for child in case) for case in cases]
+    return sum(outcomes), max(len(outcomes), document.operations)
+
+
+def _credentials(path: Path) -> str:
+    """A Schemathesis config giving each security scheme of the document a credential."""
+    lines = []
+    try:
+        schemes = (loader.parse(loader.text(path), path.name).get("components") or {}).get("securitySchemes") or {}
+    except ConfigurationError:  # a document we cannot read: no credentials, for either server
+        schemes = {}
+    for name, scheme in schemes.items():
+        kind, how = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+        value = {"apiKey": 'api_key = "dev"'}.get(kind) or (
+            'username = "dev"\npassword = "dev"' if how == "basic" else 'bearer = "dev"' if how == "bearer" else None
+        )
+        if value:
+            lines.append(f'[auth.openapi."{name}"]\n{value}\n')
+    return "\n".join(lines)
+
+
+def served_clean(config: Config, tmp: Path) -> list[Result]:
+    """16a and 16b over the corpus's 3.0 documents, both servers started once per document."""
+    rows: list[tuple[str, int, int, int, float, float]] = []
+    for document in corpus() if not config.smoke else sorted(corpus(), key=lambda d: d.bytes)[:2]:
+        with ours(document, tmp) as (server, our_start):
+            mine, total = clean(server.base, document, tmp / f"ours-{document.name}", config)
+        with prism(document, tmp) as (server, their_start):
+            theirs, _total = clean(server.base, document, tmp / f"prism-{document.name}", config)
+        rows.append((document.name, mine, theirs, total, our_start, their_start))
+        print(f"  16 {document.name}: clean {mine} vs {theirs} of {total}; start {our_start:.2f} s vs {their_start:.2f} s",
+              flush=True)  # fmt: skip
+    mine_all, theirs_all, total_all = sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows)
+    starts = [(r[4] / r[5], r[0]) for r in rows]
+    worst = max(starts, default=(0.0, ""))
+    return [
+        Result(
+            target="16a corpus clean", figure=mine_all, baseline=theirs_all, ratio=mine_all / max(theirs_all, 1),
+            goal="≥ Prism each, ≥ 95 %", unit="ops",
+            passed=None if config.smoke else all(r[1] >= r[2] for r in rows) and mine_all >= 0.95 * total_all,
+            detail=f"{mine_all} of {total_all} clean ({100 * mine_all / max(total_all, 1):.1f} %), Prism {theirs_all}; "
+            + "; ".join(f"{r[0]} {r[1]} vs {r[2]} of {r[3]}" for r in rows),
+        ),
+        Result(
+            target="16b corpus start-up", figure=worst[0], baseline=1.0, ratio=worst[0], goal="≤ 1 each", unit="×",
+            passed=None if config.smoke else worst[0] <= 1.0,
+            detail=f"worst {worst[1]}; " + "; ".join(f"{r[0]} {r[4]:.2f}/{r[5]:.2f} s" for r in rows),
+        ),
+    ]  # fmt: skip
+
+
+def generated_rate(config: Config, tmp: Path) -> Result:
+    """16c. Requests/s of a GET whose body is generated, ours against Prism's."""
+    name, path = GENERATED_GET
+    [document] = [d for d in documents() if d.name == name]
+    with pinned(CLIENT_CORES):
+        with ours(document, tmp) as (server, _start):
+            mine, my_errors = asyncio.run(get_load(server.base + path, config.seconds, headers=_HEADERS))
+        with prism(document, tmp) as (server, _start):
+            theirs, their_errors = asyncio.run(get_load(server.base + path, config.seconds, headers=_HEADERS))
+    return ratio_result(
+        target="16c generated GET req/s", figure=mine, baseline=theirs, goal=1.5, higher_is_better=True,
+        smoke=config.smoke, unit="req/s",
+        detail=f"GET {path} of {name}, 16 connections for {config.seconds:g} s each; errors: ours {my_errors},"
+               f" Prism {their_errors}",
+        errors=my_errors,
+    )  # fmt: skip
+
+
+_HEADERS = {"X-Figma-Token": "dev", "Authorization": "Bearer dev"}
+
+
+def beside_prism(config: Config, tmp: Path) -> list[Result]:
+    """16a, 16b and 16c."""
+    return [*served_clean(config, tmp), generated_rate(config, tmp)]

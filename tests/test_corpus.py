@@ -1,0 +1,102 @@
+"""Real documents (tests/corpus/: published by real services, installed from pinned registry
+packages): every valid one starts, and every operation, called with arguments drawn from its
+schemas and a credential for each scheme, answers a status the document gives it (never a 500)
+with a body that validates (response validation is on: an answer that does not is a 500)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from kataven_hub import openapi
+from kataven_hub.app import create_app
+from kataven_hub.openapi import Operation
+from kataven_hub.schemas.generate import generate
+from tests.conftest import make_settings
+from tests.corpus.install import Document, documents
+
+pytestmark = pytest.mark.corpus
+CREDENTIAL = "dev"
+SHOWN = 5
+"""Failures shown per document (their count is always given)."""
+
+
+def _corpus() -> list[Document]:
+    return [d for d in documents() if d.openapi.startswith("3.0")]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[Document]:
+    return _corpus()
+
+
+def _served(tmp_path: Path, document: Document) -> Iterator[TestClient]:
+    settings = make_settings(tmp_path / "data", spec=document.path, dev=True, **({} if document.valid else {"lenient": True}))
+    with create_app(settings).test_client(raise_server_exceptions=False) as client:
+        yield client
+
+
+def _credentials(operation: Operation, schemes: dict[str, Any]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(headers, query, cookies) carrying a credential for every scheme the operation names."""
+    headers, query, cookies = {}, {}, {}
+    for requirement in operation.definition.get("security") or []:
+        for name in requirement:
+            scheme = schemes.get(name) or {}
+            if scheme.get("type") == "apiKey":
+                {"header": headers, "query": query, "cookie": cookies}[scheme.get("in", "header")][scheme["name"]] = CREDENTIAL
+            elif str(scheme.get("scheme", "")).lower() == "basic":
+                headers["Authorization"] = "Basic " + base64.b64encode(b"dev:dev").decode()
+            else:
+                headers.setdefault("Authorization", f"Bearer {CREDENTIAL}")
+    return headers, query, cookies
+
+
+def _call(client: TestClient, operation: Operation, schemes: dict[str, Any]) -> Any:
+    """The operation called with valid arguments, each drawn from its schema."""
+    headers, query, cookies = _credentials(operation, schemes)
+    path = operation.path
+    for param in operation.definition.get("parameters", []):
+        if not param.get("required") and param.get("in") != "path":
+            continue
+        value = generate(param.get("schema") or {"type": "string"}, seed=param["name"], examples=False)
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if param["in"] == "path":
+            path = path.replace("{" + param["name"] + "}", text)
+        else:
+            {"query": query, "header": headers, "cookie": cookies}[param["in"]][param["name"]] = text
+    kwargs: dict[str, Any] = {}
+    for media_type, media in ((operation.definition.get("requestBody") or {}).get("content") or {}).items():
+        if "json" in media_type:
+            body = generate(media.get("schema") or {}, seed=operation.operation_id, examples=False)
+            kwargs = {"json": body}
+            break
+    client.cookies.clear()
+    client.cookies.update(cookies)
+    return client.request(operation.method.upper(), path, params=query, headers=headers, **kwargs)
+
+
+def _documented(operation: Operation, status: int) -> bool:
+    responses = operation.definition.get("responses") or {}
+    return str(status) in responses or f"{str(status)[0]}XX" in responses or "default" in responses
+
+
+@pytest.mark.parametrize("name", [d.name for d in _corpus()])
+def test_every_operation_of_a_real_document_answers_a_documented_status(
+    name: str, corpus: list[Document], tmp_path: Path
+) -> None:
+    [document] = [d for d in corpus if d.name == name]
+    loaded = openapi.load(document.path) if document.valid else None
+    operations = openapi.operations(loaded) if loaded is not None else []
+    schemes = ((loaded or {}).get("components") or {}).get("securitySchemes") or {}
+    failures = []
+    for client in _served(tmp_path, document):
+        for operation in operations:
+            answer = _call(client, operation, schemes)
+            if answer.status_code >= 500 or not _documented(operation, answer.status_code):
+                failures.append(f"{operation.label}: {answer.status_code} {answer.text[:200]}")
+    assert not failures, f"{len(failures)} of {len(operations)}: " + " | ".join(failures[:SHOWN])
