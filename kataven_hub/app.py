@@ -52,6 +52,7 @@ from kataven_hub.mock.parents import parents
 from kataven_hub.mock.remember import roles
 from kataven_hub.openapi import routing
 from kataven_hub.openapi.routing import HubResolver
+from kataven_hub.openapi.served import view as served_view
 from kataven_hub.openapi.validation import VALIDATORS, FormURIParser
 from kataven_hub.settings import Settings, environ
 from kataven_hub.web.aliases import PathAliases
@@ -77,7 +78,10 @@ def create_app(settings: Settings) -> AsyncApp:
     ConfigurationError, in one line, if the spec is not valid OpenAPI 3.0."""
     document = openapi.load(settings.spec)
     operations = openapi.operations(document)
-    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    view = served_view(document)
+    for warning in view.warnings:
+        log.warning("%s: %s", settings.spec.name, _bounded(warning))
+    schemes = view.document["components"]["securitySchemes"]
     if not settings.dev and (problems := unverified(operations, schemes, environ())):
         raise ConfigurationError(f"{settings.spec}: nothing verifies the security scheme {problems[0]}; or serve with --dev")
     mocker = Mocker(operations, seed=settings.mock_seed)
@@ -89,7 +93,7 @@ def create_app(settings: Settings) -> AsyncApp:
     app = AsyncApp(
         __name__,
         lifespan=hub.lifespan,
-        middlewares=pipeline(settings, hub, mocker, served, server=lambda: app),
+        middlewares=pipeline(settings, hub, mocker, served, server=lambda: app, original=None if itself else document),
         security_map=security_map(hub.authenticator, dev=settings.dev),
         validator_map=VALIDATORS,
     )
@@ -99,7 +103,7 @@ def create_app(settings: Settings) -> AsyncApp:
     if itself:
         return _finished(app, served, operations)
     app.add_api(
-        document,
+        view.document,
         base_path="",
         resolver=HubResolver(mocker, operations),
         strict_validation=bool(document.get(STRICT)),
@@ -112,6 +116,10 @@ def create_app(settings: Settings) -> AsyncApp:
     return _finished(app, served, operations)
 
 
+def _bounded(line: str, limit: int = 300) -> str:
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def _finished(app: AsyncApp, served: list[routing.Route], operations: list[openapi.Operation]) -> AsyncApp:
     for route in served:
         if route.served_by in (routing.MOCK, routing.STUB):
@@ -121,10 +129,12 @@ def _finished(app: AsyncApp, served: list[routing.Route], operations: list[opena
     return app
 
 
-def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.Route], server: Callable[[], Any]) -> list[Any]:
+def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.Route], server: Callable[[], Any],
+             original: dict[str, Any] | None = None) -> list[Any]:  # fmt: skip
     """The middleware stack, outer to inner, as the module's docstring draws it: Connexion's nine
     layers and ours, each with its options, those whose setting is off left out. `server` gives
-    the whole app (what a mock asks the resource it is under through)."""
+    the whole app (what a mock asks the resource it is under through); `original`, the document
+    as written, is what /openapi.json serves (Connexion is given its view, `openapi.served`)."""
     dev = settings.dev
     cors = {
         "allow_origins": list(settings.allowed_origins),
@@ -141,7 +151,7 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.
         (ExceptionMiddleware, True, {}),
         (BodyLimit, True, {"limit": MAX_REQUEST_BYTES}),
         (Latency, dev and settings.latency_bounds is not None, {"bounds": settings.latency_bounds, "seed": settings.fault_seed}),
-        (SpecDocuments, True, {}),
+        (SpecDocuments, True, {"original": original} if original is not None else {}),
         (Inject, True, {"hub": hub}),
         (RoutingMiddleware, True, {}),
         (SecurityMiddleware, True, {}),
