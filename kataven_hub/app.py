@@ -50,8 +50,10 @@ from kataven_hub.hub import Hub
 from kataven_hub.mock.mocker import Mocker
 from kataven_hub.mock.parents import parents
 from kataven_hub.mock.remember import roles
-from kataven_hub.openapi import routing
+from kataven_hub.openapi import lenient, routing
+from kataven_hub.openapi.document import InvalidDocument
 from kataven_hub.openapi.routing import HubResolver
+from kataven_hub.openapi.served import View
 from kataven_hub.openapi.served import view as served_view
 from kataven_hub.openapi.validation import VALIDATORS, FormURIParser
 from kataven_hub.settings import Settings, environ
@@ -76,11 +78,8 @@ refused; without it they are accepted, as OpenAPI allows."""
 def create_app(settings: Settings) -> AsyncApp:
     """A Connexion app over `settings.data_dir`; settings must have passed `settings.finalize`.
     ConfigurationError, in one line, if the spec is not valid OpenAPI 3.0."""
-    document = openapi.load(settings.spec)
+    document, view = _served(settings)
     operations = openapi.operations(document)
-    view = served_view(document)
-    for warning in view.warnings:
-        log.warning("%s: %s", settings.spec.name, _bounded(warning))
     schemes = view.document["components"]["securitySchemes"]
     if not settings.dev and (problems := unverified(operations, schemes, environ())):
         raise ConfigurationError(f"{settings.spec}: nothing verifies the security scheme {problems[0]}; or serve with --dev")
@@ -89,7 +88,7 @@ def create_app(settings: Settings) -> AsyncApp:
     itself = settings.spec.resolve() == control.DOCUMENT.resolve()  # the control document, checked as any other
     if itself and not settings.dev:
         raise ConfigurationError(f"{settings.spec}: the control surface is served in dev mode only (--dev)")
-    served = [] if itself else routing.routes(operations)
+    served = [] if itself else routing.routes([op for op in operations if op.operation_id not in view.unserved])
     app = AsyncApp(
         __name__,
         lifespan=hub.lifespan,
@@ -105,7 +104,7 @@ def create_app(settings: Settings) -> AsyncApp:
     app.add_api(
         view.document,
         base_path="",
-        resolver=HubResolver(mocker, operations),
+        resolver=HubResolver(mocker, operations, view.unserved),
         strict_validation=bool(document.get(STRICT)),
         pythonic_params=True,
         validate_responses=settings.check_responses,
@@ -114,6 +113,20 @@ def create_app(settings: Settings) -> AsyncApp:
     for problem in mocker.unsatisfiable():
         log.warning("the mock cannot answer %s; add an example to the spec", problem)
     return _finished(app, served, operations)
+
+
+def _served(settings: Settings) -> tuple[dict[str, Any], View]:
+    """The document as written, and Connexion's view of it; each problem (`--lenient`) and each
+    change the view makes logged once, in a line."""
+    try:
+        document = openapi.load(settings.spec, lenient=settings.lenient)
+    except InvalidDocument as err:
+        raise ConfigurationError(f"{err} (serve it anyway with --lenient)") from None
+    found = lenient.problems(document) if settings.lenient else []
+    view = served_view(document, lenient.unservable(document, found), lenient.broken_schemas(found))
+    for line in [str(problem) for problem in found] + view.warnings:
+        log.warning("%s: %s", settings.spec.name, _bounded(line))
+    return document, view
 
 
 def _bounded(line: str, limit: int = 300) -> str:

@@ -53,27 +53,32 @@ class Operation:
         return f"{self.method.upper()} {self.path}"
 
 
-def load(path: Path) -> dict[str, Any]:
+class InvalidDocument(ConfigurationError):
+    """YAML that is an OpenAPI 3.0 document, but not a valid one (what `--lenient` serves)."""
+
+
+def load(path: Path, *, lenient: bool = False) -> dict[str, Any]:
     """The document at `path`, checked with openapi-spec-validator; ConfigurationError says, in
-    one line, what is wrong and where. A text already checked in this process is not checked
-    again (the CLI, the app and each test app load the same file)."""
+    one line, what is wrong and where (InvalidDocument where `lenient` would have served it). A
+    text already checked in this process is not checked again (the CLI, the app and each test app
+    load the same file). `lenient` lets an invalid document through: `openapi.lenient` says why."""
     try:
         text = path.read_text()
     except OSError as err:
         raise ConfigurationError(f"{path}: {err.strerror}") from None
-    return load_text(text, str(path))
+    return load_text(text, str(path), lenient=lenient)
 
 
-def load_text(text: str, name: str) -> dict[str, Any]:
+def load_text(text: str, name: str, *, lenient: bool = False) -> dict[str, Any]:
     """`load` of a document's text (a git revision of it, say); `name` says where it came from."""
     try:
-        return copy.deepcopy(_checked(text))
+        return copy.deepcopy(_checked(text, lenient))
     except ConfigurationError as err:
-        raise ConfigurationError(f"{name}: {err}") from None
+        raise type(err)(f"{name}: {err}") from None
 
 
 @functools.lru_cache(maxsize=16)
-def _checked(text: str) -> dict[str, Any]:
+def _checked(text: str, lenient: bool = False) -> dict[str, Any]:
     try:
         document = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as err:
@@ -83,7 +88,8 @@ def _checked(text: str) -> dict[str, Any]:
     try:
         validate(document)
     except OpenAPIValidationError as err:
-        raise ConfigurationError(f"invalid OpenAPI at {err.json_path}: {_one_line(err.message)}") from None
+        if not lenient:
+            raise InvalidDocument(f"invalid OpenAPI at {err.json_path}: {_one_line(err.message)}") from None
     _name_operations(document)
     _annotate_discriminators(document)
     return document

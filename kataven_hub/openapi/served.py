@@ -27,9 +27,13 @@ class View:
     """operationId: why it answers 501."""
 
 
-def view(document: dict[str, Any], unservable: dict[str, str] | None = None) -> View:
-    """Connexion's view of a loaded `document`; `unservable` (operationId: why) become 501s."""
+def view(document: dict[str, Any], unservable: dict[str, str] | None = None, broken: list[str] | None = None) -> View:
+    """Connexion's view of a loaded `document`; `unservable` (operationId: why) become 501s, the
+    `broken` component schemas (`--lenient`) schemas anything satisfies."""
     served = copy.deepcopy(document)
+    schemas = (served.get("components") or {}).get("schemas") or {}
+    for name in broken or []:
+        schemas[name] = {}
     warnings = _undefined_schemes(served) + _untyped_parameters(served)
     unserved = dict(unservable or {})
     for path, method, operation in _operations(served):
