@@ -151,9 +151,10 @@ def _answers_json(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _refusing(reason: str) -> Callable[..., Any]:
-    async def unserved() -> Any:  # no arguments: Connexion passes it none, and logs nothing about them
+    async def unserved(**_path: Any) -> Any:
         raise Unserved(reason)
 
+    unserved.__signature__ = inspect.Signature()  # type: ignore[attr-defined]  # no query arguments to read, and none logged as undefined
     return unserved
 
 

@@ -34,15 +34,33 @@ def view(document: dict[str, Any], unservable: dict[str, str] | None = None, bro
     schemas = (served.get("components") or {}).get("schemas") or {}
     for name in broken or []:
         schemas[name] = {}
-    warnings = _undefined_schemes(served) + _untyped_parameters(served)
     unserved = dict(unservable or {})
     for path, method, operation in _operations(served):
         if operation.get("operationId") in unserved:
             reason = unserved[operation["operationId"]]
-            item = served["paths"][path]
-            item[method] = {"operationId": operation["operationId"], UNSERVED: reason, "responses": {"501": {"description": reason}}}
-            item.pop("parameters", None)  # a path item's parameters are where a template mismatch may be
-    return View(served, warnings, unserved)
+            served["paths"][path][method] = {"operationId": operation["operationId"], UNSERVED: reason,
+                                             "responses": {"501": {"description": reason}}}  # fmt: skip
+    for path, item in (served.get("paths") or {}).items():
+        if isinstance(item, dict) and any(isinstance(item.get(m), dict) and UNSERVED in item[m] for m in METHODS):
+            _unshare(served, path, item)  # a path item's parameters may be where a template mismatch is
+    return View(served, _undefined_schemes(served) + _untyped_parameters(served), unserved)
+
+
+def _unshare(document: dict[str, Any], path: str, item: dict[str, Any]) -> None:
+    """The path item's parameters moved into its operations: all of them into those still
+    served, its path parameters the template has into those not (so all route alike); none when
+    no operation of it is served (the shared parameters may be its problem)."""
+    shared = [_resolved(document, p) for p in item.pop("parameters", None) or [] if isinstance(p, dict)]
+    operations = [item[m] for m in METHODS if isinstance(item.get(m), dict)]
+    if all(UNSERVED in operation for operation in operations):
+        return
+    for operation in operations:
+        if UNSERVED in operation:
+            operation["parameters"] = [p for p in shared if p.get("in") == "path" and f"{{{p.get('name')}}}" in path]
+            continue
+        own = operation.get("parameters") or []
+        keys = {(p.get("name"), p.get("in")) for p in own if isinstance(p, dict)}
+        operation["parameters"] = [p for p in shared if (p.get("name"), p.get("in")) not in keys] + own
 
 
 def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
