@@ -81,7 +81,7 @@ def greet(settings: Settings) -> None:
     from kataven_hub import openapi
     from kataven_hub.openapi.curl import curl, pick
 
-    document = openapi.load(settings.spec)
+    document = openapi.load(settings.spec, lenient=settings.lenient)
     operations = openapi.operations(document)
     if CAMPAIGN_OPERATIONS <= {op.operation_id for op in operations}:
         greet_demo(settings)

@@ -50,8 +50,11 @@ from kataven_hub.hub import Hub
 from kataven_hub.mock.mocker import Mocker
 from kataven_hub.mock.parents import parents
 from kataven_hub.mock.remember import roles
-from kataven_hub.openapi import routing
+from kataven_hub.openapi import lenient, routing
+from kataven_hub.openapi.document import InvalidDocument
 from kataven_hub.openapi.routing import HubResolver
+from kataven_hub.openapi.served import View
+from kataven_hub.openapi.served import view as served_view
 from kataven_hub.openapi.validation import VALIDATORS, FormURIParser
 from kataven_hub.settings import Settings, environ
 from kataven_hub.web.aliases import PathAliases, aliases
@@ -75,9 +78,9 @@ refused; without it they are accepted, as OpenAPI allows."""
 def create_app(settings: Settings) -> AsyncApp:
     """A Connexion app over `settings.data_dir`; settings must have passed `settings.finalize`.
     ConfigurationError, in one line, if the spec is not valid OpenAPI 3.0."""
-    document = openapi.load(settings.spec)
+    document, view = _served(settings)
     operations = openapi.operations(document)
-    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    schemes = view.document["components"]["securitySchemes"]
     if not settings.dev and (problems := unverified(operations, schemes, environ())):
         raise ConfigurationError(f"{settings.spec}: nothing verifies the security scheme {problems[0]}; or serve with --dev")
     mocker = Mocker(operations, seed=settings.mock_seed)
@@ -85,11 +88,12 @@ def create_app(settings: Settings) -> AsyncApp:
     itself = settings.spec.resolve() == control.DOCUMENT.resolve()  # the control document, checked as any other
     if itself and not settings.dev:
         raise ConfigurationError(f"{settings.spec}: the control surface is served in dev mode only (--dev)")
-    served = [] if itself else routing.routes(operations)
+    served = [] if itself else routing.routes([op for op in operations if op.operation_id not in view.unserved])
     app = AsyncApp(
         __name__,
         lifespan=hub.lifespan,
-        middlewares=pipeline(settings, hub, mocker, served, server=lambda: app, aliases=aliases(document)),
+        middlewares=pipeline(settings, hub, mocker, served, server=lambda: app, aliases=aliases(document),
+                             original=None if itself else document),
         security_map=security_map(hub.authenticator, dev=settings.dev),
         validator_map=VALIDATORS,
     )
@@ -99,9 +103,9 @@ def create_app(settings: Settings) -> AsyncApp:
     if itself:
         return _finished(app, served, operations)
     app.add_api(
-        document,
+        view.document,
         base_path="",
-        resolver=HubResolver(mocker.answer, operations),
+        resolver=HubResolver(mocker.answer, operations, view.unserved),
         strict_validation=bool(document.get(STRICT)),
         pythonic_params=True,
         validate_responses=settings.check_responses,
@@ -110,6 +114,24 @@ def create_app(settings: Settings) -> AsyncApp:
     for problem in mocker.unsatisfiable():
         log.warning("the mock cannot answer %s; add an example to the spec", problem)
     return _finished(app, served, operations)
+
+
+def _served(settings: Settings) -> tuple[dict[str, Any], View]:
+    """The document as written, and Connexion's view of it; each problem (`--lenient`) and each
+    change the view makes logged once, in a line."""
+    try:
+        document = openapi.load(settings.spec, lenient=settings.lenient)
+    except InvalidDocument as err:
+        raise ConfigurationError(f"{err} (serve it anyway with --lenient)") from None
+    found = lenient.problems(document) if settings.lenient else []
+    view = served_view(document, lenient.unservable(document, found), lenient.broken_schemas(found))
+    for line in [str(problem) for problem in found] + view.warnings:
+        log.warning("%s: %s", settings.spec.name, _bounded(line))
+    return document, view
+
+
+def _bounded(line: str, limit: int = 300) -> str:
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _finished(app: AsyncApp, served: list[routing.Route], operations: list[openapi.Operation]) -> AsyncApp:
@@ -122,11 +144,12 @@ def _finished(app: AsyncApp, served: list[routing.Route], operations: list[opena
 
 
 def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.Route], server: Callable[[], Any],
-             aliases: dict[str, str]) -> list[Any]:  # fmt: skip
+             aliases: dict[str, str], original: dict[str, Any] | None = None) -> list[Any]:  # fmt: skip
     """The middleware stack, outer to inner, as the module's docstring draws it: Connexion's nine
     layers and ours, each with its options, those whose setting is off left out. `server` gives
     the whole app (what a mock asks the resource it is under through); `aliases` the document's
-    `x-hub-aliases` (`web.aliases`: the layer is left out without them)."""
+    `x-hub-aliases` (`web.aliases`: the layer is left out without them); `original`, the document
+    as written, is what /openapi.json serves (Connexion is given its view, `openapi.served`)."""
     dev = settings.dev
     cors = {
         "allow_origins": list(settings.allowed_origins),
@@ -143,7 +166,7 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.
         (ExceptionMiddleware, True, {}),
         (BodyLimit, True, {"limit": MAX_REQUEST_BYTES}),
         (Latency, dev and settings.latency_bounds is not None, {"bounds": settings.latency_bounds, "seed": settings.fault_seed}),
-        (SpecDocuments, True, {}),
+        (SpecDocuments, True, {"original": original} if original is not None else {}),
         (Inject, True, {"hub": hub}),
         (RoutingMiddleware, True, {}),
         (SecurityMiddleware, True, {}),

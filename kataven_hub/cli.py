@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 _SETTING_FLAGS = {
     "host", "port", "data_dir", "database_url", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
-    "rate_limits", "console", "mock_seed", "control_anywhere",
+    "rate_limits", "console", "mock_seed", "control_anywhere", "lenient",
 }  # fmt: skip
 log = logging.getLogger("kataven_hub")
 
@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     _data_dir(serve)
     _spec(serve)
     serve.add_argument("--dev", action="store_true", default=None, help="dev mode")
+    serve.add_argument(
+        "--lenient", action="store_true", default=None,
+        help="serve an invalid document as far as it can be: a warning per problem, a 501 per operation it breaks",
+    )  # fmt: skip
     serve.add_argument("--sim-time-scale", type=float, help="campaign seconds per real second")
     serve.add_argument("--sim-seed", type=int, help="seed of the simulated carrier")
     serve.add_argument("--latency", metavar="MS|LOW-HIGH", help="dev mode: delay every API answer (milliseconds)")

@@ -10,7 +10,8 @@
     ├── Unprocessable         the request contradicts an earlier one (an Idempotency-Key reused)
     ├── TooLarge              the upload is over its size limit
     ├── StorageFull           the disk holding the data is full: nothing was stored
-    └── Unavailable           the server is at a limit of its own, or the machine's, for now; the client may retry
+    ├── Unavailable           the server is at a limit of its own, or the machine's, for now; the client may retry
+    └── Unserved              an operation an invalid document (served --lenient) leaves unservable
     ConfigurationError        bad settings at start-up (never reaches a client)
 """
 
@@ -66,4 +67,8 @@ class Unavailable(HubError):
 
 
 class ConfigurationError(Exception):
+    pass
+
+
+class Unserved(HubError):
     pass

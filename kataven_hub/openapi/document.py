@@ -51,25 +51,30 @@ class Operation:
         return f"{self.method.upper()} {self.path}"
 
 
-def load(path: Path) -> dict[str, Any]:
+class InvalidDocument(ConfigurationError):
+    """A file that is an OpenAPI 3.0 document, but not a valid one (what `--lenient` serves)."""
+
+
+def load(path: Path, *, lenient: bool = False) -> dict[str, Any]:
     """The document at `path` (`openapi.loader`: JSON's data model, the files its `$ref`s name
     bundled), checked with openapi-spec-validator; ConfigurationError says, in one line, what is
-    wrong and where. A text already checked in this process is not checked again (the CLI, the
-    app and each test app load the same file)."""
-    return load_text(loader.text(path), str(path), path)
+    wrong and where (InvalidDocument where `lenient` would have served it). A text already checked
+    in this process is not checked again (the CLI, the app and each test app load the same file).
+    `lenient` lets an invalid document through: `openapi.lenient` says why."""
+    return load_text(loader.text(path), str(path), path, lenient=lenient)
 
 
-def load_text(text: str, name: str, path: Path | None = None) -> dict[str, Any]:
+def load_text(text: str, name: str, path: Path | None = None, *, lenient: bool = False) -> dict[str, Any]:
     """`load` of a document's text (a git revision of it, say); `name` says where it came from,
     `path` where the files its `$ref`s name are looked for (beside `name` where None)."""
     try:
-        return copy.deepcopy(_checked(text, str(path or Path(name))))
+        return copy.deepcopy(_checked(text, str(path or Path(name)), lenient))
     except ConfigurationError as err:
-        raise ConfigurationError(f"{name}: {err}") from None
+        raise type(err)(f"{name}: {err}") from None
 
 
 @functools.lru_cache(maxsize=16)
-def _checked(text: str, path: str) -> dict[str, Any]:
+def _checked(text: str, path: str, lenient: bool = False) -> dict[str, Any]:
     document = loader.parse(text, "")
     if isinstance(document, dict) and loader.external(document):
         document = loader.bundle(document, Path(path))
@@ -78,7 +83,8 @@ def _checked(text: str, path: str) -> dict[str, Any]:
     try:
         validate(document)
     except OpenAPIValidationError as err:
-        raise ConfigurationError(f"invalid OpenAPI at {err.json_path}: {_one_line(err.message)}") from None
+        if not lenient:
+            raise InvalidDocument(f"invalid OpenAPI at {err.json_path}: {_one_line(err.message)}") from None
     _name_operations(document)
     _annotate_discriminators(document)
     return document

@@ -18,6 +18,7 @@ from typing import Any
 from connexion.resolver import Resolution, Resolver
 from starlette.responses import Response
 
+from kataven_hub.errors import Unserved
 from kataven_hub.openapi import Operation
 from kataven_hub.openapi.document import python_name
 
@@ -148,19 +149,32 @@ def _answers_json(function: Callable[..., Any]) -> Callable[..., Any]:
     return handler
 
 
+def _refusing(reason: str) -> Callable[..., Any]:
+    async def unserved(**_path: Any) -> Any:
+        raise Unserved(reason)
+
+    unserved.__signature__ = inspect.Signature()  # type: ignore[attr-defined]  # no query arguments to read, and none logged as undefined
+    return unserved
+
+
 class HubResolver(Resolver):
     """Our handler for every operation that has one; for the others, `mock` (the mocker's answer
     to an operationId: `mock.mocker`). Operations are found by operationId (every operation has one
-    once loaded: `openapi.document`)."""
+    once loaded: `openapi.document`). An operation in `unserved` (operationId: why) raises
+    Unserved, a 501."""
 
-    def __init__(self, mock: Callable[[str], Response], operations: list[Operation]) -> None:
+    def __init__(self, mock: Callable[[str], Response], operations: list[Operation],
+                 unserved: dict[str, str] | None = None) -> None:  # fmt: skip
         super().__init__()
         self.mock = mock
+        self.unserved = unserved or {}
         self.modules = handler_modules()
         self.functions = {op.operation_id: op.function for op in operations}
 
     def resolve(self, operation: Any) -> Resolution:
         operation_id = self.resolve_operation_id(operation)
+        if operation_id in self.unserved:
+            return Resolution(_refusing(self.unserved[operation_id]), operation_id)
         function = find_handler(self.functions[operation_id], self.modules)
         return Resolution(_answers_json(function) if function else self._mock(operation_id), operation_id)
 

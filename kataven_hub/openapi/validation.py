@@ -27,6 +27,7 @@ from starlette.formparsers import MultiPartParser
 from starlette.types import Message, Receive, Scope
 
 from kataven_hub.errors import InvalidInput
+from kataven_hub.openapi.coercion import ORIGINAL, coerce, original
 from kataven_hub.schemas.answers import FORMATS, AnswerValidator
 
 BLANK_PATTERN = r"[^ \t\r\n]"
@@ -144,7 +145,9 @@ class ParameterChecker(ParameterValidator):
     ) -> str | None:
         if value is None:
             return ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
-        schema = param.get("schema", param)
+        schema = original(param.get("schema", param))
+        if parameter_type in ("header", "cookie"):  # Connexion leaves them as text
+            value = coerce(value, schema)
         validator = Draft4Validator(schema, format_checker=FORMATS)
         error = best_match(validator.iter_errors(value))
         return None if error is None else f"{param['name']}: {describe(error)}"
@@ -153,7 +156,16 @@ class ParameterChecker(ParameterValidator):
 class FormURIParser(OpenAPIURIParser):
     """An optional form field sent empty is a field not given: an HTML form (Swagger UI's among
     them) sends every field, the blank ones as `name=`. Both the validator and the handler read
-    the form through here. A required field sent empty stays, and fails its own rules."""
+    the form through here. A required field sent empty stays, and fails its own rules. A
+    parameter whose schema Connexion cannot coerce by (`openapi.coercion`) is coerced here."""
+
+    def resolve_params(self, params: dict[str, Any], _in: str) -> dict[str, Any]:
+        resolved: dict[str, Any] = super().resolve_params(params, _in)
+        for name, value in resolved.items():
+            schema = self.param_schemas.get(name) or {}
+            if ORIGINAL in schema:
+                resolved[name] = coerce(value, schema[ORIGINAL])
+        return resolved
 
     def resolve_form(self, form_data: dict[str, Any]) -> dict[str, Any]:
         required = set((self._body_schema or {}).get("required", []))

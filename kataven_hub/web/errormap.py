@@ -32,6 +32,7 @@ from kataven_hub.errors import (
     Unauthenticated,
     Unavailable,
     Unprocessable,
+    Unserved,
 )
 from kataven_hub.mock.mocker import MockFailure
 from kataven_hub.openapi import Operation
@@ -51,6 +52,7 @@ STATUS: dict[type[HubError], int] = {
     TooLarge: 413,
     StorageFull: 507,
     Unavailable: 503,
+    Unserved: 501,
 }
 
 

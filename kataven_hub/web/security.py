@@ -5,6 +5,7 @@
 - A scheme with a verifier of Connexion's (`x-basicInfoFunc`, `x-apikeyInfoFunc`,
   `x-bearerInfoFunc`, `x-tokenInfoFunc` or `x-tokenInfoUrl`, or their environment variables) is
   answered by it, as Connexion does.
+- A scheme the document names but does not define (`openapi.served`) is satisfied by nothing.
 - Any other scheme, in dev mode only, lets a request through when the credentials it asks for are
   there (Stoplight Prism's rule): a 401 when they are not. Outside dev mode such a scheme stops the
   start-up, in one line (`unverified`).
@@ -27,6 +28,7 @@ from connexion.security import (
 
 from kataven_hub.auth import Authenticator
 from kataven_hub.openapi import Operation
+from kataven_hub.openapi.served import UNDEFINED
 
 OURS = "x-hub-auth"
 VERIFIERS = {
@@ -46,6 +48,8 @@ def security_map(authenticator: Authenticator, *, dev: bool) -> dict[str, type]:
         return {"sub": principal.created_by, "account": principal.account}
 
     def fallback(scheme: dict[str, Any], found: Callable[..., Any] | None) -> Callable[..., Any] | None:
+        if scheme.get(UNDEFINED):  # named, never defined: not even dev mode accepts a credential for it
+            return _nothing
         if scheme.get(OURS):
             return keys
         return found or (_present(scheme) if dev else None)
@@ -68,6 +72,10 @@ def security_map(authenticator: Authenticator, *, dev: bool) -> dict[str, type]:
     }  # fmt: skip
 
 
+def _nothing(*_credentials: Any, **_: Any) -> None:
+    return None
+
+
 def _present(scheme: dict[str, Any]) -> Callable[..., Any]:
     """Dev mode's verifier: whatever credential was sent is good, with every scope the scheme has."""
     scopes = sorted({s for flow in (scheme.get("flows") or {}).values() for s in (flow.get("scopes") or {})})
@@ -87,7 +95,7 @@ def unverified(operations: list[Operation], schemes: dict[str, Any], environ: Ma
         scheme = schemes.get(name) or {}
         kind = scheme.get("scheme", "").lower() if scheme.get("type") == "http" else scheme.get("type", "")
         key, variable = VERIFIERS.get(kind, ("a verifier", ""))
-        if scheme.get(OURS) or scheme.get("x-tokenInfoUrl") or scheme.get(key) or environ.get(variable):
+        if scheme.get(OURS) or scheme.get(UNDEFINED) or scheme.get("x-tokenInfoUrl") or scheme.get(key) or environ.get(variable):
             continue
         found.append(f"{name} ({kind}): give it {key}: package.module.function, or set {variable}")
     return found

@@ -1,14 +1,25 @@
 """The document itself (`/openapi.json`, `/openapi.yaml`) and Swagger UI (`/ui/`): Connexion's
-middleware, except that a document with a recursive schema is served with its `$ref`s kept
-(Connexion serves the resolved document, which is circular there, and answers 500)."""
+middleware, except that the main document is served as written (Connexion would serve the view
+`openapi.served` made for it), and a document with a recursive schema is served with its `$ref`s
+kept (Connexion serves the resolved document, which is circular there, and answers 500)."""
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
 from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
-from connexion.spec import Specification
+from connexion.spec import OpenAPISpecification, Specification
+from starlette.types import ASGIApp
+
+
+class _AsWritten(OpenAPISpecification):
+    """A document as written, not checked again: it was at loading (or served `--lenient`)."""
+
+    @classmethod
+    def _validate_spec(cls, spec: dict[str, Any]) -> None:
+        pass
 
 
 class _Documents(SwaggerUIAPI):
@@ -26,7 +37,14 @@ class _Documents(SwaggerUIAPI):
 
 
 class SpecDocuments(SwaggerUIMiddleware):
+    def __init__(self, app: ASGIApp, original: dict[str, Any] | None = None) -> None:
+        super().__init__(app)
+        self.original = original
+        """The main document as written (served at the root base path), where Connexion is given a view."""
+
     def add_api(self, specification: Specification, base_path: str | None = None, arguments: dict[str, Any] | None = None,
                 **kwargs: Any) -> None:  # fmt: skip
+        if self.original is not None and not base_path:
+            specification = _AsWritten(copy.deepcopy(self.original))
         api = _Documents(specification, base_path=base_path, arguments=arguments, default=self.default_fn, **kwargs)
         self.router.mount(api.base_path, app=api.router)

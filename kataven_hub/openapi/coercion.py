@@ -1,0 +1,52 @@
+"""A parameter's text made the value its schema describes, for the schemas Connexion cannot
+coerce: without `type` (an `anyOf`, an `allOf`, a `$ref` to one), arrays of them, and the headers
+and cookies Connexion leaves as text. Connexion's view keeps such a schema under `ORIGINAL`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jsonschema import Draft4Validator
+
+from kataven_hub.schemas.answers import FORMATS
+
+ORIGINAL = "x-hub-schema"
+"""In Connexion's view (`openapi.served`), the document's own schema of a parameter Connexion
+would fail to coerce; the view's schema beside it makes Connexion leave the value alone."""
+_SCALARS: dict[str, Callable[[str], Any]] = {"integer": int, "number": float, "boolean": lambda text: {"true": True, "false": False}[text]}
+
+
+def original(schema: dict[str, Any]) -> dict[str, Any]:
+    """The document's schema of a parameter, whether or not the view normalised it."""
+    kept = schema.get(ORIGINAL)
+    return kept if isinstance(kept, dict) else schema
+
+
+def coerce(value: Any, schema: dict[str, Any]) -> Any:
+    """`value` as `schema` reads it: text to a number or a boolean by its `type`, or by the first
+    branch of an `anyOf`/`oneOf` it then satisfies; lists and objects item by item. What does
+    not convert is left as it was, for validation to refuse."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, list):
+        return [coerce(item, schema.get("items") or {}) for item in value]
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        return {key: coerce(item, properties.get(key) or {}) for key, item in value.items()}
+    if not isinstance(value, str):
+        return value
+    kind = schema.get("type")
+    if kind == "array":
+        return coerce(value.split(","), schema)
+    if kind in _SCALARS:
+        try:
+            return _SCALARS[kind](value)
+        except (ValueError, KeyError):
+            return value
+    for branch in schema.get("anyOf") or schema.get("oneOf") or []:
+        candidate = coerce(value, branch)
+        if Draft4Validator(branch, format_checker=FORMATS).is_valid(candidate):
+            return candidate
+    typed = [branch for branch in schema.get("allOf") or [] if isinstance(branch, dict) and "type" in branch]
+    return coerce(value, typed[0]) if typed else value

@@ -1,0 +1,82 @@
+"""What is wrong with a document served `--lenient`: every problem openapi-spec-validator finds,
+each with its place, and the operations they leave unservable (answered `501`, saying why)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from openapi_spec_validator import OpenAPIV30SpecValidator
+
+from kataven_hub.openapi.document import METHODS
+
+_TOP = {"openapi", "info", "servers", "paths", "components", "security", "tags", "externalDocs"}
+_UNRESOLVED = re.compile(r"for '(\w+)' operation in '([^']*)'")
+_SHORT = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    place: str
+    """A JSON path: `$.paths['/pets/{id}'].get`."""
+    message: str
+    path: str | None = None
+    """The path, and the method when it is one operation's, of the problem; None elsewhere."""
+    method: str | None = None
+    where: tuple[Any, ...] = ()
+    """The place as keys, where the validator gave one."""
+
+    def __str__(self) -> str:
+        return f"invalid OpenAPI at {self.place}: {self.message}"
+
+
+def problems(document: dict[str, Any]) -> list[Problem]:
+    """Every problem of the document, once, in the validator's order (nothing when it is valid)."""
+    found: list[Problem] = []
+    for error in OpenAPIV30SpecValidator(document).iter_errors():
+        where = list(getattr(error, "absolute_path", []))
+        if where and where[0] not in _TOP:  # a nested schema's own error, reported again at its place
+            continue
+        problem = _problem(error, where)
+        if problem not in found:
+            found.append(problem)
+    return found
+
+
+def unservable(document: dict[str, Any], found: list[Problem]) -> dict[str, str]:
+    """operationId: the first problem inside it (or its path item), for every operation with one."""
+    reasons: dict[str, str] = {}
+    for path, item in (document.get("paths") or {}).items():
+        for method in METHODS:
+            operation = item.get(method) if isinstance(item, dict) else None
+            if not isinstance(operation, dict):
+                continue
+            inside = [p for p in found if p.path == path and p.method in (None, method)]
+            if inside:
+                reasons[str(operation.get("operationId"))] = f"not served: {inside[0]} (served --lenient)"
+    return reasons
+
+
+def broken_schemas(found: list[Problem]) -> list[str]:
+    """The names of the component schemas with a problem (served as schemas anything satisfies)."""
+    names = [str(p.where[2]) for p in found if p.where[:2] == ("components", "schemas") and len(p.where) > 2]
+    return list(dict.fromkeys(names))
+
+
+def _problem(error: Any, where: list[Any]) -> Problem:
+    message = _one_line(str(getattr(error, "message", error)))
+    unresolved = _UNRESOLVED.search(message)
+    if unresolved:
+        method, path = unresolved.groups()
+        return Problem(f"$.paths['{path}'].{method}", message, path, method)
+    place = str(getattr(error, "json_path", "$"))
+    if len(where) >= 2 and where[0] == "paths":
+        method = where[2] if len(where) > 2 and where[2] in METHODS else None
+        return Problem(place, message, str(where[1]), method, tuple(where))
+    return Problem(place, message, where=tuple(where))
+
+
+def _one_line(message: str) -> str:
+    line = message.strip().splitlines()[0] if message.strip() else message
+    return line if len(line) <= _SHORT else line[: _SHORT - 1] + "…"

@@ -1,0 +1,142 @@
+"""Connexion's view of a document: a copy it can serve without failing at request time, and one
+warning line (naming its JSON pointer) for each thing changed. Clients, `/openapi.json`, the mock
+and our validators see the document itself; only Connexion routes and coerces through the view."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Any
+
+from kataven_hub.openapi.coercion import ORIGINAL
+from kataven_hub.openapi.document import METHODS
+
+UNDEFINED = "x-hub-undefined-scheme"
+"""Marks, in the view, a scheme the document names but does not define: nothing satisfies it."""
+UNSERVED = "x-hub-unserved"
+"""Marks, in the view, an operation served as a `501` saying why (`--lenient`)."""
+_UNTOUCHED = {"type": "string", "format": "binary"}
+"""A schema Connexion neither coerces nor casts (its `file`): the value stays as we coerced it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    document: dict[str, Any]
+    warnings: list[str]
+    unserved: dict[str, str] = dataclasses.field(default_factory=dict)
+    """operationId: why it answers 501."""
+
+
+def view(document: dict[str, Any], unservable: dict[str, str] | None = None, broken: list[str] | None = None) -> View:
+    """Connexion's view of a loaded `document`; `unservable` (operationId: why) become 501s, the
+    `broken` component schemas (`--lenient`) schemas anything satisfies."""
+    served = copy.deepcopy(document)
+    schemas = (served.get("components") or {}).get("schemas") or {}
+    for name in broken or []:
+        schemas[name] = {}
+    unserved = dict(unservable or {})
+    for path, method, operation in _operations(served):
+        if operation.get("operationId") in unserved:
+            reason = unserved[operation["operationId"]]
+            served["paths"][path][method] = {"operationId": operation["operationId"], UNSERVED: reason,
+                                             "responses": {"501": {"description": reason}}}  # fmt: skip
+    for path, item in (served.get("paths") or {}).items():
+        if isinstance(item, dict) and any(isinstance(item.get(m), dict) and UNSERVED in item[m] for m in METHODS):
+            _unshare(served, path, item)  # a path item's parameters may be where a template mismatch is
+    return View(served, _undefined_schemes(served) + _untyped_parameters(served), unserved)
+
+
+def _unshare(document: dict[str, Any], path: str, item: dict[str, Any]) -> None:
+    """The path item's parameters moved into its operations: all of them into those still
+    served, its path parameters the template has into those not (so all route alike); none when
+    no operation of it is served (the shared parameters may be its problem)."""
+    shared = [_resolved(document, p) for p in item.pop("parameters", None) or [] if isinstance(p, dict)]
+    operations = [item[m] for m in METHODS if isinstance(item.get(m), dict)]
+    if all(UNSERVED in operation for operation in operations):
+        return
+    for operation in operations:
+        if UNSERVED in operation:
+            operation["parameters"] = [p for p in shared if p.get("in") == "path" and f"{{{p.get('name')}}}" in path]
+            continue
+        own = operation.get("parameters") or []
+        keys = {(p.get("name"), p.get("in")) for p in own if isinstance(p, dict)}
+        operation["parameters"] = [p for p in shared if (p.get("name"), p.get("in")) not in keys] + own
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    paths = document.get("paths") or {}
+    return [(p, m, item[m]) for p, item in paths.items() if isinstance(item, dict) for m in METHODS if isinstance(item.get(m), dict)]
+
+
+def _undefined_schemes(document: dict[str, Any]) -> list[str]:
+    """A requirement naming a scheme the document does not define becomes one no credential
+    satisfies (Connexion would answer every request with a 500)."""
+    schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    places = [("/security", document.get("security") or [])]
+    places += [(f"/paths/{_escape(p)}/{m}/security", op.get("security") or []) for p, m, op in _operations(document)]
+    warnings = []
+    for place, requirements in places:
+        for name in sorted({name for requirement in requirements if isinstance(requirement, dict) for name in requirement}):
+            if name in schemes and not schemes[name].get(UNDEFINED):
+                continue
+            schemes[name] = {"type": "apiKey", "in": "header", "name": f"X-Hub-Undefined-{name}"[:80], UNDEFINED: True}
+            warnings.append(f"{place}: the security scheme {name!r} is not in components.securitySchemes; no credential satisfies it (401)")
+    return warnings
+
+
+def _untyped_parameters(document: dict[str, Any]) -> list[str]:
+    """A parameter schema Connexion cannot coerce is kept under `ORIGINAL` for our coercion and
+    validation, and shown to Connexion as one it leaves alone."""
+    warnings = []
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        lists = [(f"/paths/{_escape(path)}/parameters", item)]
+        lists += [(f"/paths/{_escape(path)}/{m}/parameters", item[m]) for m in METHODS if isinstance(item.get(m), dict)]
+        for place, owner in lists:
+            for index, parameter in enumerate(owner.get("parameters") or []):
+                parameter = _resolved(document, parameter)
+                owner["parameters"][index] = parameter
+                if isinstance(parameter.get("schema"), dict) and _needs_us(document, parameter["schema"]):
+                    parameter["schema"] = _stand_in(document, parameter["schema"])
+                    warnings.append(f"{place}/{index}: the schema of {parameter.get('name')!r} has no type Connexion can coerce by; validated by its own schema")
+    return warnings
+
+
+def _needs_us(document: dict[str, Any], schema: dict[str, Any]) -> bool:
+    schema = _resolved(document, schema)
+    if "type" not in schema:
+        return True
+    if schema["type"] == "array":
+        return "type" not in _resolved(document, schema.get("items") or {})
+    properties = schema.get("properties") or {} if schema["type"] == "object" else {}
+    return any(isinstance(p, dict) and "type" not in _resolved(document, p) for p in properties.values())
+
+
+def _stand_in(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    kind = _resolved(document, schema).get("type")
+    if kind == "array":
+        return {"type": "array", "items": dict(_UNTOUCHED), ORIGINAL: schema}
+    if kind == "object":
+        return {"type": "object", ORIGINAL: schema}
+    return {**_UNTOUCHED, ORIGINAL: schema}
+
+
+def _resolved(document: dict[str, Any], node: Any) -> Any:
+    """`node`, its local `$ref` followed (a few times at most); a copy where it was a reference."""
+    for _ in range(8):
+        reference = node.get("$ref") if isinstance(node, dict) else None
+        if not isinstance(reference, str) or not reference.startswith("#/"):
+            return node
+        target: Any = document
+        for part in reference[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            target = target.get(part) if isinstance(target, dict) else None
+        if target is None:
+            return node
+        node = copy.deepcopy(target)
+    return node
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")

@@ -1,0 +1,175 @@
+"""Documents as real teams write them: what openapi-spec-validator accepts but Connexion would
+answer with a 500 at request time is served (`openapi.served`), `/openapi.json` still shows the
+document as written; an invalid document is refused in one line, or served `--lenient`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from starlette.testclient import TestClient
+
+from kataven_hub.app import create_app
+from kataven_hub.errors import ConfigurationError
+from support.servers import serving
+from tests.conftest import make_settings
+from tests.helpers import assert_error
+
+OK = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
+ID = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9a-f-]{36}$"}]}
+"""An id that is a number or a UUID: no `type` for Connexion to coerce by."""
+UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+
+
+def _document(tmp_path: Path, paths: dict[str, Any], **top: Any) -> Path:
+    document = {"openapi": "3.0.3", "info": {"title": "real", "version": "1"}, "paths": paths, **top}
+    path = tmp_path / "real.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+@contextmanager
+def _served(tmp_path: Path, document: Path, **overrides: Any) -> Iterator[TestClient]:
+    settings = make_settings(tmp_path / "data", spec=document, **{"dev": True, **overrides})
+    with create_app(settings).test_client(raise_server_exceptions=False) as client:
+        yield client
+
+
+def _untyped(tmp_path: Path) -> Path:
+    return _document(tmp_path, {
+        "/things": {"get": {"parameters": [
+            {"name": "id", "in": "query", "schema": ID},
+            {"name": "ids", "in": "query", "schema": {"type": "array", "items": ID}},
+            {"name": "any", "in": "query", "schema": {"type": "array"}},
+            {"name": "n", "in": "query", "schema": {"allOf": [{"type": "integer"}, {"maximum": 9}]}},
+        ], "responses": OK}},
+        "/things/{id}": {"get": {"parameters": [
+            {"name": "id", "in": "path", "required": True, "schema": {"$ref": "#/components/schemas/Id"}},
+            {"name": "X-Count", "in": "header", "schema": {"type": "integer"}},
+            {"name": "size", "in": "cookie", "schema": {"anyOf": [{"type": "integer"}, {"type": "boolean"}]}},
+        ], "responses": OK}},
+    }, components={"schemas": {"Id": ID}})  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "status"), [
+    ("/things?id=12", 200), (f"/things?id={UUID}", 200), ("/things?id=0", 400), ("/things?id=x", 400),
+    ("/things?ids=1,2", 200), ("/things?ids=1,x", 400), ("/things?any=1,x", 200),
+    ("/things?n=3", 200), ("/things?n=10", 400), ("/things?n=x", 400),
+    ("/things/12", 200), (f"/things/{UUID}", 200), ("/things/0", 400),
+])  # fmt: skip
+def test_a_parameter_schema_without_a_type_is_validated_by_its_own_schema(tmp_path: Path, url: str, status: int) -> None:
+    with _served(tmp_path, _untyped(tmp_path)) as client:
+        response = client.get(url)
+    assert response.status_code == status, response.text
+
+
+def test_header_and_cookie_parameters_are_read_as_their_type(tmp_path: Path) -> None:
+    with _served(tmp_path, _untyped(tmp_path)) as client:
+        assert client.get("/things/1", headers={"X-Count": "3"}).status_code == 200
+        assert_error(client.get("/things/1", headers={"X-Count": "three"}), 400, "X-Count")
+        client.cookies.set("size", "3")
+        assert client.get("/things/1").status_code == 200
+        client.cookies.set("size", "big")
+        assert_error(client.get("/things/1"), 400, "size")
+
+
+def test_the_document_served_is_the_one_written(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING), _served(tmp_path, _untyped(tmp_path)) as client:
+        served = client.get("/openapi.json").json()
+    parameters = served["paths"]["/things"]["get"]["parameters"]
+    assert parameters[0]["schema"] == ID and parameters[2]["schema"] == {"type": "array"}
+    assert "x-hub" not in str(served)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "kataven_hub.app"]
+    assert any("/paths/~1things/get/parameters/0: the schema of 'id' has no type" in w for w in warnings), warnings
+    assert all("\n" not in w and len(w) <= 300 for w in warnings)
+
+
+def _undefined(tmp_path: Path) -> Path:
+    return _document(tmp_path, {
+        "/me": {"get": {"security": [{"sessionToken": []}], "responses": OK}},
+        "/open": {"get": {"responses": OK}},
+    }, security=[{"sessionToken": []}, {}])  # fmt: skip
+
+
+@pytest.mark.parametrize("dev", [True, False])
+def test_an_undefined_security_scheme_is_satisfied_by_no_credential(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, dev: bool
+) -> None:
+    with caplog.at_level(logging.WARNING), _served(tmp_path, _undefined(tmp_path), dev=dev) as client:
+        client.cookies.set("sessionToken", "x")
+        for headers in ({}, {"Authorization": "Bearer x", "X-Hub-Undefined-sessionToken": "x", "sessionToken": "x"}):
+            response = client.get("/me", headers=headers)
+            assert_error(response, 401, "")
+            assert response.headers["WWW-Authenticate"]
+        assert client.get("/open").status_code == 200  # its requirements include the empty one
+        served = client.get("/openapi.json").json()
+    assert served["paths"]["/me"]["get"]["security"] == [{"sessionToken": []}]
+    assert "securitySchemes" not in (served.get("components") or {})
+    warned = [r.getMessage() for r in caplog.records if "'sessionToken' is not in components.securitySchemes" in r.getMessage()]
+    assert [w.split(": ", 1)[1].split(":")[0] for w in warned] == ["/security", "/paths/~1me/get/security"]
+
+
+def _invalid(tmp_path: Path) -> Path:
+    """A generated document: a path parameter its template does not have, a broken schema."""
+    return _document(tmp_path, {
+        "/pets/{id}": {"get": {"operationId": "getPet", "responses": OK, "parameters": [
+            {"name": "petId", "in": "path", "required": True, "schema": {"type": "string"}}]}},
+        "/pets": {"get": {"operationId": "listPets", "responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}}}},
+        "/owners/{ownerId}": {
+            "parameters": [{"name": "ownerId", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "get": {"operationId": "getOwner", "responses": OK},
+            "delete": {"operationId": "deleteOwner", "responses": OK, "parameters": [
+                {"name": "why", "in": "query", "schema": {"type": "reason"}}]},
+        },
+    }, components={"schemas": {"Pet": {"type": "object"}, "Broken": {"type": "animal"}}})  # fmt: skip
+
+
+def test_an_invalid_document_is_refused_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        create_app(make_settings(tmp_path / "data", spec=_invalid(tmp_path), dev=True))
+    message = str(refused.value)
+    assert "\n" not in message and "invalid OpenAPI at $" in message, message
+    assert message.endswith("(serve it anyway with --lenient)")
+
+
+def test_lenient_serves_what_it_can_and_answers_501_for_the_rest(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING), _served(tmp_path, _invalid(tmp_path), lenient=True) as client:
+        assert_error(client.get("/pets/7"), 501, "Path parameter 'id' for 'get' operation in '/pets/{id}' was not resolved")
+        assert client.get("/pets").status_code == 200
+        assert client.get("/owners/3").status_code == 200  # beside an operation not served, its shared parameter kept
+        assert_error(client.get("/owners/x"), 400, "")
+        assert_error(client.delete("/owners/3"), 501, "$.paths['/owners/{ownerId}'].delete.parameters[0]")
+        served = client.get("/openapi.json").json()
+    assert served["paths"]["/pets/{id}"]["get"]["parameters"][0]["name"] == "petId"
+    warned = [r.getMessage() for r in caplog.records if "invalid OpenAPI at" in r.getMessage()]
+    assert len(warned) == 4 and all("\n" not in w for w in warned), warned
+    assert any("$.components.schemas.Broken" in w for w in warned)
+    assert sum("$.paths['/pets/{id}'].get" in w for w in warned) == 2
+
+
+@pytest.mark.live
+def test_over_real_http_nothing_accepted_answers_500(tmp_path: Path) -> None:
+    document = _document(tmp_path, {
+        "/things/{id}": {"get": {"parameters": [{"name": "id", "in": "path", "required": True, "schema": ID}],
+                                 "security": [{"sessionToken": []}, {}], "responses": OK}},
+        "/me": {"get": {"security": [{"sessionToken": []}], "responses": OK}},
+        "/pets/{id}": {"get": {"parameters": [{"name": "petId", "in": "path", "required": True, "schema": ID}],
+                               "responses": OK}},
+    })  # fmt: skip
+    with serving(tmp_path / "data", {}, "--dev", "--lenient", "--spec", str(document)) as (base, log):
+        assert httpx.get(f"{base}/things/12").status_code == 200
+        assert httpx.get(f"{base}/things/0").status_code == 400
+        assert httpx.get(f"{base}/me", headers={"Authorization": "Bearer x"}).status_code == 401
+        unserved = httpx.get(f"{base}/pets/3")
+        assert unserved.status_code == 501 and "not served" in unserved.json()
+        assert httpx.get(f"{base}/openapi.json").json()["paths"]["/things/{id}"]["get"]["parameters"][0]["schema"] == ID
+        written = log.read_text()
+    assert "the security scheme 'sessionToken' is not in components.securitySchemes" in written
+    assert "invalid OpenAPI at $.paths['/pets/{id}'].get" in written
