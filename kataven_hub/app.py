@@ -33,6 +33,7 @@ from functools import partial
 from typing import Any
 
 from connexion import AsyncApp
+from connexion.exceptions import InvalidSpecification
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
@@ -102,15 +103,18 @@ def create_app(settings: Settings) -> AsyncApp:
                     validate_responses=settings.check_responses)  # fmt: skip
     if itself:
         return _finished(app, served, operations)
-    app.add_api(
-        view.document,
-        base_path="",
-        resolver=HubResolver(mocker.answer, operations, view.unserved),
-        strict_validation=bool(document.get(STRICT)),
-        pythonic_params=True,
-        validate_responses=settings.check_responses,
-        uri_parser_class=FormURIParser,
-    )
+    try:
+        app.add_api(
+            view.document,
+            base_path="",
+            resolver=HubResolver(mocker.answer, operations, view.unserved),
+            strict_validation=bool(document.get(STRICT)),
+            pythonic_params=True,
+            validate_responses=settings.check_responses,
+            uri_parser_class=FormURIParser,
+        )
+    except InvalidSpecification as err:  # --lenient: a problem outside operations and schemas
+        raise ConfigurationError(f"{settings.spec}: Connexion cannot serve it even --lenient: {_bounded(err.message.splitlines()[0])}") from None
     for problem in mocker.unsatisfiable():
         log.warning("the mock cannot answer %s; add an example to the spec", problem)
     return _finished(app, served, operations)

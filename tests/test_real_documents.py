@@ -154,6 +154,14 @@ def test_lenient_serves_what_it_can_and_answers_501_for_the_rest(tmp_path: Path,
     assert sum("$.paths['/pets/{id}'].get" in w for w in warned) == 2
 
 
+def test_what_lenient_cannot_serve_is_refused_in_one_line(tmp_path: Path) -> None:
+    document = _document(tmp_path, {"/me": {"get": {"security": [{"tls": []}], "responses": OK}}},
+                         components={"securitySchemes": {"tls": {"type": "mutualTLS"}}})  # fmt: skip
+    with pytest.raises(ConfigurationError, match=r"Connexion cannot serve it even --lenient: .*mutualTLS") as refused:
+        create_app(make_settings(tmp_path / "data", spec=document, dev=True, lenient=True))
+    assert "\n" not in str(refused.value)
+
+
 @pytest.mark.live
 def test_over_real_http_nothing_accepted_answers_500(tmp_path: Path) -> None:
     document = _document(tmp_path, {
