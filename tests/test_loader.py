@@ -185,3 +185,25 @@ def test_the_served_document_is_json_with_string_keys(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         served = client.get("/openapi.json").json()
     assert "200" in served["paths"]["/v1/items/{id}"]["get"]["responses"]
+
+
+def test_a_document_found_valid_is_not_walked_again_by_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kataven_hub.openapi import document as document_module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    spec = _write(tmp_path, "habits.yaml", HABITS)
+    document_module._checked.cache_clear()  # as a new process
+    openapi.load(spec)
+    assert len(list((tmp_path / "cache" / "kataven-hub" / "valid").iterdir())) == 1
+
+    def walked(*_args: object) -> None:
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(document_module, "validate", walked)
+    document_module._checked.cache_clear()
+    assert openapi.load(spec)["info"]["title"] == "habits"
+    spec.write_text(HABITS.replace("title: habits", "title: changed"))  # another text: checked again
+    with pytest.raises(AssertionError, match="validated again"):
+        openapi.load(spec)

@@ -1,5 +1,5 @@
 """The document and what serves it, knowing no domain: the file read (`loader`), the spec checked
-and walked (`document`), what is wrong with one served `--lenient` (`lenient`), Connexion's view
+and walked (`document`, its verdicts kept across processes: `verdicts`), what is wrong with one served `--lenient` (`lenient`), Connexion's view
 of it (`served`, with the parameters it cannot coerce: `coercion`), operations resolved to
 handlers or to the mock (`routing`), Connexion's validators adjusted (`validation`), stubs written
 for new operations (`scaffold`), a `curl` for the greeting (`curl`)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import json
 import keyword
 import re
 import unicodedata
@@ -19,7 +20,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from kataven_hub.errors import ConfigurationError
-from kataven_hub.openapi import loader
+from kataven_hub.openapi import loader, verdicts
 from kataven_hub.schemas.flatten import DISCRIMINATOR_VALUES
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -80,11 +81,14 @@ def _checked(text: str, path: str, lenient: bool = False) -> dict[str, Any]:
         document = loader.bundle(document, Path(path))
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0."):
         raise ConfigurationError("not an OpenAPI 3.0 document (Connexion 3.3 serves 3.0.x only)")
-    try:
-        validate(document)
-    except OpenAPIValidationError as err:
-        if not lenient:
-            raise InvalidDocument(f"invalid OpenAPI at {err.json_path}: {_one_line(err.message)}") from None
+    verdict = verdicts.key(text if loader.BUNDLED not in document else json.dumps(document, sort_keys=True))
+    if not verdicts.known_valid(verdict):
+        try:
+            validate(document)
+            verdicts.remember_valid(verdict)
+        except OpenAPIValidationError as err:
+            if not lenient:
+                raise InvalidDocument(f"invalid OpenAPI at {err.json_path}: {_one_line(err.message)}") from None
     _name_operations(document)
     _annotate_discriminators(document)
     return document
