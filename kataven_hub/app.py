@@ -53,6 +53,7 @@ from kataven_hub.mock.remember import roles
 from kataven_hub.openapi import routing
 from kataven_hub.openapi.routing import HubResolver
 from kataven_hub.openapi.validation import VALIDATORS, FormURIParser
+from kataven_hub.schemas.satisfy import short
 from kataven_hub.settings import Settings, environ
 from kataven_hub.web.aliases import PathAliases
 from kataven_hub.web.bodylimit import BodyLimit
@@ -108,7 +109,7 @@ def create_app(settings: Settings) -> AsyncApp:
         uri_parser_class=FormURIParser,
     )
     for problem in mocker.unsatisfiable():
-        log.warning("the mock cannot answer %s; add an example to the spec", problem)
+        log.warning("the mock cannot answer %s; add an example to the spec", short(problem, 400))
     return _finished(app, served, operations)
 
 
