@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kataven_hub.errors import ConfigurationError, HubError
+from kataven_hub.schemas.satisfy import short
 
 if TYPE_CHECKING:
     from kataven_hub.settings import Settings
@@ -21,6 +22,8 @@ _SETTING_FLAGS = {
     "rate_limits", "console", "mock_seed", "control_anywhere", "lenient",
 }  # fmt: skip
 log = logging.getLogger("kataven_hub")
+LOG_LINE = 1000
+"""The longest log line: a validator's message (Connexion's own, on a refused answer) quotes whole schemas."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,6 +172,8 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     # every 0.2 ms instead of every five, so one large upload cannot stall other requests
     sys.setswitchinterval(0.0002)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_bounded)
     app = create_app(settings)  # an invalid spec is refused here, before anything is written
     if settings.dev:
         admin.greet(settings)
@@ -203,7 +208,7 @@ def diff_command(settings: Settings, args: argparse.Namespace) -> int:
         before, after = (openapi.operations(openapi.load_text(text, name)) for text, name in versions)
         graded = gate.grade(compare.compare(before, after), gate.load_config(args.config or settings.spec.parent / gate.CONFIG))
     except Exception as err:  # whatever the cause, a failure to compare is exit 2, never 1 ("breaking")
-        failure = str(err) if isinstance(err, ConfigurationError) else _short(f"could not compare: {type(err).__name__}: {err}")
+        failure = str(err) if isinstance(err, ConfigurationError) else short(f"could not compare: {type(err).__name__}: {err}", 300)
         if args.report:  # a failed comparison must not read as a clean one
             args.report.parent.mkdir(parents=True, exist_ok=True)
             args.report.write_text(gate.failure_markdown(base, revision, failure))
@@ -217,6 +222,9 @@ def diff_command(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if gate.verdict(graded) == "breaking" else 0
 
 
-def _short(message: str, most: int = 300) -> str:
-    line = " ".join(message.split())
-    return line if len(line) <= most else line[: most - 1] + "…"
+def _bounded(record: logging.LogRecord) -> bool:
+    """Every log line cut to LOG_LINE characters (its traceback, if any, kept)."""
+    message = record.getMessage()
+    if len(message) > LOG_LINE:
+        record.msg, record.args = short(message, LOG_LINE), None
+    return True

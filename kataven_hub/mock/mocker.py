@@ -5,22 +5,25 @@ asks with `Prefer: code=NNN` / `example=NAME` (Stoplight Prism's header, read by
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import logging
+import threading
 from typing import Any
 
 from starlette.responses import Response
 
 from kataven_hub.errors import InvalidInput
 from kataven_hub.openapi import Operation
-from kataven_hub.schemas.answers import answer_errors
-from kataven_hub.schemas.generate import generate
+from kataven_hub.schemas.satisfy import Unsatisfied, satisfying
 
 MOCK_HEADER = "X-Hub-Mock"
 """On every answer made from the spec: `example` (written in the spec), `generated` (from its
 schema) or `stored` (remembered, or filled from the resource it is under: `mock.parents`)."""
-GENERATION_TRIES = 20
+BODIES_KEPT = 1024
+"""Answers kept by (operation, status, example, request): the same request is answered again
+without generating and validating its body anew (the same body: it is drawn from the request)."""
 log = logging.getLogger(__name__)
 
 
@@ -30,6 +33,10 @@ class Mocker:
     def __init__(self, operations: list[Operation], seed: int = 0) -> None:
         self._operations = {op.operation_id: op for op in operations}
         self.seed = seed
+        self._bodies: collections.OrderedDict[tuple[str, int, str | None, str], tuple[Any, str] | MockFailure] = (
+            collections.OrderedDict()
+        )
+        self._lock = threading.Lock()  # a scaffolded stub asks from a worker thread (`Hub.mock`)
 
     def answer(
         self, operation_id: str, *, code: int | None = None, example: str | None = None, request: str = ""
@@ -52,8 +59,30 @@ class Mocker:
             return Draft(status, None, None, "example", None)
         media_type = "application/json" if "application/json" in content else next(iter(content))
         media = content[media_type]
-        body, kind = _body(operation, status, media, example, f"{self.seed}:{request}")
+        body, kind = self._kept(operation, status, media_type, example, request)
         return Draft(status, media_type, body, kind, media.get("schema"))
+
+    def _kept(self, operation: Operation, status: int, media_type: str, example: str | None, request: str) -> tuple[Any, str]:
+        """The body and its kind, drawn once for the same request (a failure too: it fails at
+        once the next time). Kept bodies are shared: read only."""
+        key = (operation.operation_id, status, example, request)
+        kept = self._bodies.get(key)
+        if kept is None:
+            response = operation.definition["responses"]
+            media = (response.get(str(status)) or response["default"])["content"][media_type]
+            try:
+                where = _pointer(operation, status, media_type)
+                kept = _body(operation, status, media, example, f"{self.seed}:{request}", where)
+            except MockFailure as failure:
+                kept = failure
+        with self._lock:
+            self._bodies[key] = kept
+            self._bodies.move_to_end(key)
+            if len(self._bodies) > BODIES_KEPT:
+                self._bodies.popitem(last=False)
+        if isinstance(kept, MockFailure):
+            raise MockFailure(*kept.args)  # a new one: raising the kept one again would grow its traceback
+        return kept
 
     def unsatisfiable(self) -> list[str]:
         """What the mock cannot answer: each operation whose default answer has no example and
@@ -86,7 +115,9 @@ class Mocker:
         return code
 
 
-def _body(operation: Operation, status: int, media: dict[str, Any], name: str | None, key: str) -> tuple[Any, str]:
+def _body(
+    operation: Operation, status: int, media: dict[str, Any], name: str | None, key: str, where: str
+) -> tuple[Any, str]:
     examples = media.get("examples") or {}
     if name is not None:
         if name not in examples:
@@ -102,23 +133,21 @@ def _body(operation: Operation, status: int, media: dict[str, Any], name: str | 
     for found in (media, schema):
         if "example" in found:
             return found["example"], "example"
-    return _generated(operation, status, schema, key), "generated"
+    try:  # drawn from the seed, the request, the operation and the status: the same for the same request
+        return satisfying(schema, f"{key}:{operation.operation_id}:{status}"), "generated"
+    except Unsatisfied as unsatisfied:
+        raise MockFailure(
+            f"{operation.operation_id}: no body validates for its {status} answer, at"
+            f" {unsatisfied.pointer(where)}: {unsatisfied}"
+        ) from None
 
 
-def _generated(operation: Operation, status: int, schema: dict[str, Any], key: str) -> Any:
-    """A body that validates against `schema`, the same on every call (`schemas.generate`, seeded
-    by `key`, the operation and the status). A draw that breaks a rule the generator does not see (a
-    `oneOf` whose branches overlap, an example in the document that breaks its own schema) is
-    followed by another, from the next seed."""
-    problems = []
-    for attempt in range(GENERATION_TRIES):
-        body = generate(schema, seed=f"{key}:{operation.operation_id}:{status}:{attempt}", examples=attempt == 0)
-        error = answer_errors(schema, body)
-        if error is None:
-            return body
-        problems.append(error.message)
-    message = f"{operation.operation_id}: no body generated for its {status} response validates: {problems[-1]}"
-    raise MockFailure(message)
+def _pointer(operation: Operation, status: int, media_type: str) -> str:
+    """The JSON pointer of the schema of an answer, in the document."""
+    responses = operation.definition["responses"]
+    code = str(status) if str(status) in responses else "default"
+    steps = ["paths", operation.path, operation.method, "responses", code, "content", media_type, "schema"]
+    return "#/" + "/".join(step.replace("~", "~0").replace("/", "~1") for step in steps)
 
 
 @dataclasses.dataclass

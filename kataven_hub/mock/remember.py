@@ -1,7 +1,7 @@
 """Mocks that remember: the usual REST shapes recognised in a document (a collection path with a
 `POST`, and an item path below it with one path parameter) and answered from what the account stored through
-them. Create stores the request body completed into the documented answer (id and other fields
-generated to the schema); read answers it, or a 404; list answers the collection in the documented
+them. Create stores the request body completed into the documented answers of create, read and
+list (id and other fields generated to the schema, a field none of them takes replaced); read answers it, or a 404; list answers the collection in the documented
 shape, paged; replace and update (JSON merge) change it; delete removes it. Every answer is checked
 against the document. `x-hub-mock: stateless` on an operation keeps it a plain mock."""
 
@@ -18,6 +18,7 @@ from kataven_hub.openapi import Operation
 from kataven_hub.schemas.answers import answer_errors_once, known_valid
 from kataven_hub.schemas.flatten import flatten
 from kataven_hub.schemas.generate import generate
+from kataven_hub.schemas.satisfy import completed, short
 from kataven_hub.storage import Connection
 
 OPT_OUT = "x-hub-mock"
@@ -38,6 +39,9 @@ class Role:
     status: int = 200
     """The success status it answers, and the JSON schema of that answer (None: no JSON body)."""
     schema: dict[str, Any] | None = None
+    reads: tuple[dict[str, Any], ...] = ()
+    """For a create: the schemas of the collection's read answer and list item, which what it
+    stores must satisfy too."""
 
 
 def roles(operations: list[Operation]) -> dict[str, Role]:
@@ -55,7 +59,23 @@ def roles(operations: list[Operation]) -> dict[str, Role]:
         if kind:
             param = op.path.rsplit("/", 1)[1].strip("{}") if on_item else None
             found[op.operation_id] = Role(kind, param, *_success(op))
-    return found
+    return _with_reads(found, {op.operation_id: op for op in operations})
+
+
+def _with_reads(found: dict[str, Role], operations: dict[str, Operation]) -> dict[str, Role]:
+    """The create roles, each with its collection's read and list item schemas."""
+    reads: dict[str, list[dict[str, Any]]] = {}
+    for operation_id, role in found.items():
+        path = operations[operation_id].path
+        collection = path.rsplit("/", 1)[0] if role.param else path
+        schema = role.schema if role.kind == "read" else _item_schema(role.schema) if role.kind == "list" else None
+        if schema is not None:
+            reads.setdefault(collection, []).append(schema)
+    return {
+        operation_id: dataclasses.replace(role, reads=tuple(reads.get(operations[operation_id].path, [])))
+        if role.kind == "create" else role
+        for operation_id, role in found.items()
+    }  # fmt: skip
 
 
 def _last_is_param(path: str) -> bool:
@@ -75,11 +95,16 @@ def answer(conn: Connection, operation: Operation, role: Role, request: Request,
     """(status, JSON text or None) of a remembered operation; NotFound for an id the account has not."""
     status, schema = role.status, role.schema
     if role.kind == "list":
-        return status, _checked(operation, schema, _page(conn, request, schema, seed))
+        body = _page(conn, request, schema, seed)
+        if schema is not None and answer_errors_once(schema, body, json.dumps(body)) is not None:
+            body = _page(conn, request, schema, seed, complete=True)  # stored before the document changed
+        return status, _checked(operation, schema, body)
     collection = request.path if role.kind == "create" else request.path.rsplit("/", 1)[0]
     if role.kind == "create":
         number = conn.next_number()
         body = _completed(schema, request.body, seed=f"{seed}:{number}", id_value=number)
+        for answered in (*role.reads, *([schema] if schema else [])):
+            body = completed(answered, body, f"{seed}:{number}")
         resource_id = str(body.get(_id_field(schema) or "", number))
         conn.put_resource(collection, resource_id, body)
         return status, _checked(operation, schema, body)
@@ -99,17 +124,8 @@ def answer(conn: Connection, operation: Operation, role: Role, request: Request,
         text = conn.put_resource(collection, resource_id, stored)
     if schema is None:  # the answer documents no JSON body
         return status, None
-    body = _filled(schema, stored, seed)
+    body = completed(schema, stored, seed)
     return status, _checked(operation, schema, body, text if body is stored else None)
-
-
-def _filled(schema: dict[str, Any], stored: dict[str, Any], seed: str) -> dict[str, Any]:
-    """The stored resource, with what the answer's schema requires and it lacks generated."""
-    required = set(flatten(schema).get("required", []))
-    if required <= stored.keys():
-        return stored
-    generated = generate(schema, seed, examples=False)
-    return {**{k: v for k, v in generated.items() if k in required and k not in stored}, **stored}
 
 
 def _success(operation: Operation) -> tuple[int, dict[str, Any] | None]:
@@ -161,9 +177,10 @@ def _merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-def _page(conn: Connection, request: Request, schema: dict[str, Any] | None, seed: str) -> Any:
+def _page(conn: Connection, request: Request, schema: dict[str, Any] | None, seed: str, complete: bool = False) -> Any:
     """The collection in the documented shape: a bare array, or an object wrapping one (its other
-    fields generated, a total where it has one), paged by the parameters it documents."""
+    fields generated, a total where it has one), paged by the parameters it documents; each item
+    `completed` to the item schema if `complete`."""
     query = request.query
     limit = next((int(query[k]) for k in LIMITS if query.get(k, "").isdigit()), 100)
     offset = next((int(query[k]) for k in OFFSETS if query.get(k, "").isdigit()), None)
@@ -171,6 +188,9 @@ def _page(conn: Connection, request: Request, schema: dict[str, Any] | None, see
         page = next((int(query[k]) for k in PAGES if query.get(k, "").isdigit()), None)
         offset = 0 if page is None else max(page - 1, 0) * limit
     items, total = conn.list_resources(request.path, offset, limit)
+    item_schema = _item_schema(schema)
+    if complete and item_schema is not None:
+        items = [completed(item_schema, item, f"{seed}:{number}") for number, item in enumerate(items)]
     flat = flatten(schema or {"type": "array"})
     if flat.get("type", "array") == "array":
         return items
@@ -184,10 +204,19 @@ def _page(conn: Connection, request: Request, schema: dict[str, Any] | None, see
     return wrapper
 
 
+def _item_schema(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The schema of a list answer's items: of the bare array, or of the array the object wraps."""
+    flat = flatten(schema or {"type": "array"})
+    if flat.get("type", "array") != "array":
+        flat = next((s for s in map(flatten, flat.get("properties", {}).values()) if s.get("type") == "array"), {})
+    items = flat.get("items")
+    return items if isinstance(items, dict) else None
+
+
 def _checked(operation: Operation, schema: dict[str, Any] | None, body: Any, text: str | None = None) -> str:
     """The answer as JSON text (`text`, when the caller has it), once it validates."""
     text = json.dumps(body) if text is None else text
     error = None if schema is None else answer_errors_once(schema, body, text)
     if error is not None:
-        raise MockFailure(f"{operation.operation_id}: the remembered answer does not validate: {error.message}")
+        raise MockFailure(f"{operation.operation_id}: the remembered answer does not validate: {short(error.message)}")
     return text

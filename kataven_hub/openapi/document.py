@@ -166,7 +166,7 @@ def _annotate_discriminators(node: Any) -> None:
         for value, target in (node["discriminator"].get("mapping") or {}).items():
             mapping[target] = mapping[target.rpartition("/")[2]] = value  # a $ref, or a schema's name
         names = [(b.get("$ref") or "").rpartition("/")[2] if isinstance(b, dict) else "" for b in branches]
-        node[DISCRIMINATOR_VALUES] = [mapping.get(name, name) for name in names]
+        node[DISCRIMINATOR_VALUES] = [mapping.get(name, name) or None for name in names]  # None: inline
     for value in list(node.values()):
         _annotate_discriminators(value)
 

@@ -1,3 +1,4 @@
 """JSON-Schema helpers, knowing nothing of OpenAPI's operations: schemas combined into one
-(`flatten`), bodies drawn from them (`generate`, with strings like their field's name from
-`fieldnames`), and answers checked against them (`answers`)."""
+(`flatten`, the branch of a `oneOf`/`anyOf` taken in `branches`), bodies drawn from them
+(`generate`, with strings like their field's name from `fieldnames`), bodies that validate or are
+completed until they do (`satisfy`), and answers checked against them (`answers`)."""

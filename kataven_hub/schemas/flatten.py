@@ -1,15 +1,16 @@
 """Schemas combined into one, as the mock's generator and the remembered resources read them:
 `allOf` merged (properties and required lists joined, recursively), one branch of a
-`oneOf`/`anyOf` taken (its discriminator value set), a merge no value satisfies marked."""
+`oneOf`/`anyOf` taken (`schemas.branches`), a merge no value satisfies marked."""
 
 from __future__ import annotations
 
 import random
 from typing import Any
 
-DISCRIMINATOR_VALUES = "x-hub-discriminator-values"
-"""Set on a schema with a discriminator when the document is loaded (`openapi.document`): the value
-that selects each of its `oneOf`/`anyOf` branches, in order."""
+from kataven_hub.schemas.branches import DISCRIMINATOR_VALUES, branch, composition
+
+__all__ = ["DISCRIMINATOR_VALUES", "IMPOSSIBLE", "flatten", "flatten_branch"]
+
 IMPOSSIBLE = "x-hub-impossible"
 """Set by `flatten` on a merge no value satisfies (two types, disjoint enums): an optional property
 with such a schema is left out."""
@@ -41,23 +42,17 @@ def _flatten(schema: dict[str, Any], rng: random.Random | None) -> dict[str, Any
         for part in schema["allOf"]:
             merged = _merge(merged, flatten(part, rng))
         return flatten(merged, rng)
-    for key in ("oneOf", "anyOf"):
-        if key in schema and schema[key]:
-            branches = schema[key]
-            index = rng.randrange(len(branches)) if rng else 0
-            rest = {k: v for k, v in schema.items() if k not in (key, "discriminator", DISCRIMINATOR_VALUES)}
-            chosen = _merge(rest, flatten(branches[index], rng))
-            return _with_discriminator(chosen, schema, index)
+    key = composition(schema)
+    if key is not None:
+        index = rng.randrange(len(schema[key])) if rng else 0
+        return flatten_branch(schema, index, rng)
     return schema
 
 
-def _with_discriminator(chosen: dict[str, Any], parent: dict[str, Any], index: int) -> dict[str, Any]:
-    name = (parent.get("discriminator") or {}).get("propertyName")
-    values = parent.get(DISCRIMINATOR_VALUES) or []
-    if not name or index >= len(values):
-        return chosen
-    properties = {**chosen.get("properties", {}), name: {"type": "string", "enum": [values[index]]}}
-    return {**chosen, "properties": properties, "required": sorted({*chosen.get("required", []), name})}
+def flatten_branch(schema: dict[str, Any], index: int, rng: random.Random | None = None) -> dict[str, Any]:
+    """The schema (a `oneOf`/`anyOf`) with its branch `index` taken, flattened."""
+    key = composition(schema) or "oneOf"
+    return flatten(branch(schema, index, flatten(schema[key][index], rng), _merge), rng)
 
 
 def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

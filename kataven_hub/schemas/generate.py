@@ -4,8 +4,9 @@ The schema is first flattened (`schemas.flatten`), `writeOnly` fields left out o
 every shape gets a value within its rules: enums, formats, patterns (through `rstr`), lengths,
 ranges and `multipleOf`, item counts and `uniqueItems`, `additionalProperties`; a recursive schema stops adding optional fields at `MAX_DEPTH`. A string
 the schema leaves free looks like its field's name (`email`, `name`, `phone`, `url`,
-`created_at`, ...) where that value fits its lengths. The caller
-validates what comes out (`mock.mocker`): a branch that does not fit is retried with another seed.
+`created_at`, ...) where that value fits its lengths. A `oneOf`/`anyOf`
+gets a value its validator takes (`schemas.answers`): branches tried in turn. The caller validates
+the whole body (`mock.mocker`), and draws again from another seed where it does not fit.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import Any
 
 import rstr
 
+from kataven_hub.schemas.answers import answer_errors
+from kataven_hub.schemas.branches import composition
 from kataven_hub.schemas.fieldnames import WORDS, named
-from kataven_hub.schemas.flatten import IMPOSSIBLE, flatten
+from kataven_hub.schemas.flatten import IMPOSSIBLE, flatten, flatten_branch
 
 MAX_DEPTH = 4
 """Objects below this depth get only their required fields, arrays only their minimum of items."""
@@ -42,7 +45,29 @@ class _Draw:
 
     def value(self, schema: dict[str, Any], depth: int, name: str = "") -> Any:
         """A value for `schema`; `name`, the field's, shapes a string the schema leaves free."""
-        schema = flatten(schema, self.rng)
+        if isinstance(schema, dict) and composed(schema):
+            return self._composed(schema, depth, name)
+        return self._flat(flatten(schema, self.rng), depth, name)
+
+    def _composed(self, schema: dict[str, Any], depth: int, name: str) -> Any:
+        """A value valid under exactly one branch of a `oneOf` (under the whole composition): each
+        branch tried in turn from one drawn, each twice (its own branches drawn anew), then null
+        where a branch allows it; the last try if none is (the caller's validation says so)."""
+        key = composition(schema)
+        count = len(schema[key]) if key else 1
+        start = self.rng.randrange(count)
+        found: Any = None
+        for attempt in range(2 * count):
+            index = (start + attempt) % count
+            flat = flatten_branch(schema, index, self.rng) if key else flatten(schema, self.rng)
+            found = self._flat(flat, depth, name)
+            if answer_errors(schema, found) is None:
+                return found
+        if answer_errors(schema, None) is None:
+            return None
+        return found
+
+    def _flat(self, schema: dict[str, Any], depth: int, name: str) -> Any:
         if self.examples and "example" in schema:
             return schema["example"]
         if schema.get("enum"):
@@ -67,6 +92,8 @@ class _Draw:
             if name in required or depth < MAX_DEPTH:
                 found[name] = self.value(sub, depth + 1, name)
         extra = schema.get("additionalProperties", not properties)
+        for name in required - properties.keys():  # required by a part of a composition that names no schema for it
+            found[name] = self.value(extra if isinstance(extra, dict) else {}, depth + 1, name)
         wanted = max(schema.get("minProperties", 0), 0 if properties else 1)
         while extra is not False and len(found) < wanted:
             key = f"{WORDS[len(found) % len(WORDS)]}{len(found)}"
@@ -131,6 +158,13 @@ class _Draw:
 
     def _boolean(self, _schema: dict[str, Any], _depth: int) -> bool:
         return self.rng.random() < 0.5
+
+
+def composed(schema: dict[str, Any]) -> bool:
+    """Whether the schema has a `oneOf`/`anyOf`, itself or in a part of its `allOf`."""
+    return composition(schema) is not None or any(
+        isinstance(part, dict) and composed(part) for part in schema.get("allOf") or []
+    )
 
 
 def _formatted(rng: random.Random, fmt: str | None) -> str | None:

@@ -36,6 +36,7 @@ from kataven_hub.errors import (
 )
 from kataven_hub.mock.mocker import MockFailure
 from kataven_hub.openapi import Operation
+from kataven_hub.schemas.satisfy import short
 from kataven_hub.storage import faults
 from kataven_hub.web.errorshapes import ErrorShapes
 
@@ -98,7 +99,7 @@ class ErrorMap:
     def _problem(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ProblemException)
         if exc.status >= 500:
-            log.error("server error: %s", exc.detail)
+            log.error("server error: %s", short(str(exc.detail)))  # a refused answer quotes its schema
         return self._answer(request, exc.status, str(exc.detail or exc.title), dict(exc.headers or {}))
 
     def _http(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -122,7 +123,7 @@ class ErrorMap:
         return self._answer(request, 500, "Database error")
 
     def _mock_failure(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        log.error("mock failure: %s", exc)
+        log.error("mock failure: %s", short(str(exc), 400))
         return self._answer(request, 500, str(exc))
 
     def _os_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
