@@ -6,13 +6,13 @@ asks with `Prefer: code=NNN` / `example=NAME` (Stoplight Prism's header, read by
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from typing import Any
 
 from starlette.responses import Response
 
 from kataven_hub.errors import InvalidInput
+from kataven_hub.mock.render import render
 from kataven_hub.openapi import Operation
 from kataven_hub.schemas.answers import answer_errors
 from kataven_hub.schemas.generate import generate
@@ -46,7 +46,7 @@ class Mocker:
         operation = self._operations[operation_id]
         status = self._status(operation, code)
         responses = operation.definition["responses"]
-        response = responses.get(str(status)) or responses.get("default", {})
+        response = responses.get(str(status)) or responses.get(f"{status // 100}XX") or responses.get("default", {})
         content = response.get("content") or {}
         if status == 204 or not content:
             return Draft(status, None, None, "example", None)
@@ -74,16 +74,21 @@ class Mocker:
 
     def _status(self, operation: Operation, code: int | None) -> int:
         documented = sorted(operation.definition["responses"])
-        codes = [int(c) for c in documented if c.isdigit()]
+        codes = [int(c) for c in documented if c.isdigit()] + [int(c[0]) * 100 for c in documented if _range(c)]
         if code is None:
             successes = [c for c in codes if 200 <= c < 300]
             return min(successes or codes or [200])
-        if code not in codes and not (200 <= code < 600 and "default" in documented):
+        if code not in codes and not (200 <= code < 600 and ("default" in documented or f"{code // 100}XX" in documented)):
             raise InvalidInput(
                 f"Prefer: code={code} is not documented for {operation.operation_id};"
                 f" documented: {', '.join(documented)}"
             )
         return code
+
+
+def _range(code: str) -> bool:
+    """`2XX` (any 2xx: its lowest, 200, where a status is chosen for it)."""
+    return len(code) == 3 and code[0] in "12345" and code[1:].upper() == "XX"
 
 
 def _body(operation: Operation, status: int, media: dict[str, Any], name: str | None, key: str) -> tuple[Any, str]:
@@ -136,7 +141,7 @@ class Draft:
         headers = {MOCK_HEADER: self.kind}
         if self.media_type is None:
             return Response(status_code=self.status, headers=headers)
-        text = json.dumps(self.body) if "json" in self.media_type else str(self.body)
+        text = render(self.body, self.media_type, self.schema)
         return Response(text, status_code=self.status, media_type=self.media_type, headers=headers)
 
 
