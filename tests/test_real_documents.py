@@ -261,3 +261,25 @@ def test_the_mock_answers_xml_as_xml_and_a_range_response_as_200(tmp_path: Path)
         ranged = client.get("/range")
         assert ranged.status_code == 200 and ranged.json() == {"ok": True}
         assert client.get("/range", headers={"Prefer": "code=201"}).status_code == 201
+
+
+def test_a_required_multipart_body_sent_without_a_content_type_is_a_400(tmp_path: Path) -> None:
+    form = {"multipart/form-data": {"schema": {"type": "object", "properties": {"n": {"type": "integer"}}}}}
+    document = _document(tmp_path, {
+        "/forms": {"post": {"requestBody": {"required": True, "content": form}, "responses": OK}},
+        "/optional": {"post": {"requestBody": {"content": form}, "responses": OK}},
+    })  # fmt: skip
+    with _served(tmp_path, document) as client:
+        assert_error(client.post("/forms"), 400, "multipart/form-data")
+        assert_error(client.post("/forms", content=b"n=1"), 400, "multipart/form-data")
+        assert client.post("/optional").status_code == 200
+
+
+def test_a_reference_to_a_list_in_an_extension_is_served(tmp_path: Path) -> None:
+    document = _document(tmp_path, {"/things": {"get": {
+        "x-policy": {"$ref": "#/components/x-policies/list"}, "responses": OK}}},
+        components={"x-policies": {"list": [{"rule": "a"}]}})  # fmt: skip
+    with _served(tmp_path, document) as client:
+        assert client.get("/things").status_code == 200
+        served = client.get("/openapi.json").json()  # resolved, as Connexion serves every reference
+        assert served["paths"]["/things"]["get"]["x-policy"] == [{"rule": "a"}]

@@ -4,7 +4,6 @@ and our validators see the document itself; only Connexion routes and coerces th
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from typing import Any
 
@@ -13,6 +12,7 @@ from kataven_hub.openapi.coercion import ORIGINAL
 from kataven_hub.openapi.document import METHODS
 from kataven_hub.openapi.pointers import escape as _escape
 from kataven_hub.openapi.pointers import resolved as _resolved
+from kataven_hub.openapi.pointers import values_inlined
 
 UNDEFINED = "x-hub-undefined-scheme"
 """Marks, in the view, a scheme the document names but does not define (its name under this key,
@@ -34,7 +34,7 @@ class View:
 def view(document: dict[str, Any], unservable: dict[str, str] | None = None, broken: list[str] | None = None) -> View:
     """Connexion's view of a loaded `document`; `unservable` (operationId: why) become 501s, the
     `broken` component schemas (`--lenient`) schemas anything satisfies."""
-    served = copy.deepcopy(document)
+    served = values_inlined(document)
     schemas = (served.get("components") or {}).get("schemas") or {}
     for name in broken or []:
         schemas[name] = {}

@@ -81,8 +81,13 @@ class FormValidator(MultiPartFormDataValidator):
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         """Connexion's, with the body kept in a spooled file while it is validated rather than in
         a list of messages: sixteen 10 MB uploads arriving together held 160 MB that way until
-        their handlers had read them."""
-        if not int(Headers(scope=scope).get("content-length", 0)):
+        their handlers had read them. A body with no `Content-Type` (so no boundary) is a 400."""
+        headers = Headers(scope=scope)
+        if "content-type" not in headers:
+            if self._required or int(headers.get("content-length", 0) or 0):
+                raise BadRequestProblem(detail="the body must be multipart/form-data (Content-Type with its boundary)")
+            return receive, scope  # an optional body left out
+        if not int(headers.get("content-length", 0)):
             return await super().wrap_receive(receive, scope=scope)
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOLED_IN_MEMORY)
 
