@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import json
 import logging
 import threading
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from starlette.responses import Response
 
 from kataven_hub.errors import InvalidInput
+from kataven_hub.mock.render import render
 from kataven_hub.openapi import Operation
 from kataven_hub.schemas.satisfy import Unsatisfied, satisfying
 
@@ -53,23 +53,25 @@ class Mocker:
         operation = self._operations[operation_id]
         status = self._status(operation, code)
         responses = operation.definition["responses"]
-        response = responses.get(str(status)) or responses.get("default", {})
+        response = responses.get(str(status)) or responses.get(f"{status // 100}XX") or responses.get("default", {})
         content = response.get("content") or {}
         if status == 204 or not content:
             return Draft(status, None, None, "example", None)
         media_type = "application/json" if "application/json" in content else next(iter(content))
         media = content[media_type]
-        body, kind = self._kept(operation, status, media_type, example, request)
+        body, kind = self._kept(operation, (status, media_type, media), example, request)
         return Draft(status, media_type, body, kind, media.get("schema"))
 
-    def _kept(self, operation: Operation, status: int, media_type: str, example: str | None, request: str) -> tuple[Any, str]:
-        """The body and its kind, drawn once for the same request (a failure too: it fails at
-        once the next time). Kept bodies are shared: read only."""
+    def _kept(
+        self, operation: Operation, answer: tuple[int, str, dict[str, Any]], example: str | None, request: str
+    ) -> tuple[Any, str]:
+        """The body and its kind for the (status, media type, media object) answered, drawn once
+        for the same request (a failure too: it fails at once the next time). Kept bodies are
+        shared: read only."""
+        status, media_type, media = answer
         key = (operation.operation_id, status, example, request)
         kept = self._bodies.get(key)
         if kept is None:
-            response = operation.definition["responses"]
-            media = (response.get(str(status)) or response["default"])["content"][media_type]
             try:
                 where = _pointer(operation, status, media_type)
                 kept = _body(operation, status, media, example, f"{self.seed}:{request}", where)
@@ -103,16 +105,21 @@ class Mocker:
 
     def _status(self, operation: Operation, code: int | None) -> int:
         documented = sorted(operation.definition["responses"])
-        codes = [int(c) for c in documented if c.isdigit()]
+        codes = [int(c) for c in documented if c.isdigit()] + [int(c[0]) * 100 for c in documented if _range(c)]
         if code is None:
             successes = [c for c in codes if 200 <= c < 300]
             return min(successes or codes or [200])
-        if code not in codes and not (200 <= code < 600 and "default" in documented):
+        if code not in codes and not (200 <= code < 600 and ("default" in documented or f"{code // 100}XX" in documented)):
             raise InvalidInput(
                 f"Prefer: code={code} is not documented for {operation.operation_id};"
                 f" documented: {', '.join(documented)}"
             )
         return code
+
+
+def _range(code: str) -> bool:
+    """`2XX` (any 2xx: its lowest, 200, where a status is chosen for it)."""
+    return len(code) == 3 and code[0] in "12345" and code[1:].upper() == "XX"
 
 
 def _body(
@@ -145,7 +152,7 @@ def _body(
 def _pointer(operation: Operation, status: int, media_type: str) -> str:
     """The JSON pointer of the schema of an answer, in the document."""
     responses = operation.definition["responses"]
-    code = str(status) if str(status) in responses else "default"
+    code = next((c for c in (str(status), f"{status // 100}XX", f"{status // 100}xx") if c in responses), "default")
     steps = ["paths", operation.path, operation.method, "responses", code, "content", media_type, "schema"]
     return "#/" + "/".join(step.replace("~", "~0").replace("/", "~1") for step in steps)
 
@@ -165,7 +172,7 @@ class Draft:
         headers = {MOCK_HEADER: self.kind}
         if self.media_type is None:
             return Response(status_code=self.status, headers=headers)
-        text = json.dumps(self.body) if "json" in self.media_type else str(self.body)
+        text = render(self.body, self.media_type, self.schema)
         return Response(text, status_code=self.status, media_type=self.media_type, headers=headers)
 
 

@@ -14,6 +14,8 @@ from kataven_hub.schemas.answers import FORMATS
 ORIGINAL = "x-hub-schema"
 """In Connexion's view (`openapi.served`), the document's own schema of a parameter Connexion
 would fail to coerce; the view's schema beside it makes Connexion leave the value alone."""
+NAME = "x-hub-name"
+"""In Connexion's view, the document's own name of a parameter the view renamed (`{item.id}`)."""
 _SCALARS: dict[str, Callable[[str], Any]] = {"integer": int, "number": float, "boolean": lambda text: {"true": True, "false": False}[text]}
 
 

@@ -21,6 +21,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.openapi import loader, verdicts
+from kataven_hub.openapi.pointers import values_inlined
 from kataven_hub.schemas.flatten import DISCRIMINATOR_VALUES
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -96,7 +97,7 @@ def _checked(text: str, path: str, lenient: bool = False) -> dict[str, Any]:
 
 def operations(document: dict[str, Any]) -> list[Operation]:
     """Every operation of the (loaded) document, in its order."""
-    resolved = resolve_refs(document)
+    resolved = resolve_refs(values_inlined(document))
     security = resolved.get("security", [])
     found = []
     taken: set[str] = set()

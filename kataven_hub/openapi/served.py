@@ -4,15 +4,19 @@ and our validators see the document itself; only Connexion routes and coerces th
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from typing import Any
 
+from kataven_hub.openapi import forms, paths
 from kataven_hub.openapi.coercion import ORIGINAL
 from kataven_hub.openapi.document import METHODS
+from kataven_hub.openapi.pointers import escape as _escape
+from kataven_hub.openapi.pointers import resolved as _resolved
+from kataven_hub.openapi.pointers import values_inlined
 
 UNDEFINED = "x-hub-undefined-scheme"
-"""Marks, in the view, a scheme the document names but does not define: nothing satisfies it."""
+"""Marks, in the view, a scheme the document names but does not define (its name under this key,
+and this as its `http` scheme, which `web.security` answers): nothing satisfies it."""
 UNSERVED = "x-hub-unserved"
 """Marks, in the view, an operation served as a `501` saying why (`--lenient`)."""
 _UNTOUCHED = {"type": "string", "format": "binary"}
@@ -30,7 +34,7 @@ class View:
 def view(document: dict[str, Any], unservable: dict[str, str] | None = None, broken: list[str] | None = None) -> View:
     """Connexion's view of a loaded `document`; `unservable` (operationId: why) become 501s, the
     `broken` component schemas (`--lenient`) schemas anything satisfies."""
-    served = copy.deepcopy(document)
+    served = values_inlined(document)
     schemas = (served.get("components") or {}).get("schemas") or {}
     for name in broken or []:
         schemas[name] = {}
@@ -43,7 +47,9 @@ def view(document: dict[str, Any], unservable: dict[str, str] | None = None, bro
     for path, item in (served.get("paths") or {}).items():
         if isinstance(item, dict) and any(isinstance(item.get(m), dict) and UNSERVED in item[m] for m in METHODS):
             _unshare(served, path, item)  # a path item's parameters may be where a template mismatch is
-    return View(served, _undefined_schemes(served) + _untyped_parameters(served), unserved)
+    warnings = _undefined_schemes(served) + _untyped_parameters(served) + forms.untyped_forms(served)
+    paths.route_as_sent(served)
+    return View(served, warnings, unserved)
 
 
 def _unshare(document: dict[str, Any], path: str, item: dict[str, Any]) -> None:
@@ -79,7 +85,7 @@ def _undefined_schemes(document: dict[str, Any]) -> list[str]:
         for name in sorted({name for requirement in requirements if isinstance(requirement, dict) for name in requirement}):
             if name in schemes and not schemes[name].get(UNDEFINED):
                 continue
-            schemes[name] = {"type": "apiKey", "in": "header", "name": f"X-Hub-Undefined-{name}"[:80], UNDEFINED: True}
+            schemes[name] = {"type": "http", "scheme": UNDEFINED, UNDEFINED: name}
             warnings.append(f"{place}: the security scheme {name!r} is not in components.securitySchemes; no credential satisfies it (401)")
     return warnings
 
@@ -120,23 +126,3 @@ def _stand_in(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any
     if kind == "object":
         return {"type": "object", ORIGINAL: schema}
     return {**_UNTOUCHED, ORIGINAL: schema}
-
-
-def _resolved(document: dict[str, Any], node: Any) -> Any:
-    """`node`, its local `$ref` followed (a few times at most); a copy where it was a reference."""
-    for _ in range(8):
-        reference = node.get("$ref") if isinstance(node, dict) else None
-        if not isinstance(reference, str) or not reference.startswith("#/"):
-            return node
-        target: Any = document
-        for part in reference[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            target = target.get(part) if isinstance(target, dict) else None
-        if target is None:
-            return node
-        node = copy.deepcopy(target)
-    return node
-
-
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")

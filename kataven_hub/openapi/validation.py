@@ -15,6 +15,7 @@ from connexion.json_schema import Draft4RequestValidator
 from connexion.uri_parsing import OpenAPIURIParser
 from connexion.validators import (
     VALIDATOR_MAP,
+    FormDataValidator,
     JSONRequestBodyValidator,
     JSONResponseBodyValidator,
     MultiPartFormDataValidator,
@@ -27,7 +28,8 @@ from starlette.formparsers import MultiPartParser
 from starlette.types import Message, Receive, Scope
 
 from kataven_hub.errors import InvalidInput
-from kataven_hub.openapi.coercion import ORIGINAL, coerce, original
+from kataven_hub.openapi.coercion import NAME, ORIGINAL, coerce, original
+from kataven_hub.openapi.forms import restored
 from kataven_hub.schemas.answers import FORMATS, AnswerValidator
 
 BLANK_PATTERN = r"[^ \t\r\n]"
@@ -79,8 +81,13 @@ class FormValidator(MultiPartFormDataValidator):
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         """Connexion's, with the body kept in a spooled file while it is validated rather than in
         a list of messages: sixteen 10 MB uploads arriving together held 160 MB that way until
-        their handlers had read them."""
-        if not int(Headers(scope=scope).get("content-length", 0)):
+        their handlers had read them. A body with no `Content-Type` (so no boundary) is a 400."""
+        headers = Headers(scope=scope)
+        if "content-type" not in headers:
+            if self._required or int(headers.get("content-length", 0) or 0):
+                raise BadRequestProblem(detail="the body must be multipart/form-data (Content-Type with its boundary)")
+            return receive, scope  # an optional body left out
+        if not int(headers.get("content-length", 0)):
             return await super().wrap_receive(receive, scope=scope)
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOLED_IN_MEMORY)
 
@@ -107,10 +114,26 @@ class FormValidator(MultiPartFormDataValidator):
             raise BadRequestProblem(detail="the body must be a form")
         if self._strict_validation:
             self._validate_params_strictly(body)
-        validator = Draft4RequestValidator(self._schema, format_checker=FORMATS)
-        error = best_match(validator.iter_errors(body))
-        if error is not None:
-            raise InvalidInput(describe(error))
+        check_form(self._schema, body)
+
+
+class UrlencodedValidator(FormDataValidator):
+    """Connexion's, with our messages and the document's own schema of each field (`openapi.forms`)."""
+
+    def _validate(self, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise BadRequestProblem(detail="the body must be a form")
+        if self._strict_validation:
+            self._validate_params_strictly(body)
+        check_form(self._schema, body)
+
+
+def check_form(schema: dict[str, Any], body: dict[str, Any]) -> None:
+    """InvalidInput, naming the field, unless `body` satisfies the form schema of the document."""
+    validator = Draft4RequestValidator(restored(schema), format_checker=FORMATS)
+    error = best_match(validator.iter_errors(body))
+    if error is not None:
+        raise InvalidInput(describe(error))
 
 
 def _replay(spool: IO[bytes], receive: Receive) -> Receive:
@@ -150,14 +173,15 @@ class ParameterChecker(ParameterValidator):
             value = coerce(value, schema)
         validator = Draft4Validator(schema, format_checker=FORMATS)
         error = best_match(validator.iter_errors(value))
-        return None if error is None else f"{param['name']}: {describe(error)}"
+        return None if error is None else f"{param.get(NAME, param['name'])}: {describe(error)}"
 
 
 class FormURIParser(OpenAPIURIParser):
     """An optional form field sent empty is a field not given: an HTML form (Swagger UI's among
     them) sends every field, the blank ones as `name=`. Both the validator and the handler read
     the form through here. A required field sent empty stays, and fails its own rules. A
-    parameter whose schema Connexion cannot coerce by (`openapi.coercion`) is coerced here."""
+    parameter or form field whose schema Connexion cannot coerce by (`openapi.coercion`), and
+    an object query parameter sent `explode: false` (`f=x,a,n,1`), are coerced here."""
 
     def resolve_params(self, params: dict[str, Any], _in: str) -> dict[str, Any]:
         resolved: dict[str, Any] = super().resolve_params(params, _in)
@@ -165,13 +189,30 @@ class FormURIParser(OpenAPIURIParser):
             schema = self.param_schemas.get(name) or {}
             if ORIGINAL in schema:
                 resolved[name] = coerce(value, schema[ORIGINAL])
+            elif _in == "query" and _unexploded_object(self.param_defns.get(name) or {}, schema) and isinstance(value, str):
+                resolved[name] = coerce(_pairs(value), schema)
         return resolved
 
     def resolve_form(self, form_data: dict[str, Any]) -> dict[str, Any]:
         required = set((self._body_schema or {}).get("required", []))
         for name in [k for k, values in form_data.items() if k not in required and _blank(values)]:
             del form_data[name]
-        return super().resolve_form(form_data)
+        resolved: dict[str, Any] = super().resolve_form(form_data)
+        fields = (self._body_schema or {}).get("properties") or {}
+        for name, value in resolved.items():
+            if isinstance(fields.get(name), dict) and ORIGINAL in fields[name]:
+                resolved[name] = coerce(value, fields[name][ORIGINAL])
+        return resolved
+
+
+def _unexploded_object(parameter: dict[str, Any], schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "object" and parameter.get("style", "form") == "form" and parameter.get("explode") is False
+
+
+def _pairs(value: str) -> dict[str, str] | str:
+    """`x,a,n,1` as `{x: a, n: 1}` (an object sent `explode: false`); left as it is if not pairs."""
+    parts = value.split(",")
+    return dict(zip(parts[::2], parts[1::2], strict=True)) if len(parts) % 2 == 0 else value
 
 
 def _blank(values: Any) -> bool:
@@ -209,7 +250,8 @@ VALIDATORS = {
     **VALIDATOR_MAP,
     "parameter": ParameterChecker,
     "body": MediaTypeDict(
-        {**VALIDATOR_MAP["body"], "*/*json": JSONBodyValidator, "multipart/form-data": FormValidator}
+        {**VALIDATOR_MAP["body"], "*/*json": JSONBodyValidator, "multipart/form-data": FormValidator,
+         "application/x-www-form-urlencoded": UrlencodedValidator}
     ),
     "response": MediaTypeDict({**VALIDATOR_MAP["response"], "*/*json": JSONAnswerValidator}),
 }

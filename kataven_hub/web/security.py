@@ -5,7 +5,8 @@
 - A scheme with a verifier of Connexion's (`x-basicInfoFunc`, `x-apikeyInfoFunc`,
   `x-bearerInfoFunc`, `x-tokenInfoFunc` or `x-tokenInfoUrl`, or their environment variables) is
   answered by it, as Connexion does.
-- A scheme the document names but does not define (`openapi.served`) is satisfied by nothing.
+- A scheme the document names but does not define (`openapi.served`) is satisfied by nothing:
+  a 401 that names it.
 - Any other scheme, in dev mode only, lets a request through when the credentials it asks for are
   there (Stoplight Prism's rule): a 401 when they are not. Outside dev mode such a scheme stops the
   start-up, in one line (`unverified`).
@@ -18,7 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from connexion.exceptions import OAuthProblem
 from connexion.security import (
+    NO_VALUE,
     AbstractSecurityHandler,
     ApiKeySecurityHandler,
     BasicSecurityHandler,
@@ -31,6 +34,9 @@ from kataven_hub.openapi import Operation
 from kataven_hub.openapi.served import UNDEFINED
 
 OURS = "x-hub-auth"
+HTTP_SCHEMES = ("digest", "hoba", "mutual", "negotiate", "ntlm", "vapid", "scram-sha-1", "scram-sha-256", "dpop", "privatetoken", "concealed")
+"""The `http` schemes of IANA's registry (and NTLM) besides `basic` and `bearer`: in dev mode
+an `Authorization` header of the scheme is let through."""
 VERIFIERS = {
     "basic": ("x-basicInfoFunc", "BASICINFO_FUNC"),
     "apiKey": ("x-apikeyInfoFunc", "APIKEYINFO_FUNC"),
@@ -48,8 +54,6 @@ def security_map(authenticator: Authenticator, *, dev: bool) -> dict[str, type]:
         return {"sub": principal.created_by, "account": principal.account}
 
     def fallback(scheme: dict[str, Any], found: Callable[..., Any] | None) -> Callable[..., Any] | None:
-        if scheme.get(UNDEFINED):  # named, never defined: not even dev mode accepts a credential for it
-            return _nothing
         if scheme.get(OURS):
             return keys
         return found or (_present(scheme) if dev else None)
@@ -68,12 +72,40 @@ def security_map(authenticator: Authenticator, *, dev: bool) -> dict[str, type]:
     return {
         "basic": bound(BasicSecurityHandler), "apiKey": bound(ApiKeySecurityHandler),
         "bearer": bound(BearerSecurityHandler), "oauth2": bound(OAuthSecurityHandler, "get_tokeninfo_func"),
-        "openIdConnect": bound(OpenIdConnect),
+        "openIdConnect": bound(OpenIdConnect), UNDEFINED: Undefined,
+        **{scheme: bound(_http(scheme)) for scheme in HTTP_SCHEMES},
     }  # fmt: skip
 
 
-def _nothing(*_credentials: Any, **_: Any) -> None:
-    return None
+class Undefined(AbstractSecurityHandler):
+    """A scheme the document names but does not define (`openapi.served`): a 401 naming it."""
+
+    def get_fn(self, security_scheme: dict[str, Any], required_scopes: Any) -> Callable[..., Any]:
+        name = security_scheme.get(UNDEFINED)
+
+        def refuse(_request: Any) -> None:
+            raise OAuthProblem(detail=f"the security scheme {name!r} is not defined in the document; no credential satisfies it")
+
+        return refuse
+
+
+def _http(scheme: str) -> type[AbstractSecurityHandler]:
+    """A handler of `Authorization: <scheme> ...`: its credentials (the rest of the header) are
+    given to the verifier; another scheme's header is no credential of it."""
+
+    class Http(AbstractSecurityHandler):
+        security_definition_key, environ_key = f"x-{scheme}InfoFunc", f"{scheme.upper().replace('-', '_')}INFO_FUNC"
+
+        def _get_verify_func(self, function: Callable[..., Any]) -> Callable[..., Any]:
+            check = self._generic_check(function, "Provided authorization is not valid")
+
+            def wrapper(request: Any) -> Any:
+                kind, credentials = self.get_auth_header_value(request)
+                return check(request, credentials) if kind == scheme else NO_VALUE
+
+            return wrapper
+
+    return type(f"Http{scheme.title().replace('-', '')}", (Http,), {})
 
 
 def _present(scheme: dict[str, Any]) -> Callable[..., Any]:

@@ -13,9 +13,15 @@ from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
 from connexion.spec import OpenAPISpecification, Specification
 from starlette.types import ASGIApp
 
+from kataven_hub.openapi.pointers import values_inlined
+
 
 class _AsWritten(OpenAPISpecification):
     """A document as written, not checked again: it was at loading (or served `--lenient`)."""
+
+    def __init__(self, raw_spec: dict[str, Any], *, base_uri: str = "") -> None:
+        super().__init__(values_inlined(raw_spec), base_uri=base_uri)  # Connexion cannot resolve a `$ref` to a list
+        self._raw_spec = copy.deepcopy(raw_spec)
 
     @classmethod
     def _validate_spec(cls, spec: dict[str, Any]) -> None:

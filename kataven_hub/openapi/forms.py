@@ -1,0 +1,62 @@
+"""Form bodies (urlencoded and multipart) in Connexion's view: a form schema is an object even
+where the document leaves out `type: object`, and a field without a `type` Connexion could
+coerce by is kept under `ORIGINAL`, for our coercion and validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kataven_hub.openapi.coercion import ORIGINAL, original
+from kataven_hub.openapi.document import METHODS
+from kataven_hub.openapi.pointers import escape, resolved
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def untyped_forms(document: dict[str, Any]) -> list[str]:
+    """Each form body schema of the view made one Connexion reads (in place); a warning line for
+    each field Connexion could not coerce."""
+    warnings = []
+    for path, item in (document.get("paths") or {}).items():
+        for method in METHODS:
+            operation = item.get(method) if isinstance(item, dict) else None
+            if not isinstance(operation, dict) or "requestBody" not in operation:
+                continue
+            body = operation["requestBody"] = resolved(document, operation["requestBody"])
+            for media, content in (body.get("content") or {}).items() if isinstance(body, dict) else []:
+                if media.split(";")[0].strip().lower() in FORMS and isinstance(content, dict):
+                    place = f"/paths/{escape(path)}/{method}/requestBody/content/{escape(media)}/schema"
+                    warnings += _form(document, content, place)
+    return warnings
+
+
+def restored(schema: dict[str, Any]) -> dict[str, Any]:
+    """A form schema of the view with the document's own schema of each field put back."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return schema
+    return {**schema, "properties": {name: original(field) if isinstance(field, dict) else field for name, field in properties.items()}}
+
+
+def _form(document: dict[str, Any], content: dict[str, Any], place: str) -> list[str]:
+    schema = content["schema"] = dict(resolved(document, content.get("schema") or {}))
+    if not isinstance(schema.get("properties"), dict):
+        return []
+    if "type" not in schema:
+        schema["type"] = "object"
+    properties = schema["properties"] = dict(schema["properties"])
+    warnings = []
+    for name, field in properties.items():
+        field = properties[name] = resolved(document, field)
+        if isinstance(field, dict) and _untyped(document, field):
+            array = field.get("type") == "array"
+            properties[name] = {"type": "array", "items": {"type": "string"}} if array else {"type": "string"}
+            properties[name][ORIGINAL] = field
+            warnings.append(f"{place}/properties/{escape(name)}: the form field has no type Connexion can coerce by; validated by its own schema")
+    return warnings
+
+
+def _untyped(document: dict[str, Any], field: dict[str, Any]) -> bool:
+    if "type" not in field:
+        return True
+    return field["type"] == "array" and "type" not in resolved(document, field.get("items") or {})
