@@ -57,7 +57,6 @@ from kataven_hub.openapi.routing import HubResolver
 from kataven_hub.openapi.served import View
 from kataven_hub.openapi.served import view as served_view
 from kataven_hub.openapi.validation import VALIDATORS, FormURIParser
-from kataven_hub.schemas.satisfy import short
 from kataven_hub.settings import Settings, environ
 from kataven_hub.web.aliases import PathAliases, aliases
 from kataven_hub.web.bodylimit import BodyLimit
@@ -116,8 +115,6 @@ def create_app(settings: Settings) -> AsyncApp:
         )
     except InvalidSpecification as err:  # --lenient: a problem outside operations and schemas
         raise ConfigurationError(f"{settings.spec}: Connexion cannot serve it even --lenient: {_bounded(err.message.splitlines()[0])}") from None
-    for problem in mocker.unsatisfiable():
-        log.warning("the mock cannot answer %s; add an example to the spec", short(problem, 400))
     return _finished(app, served, operations)
 
 

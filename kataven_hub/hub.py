@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
@@ -22,11 +24,13 @@ from kataven_hub.dispatch.loop import Dispatcher, run_forever
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.mock.mocker import Mocker
 from kataven_hub.mock.parents import fill
+from kataven_hub.schemas.satisfy import short
 from kataven_hub.settings import Settings
 from kataven_hub.storage import Backend, open_backend
 from kataven_hub.web.mockanswers import PARENT, request_key
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Hub:
@@ -67,6 +71,8 @@ class Hub:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
         gc.freeze()  # what start-up built lives as long as the server: no collection walks it again
+        checked = threading.Event()
+        threading.Thread(target=_name_unsatisfiable, args=(self.mocker, checked), name="hub-mock-check", daemon=True).start()
         dispatching = None
         if self.settings.dispatch:
             if self._lock is not None:
@@ -85,9 +91,17 @@ class Hub:
                     await dispatching
             if self._lock is not None:
                 self._lock.release()
+            checked.set()
             if self.ingest_pool is not None:
                 self.ingest_pool.shutdown(cancel_futures=True)
             self.stores.close()
+
+
+def _name_unsatisfiable(mocker: Mocker, stop: threading.Event) -> None:
+    """Each operation the mock cannot answer named in one line, once the server is up: drawing every
+    operation's answer takes seconds on a large document, and no request waits for it."""
+    for problem in mocker.unsatisfiable(stop):
+        log.warning("the mock cannot answer %s; add an example to the spec", short(problem, 400))
 
 
 def _carrier(settings: Settings, stores: Backend) -> Dialer:

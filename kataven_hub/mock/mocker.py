@@ -9,6 +9,7 @@ import collections
 import dataclasses
 import logging
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from starlette.responses import Response
@@ -86,16 +87,16 @@ class Mocker:
             raise MockFailure(*kept.args)  # a new one: raising the kept one again would grow its traceback
         return kept
 
-    def unsatisfiable(self) -> list[str]:
+    def unsatisfiable(self, stop: threading.Event | None = None) -> Iterator[str]:
         """What the mock cannot answer: each operation whose default answer has no example and
-        a schema no generated body satisfies, in one line each (said at start-up)."""
-        found = []
+        a schema no generated body satisfies, in one line each, as found; `stop` ends the walk."""
         for operation_id in self._operations:
+            if stop is not None and stop.is_set():
+                return
             try:
                 self.answer(operation_id)
             except MockFailure as failure:
-                found.append(str(failure))
-        return found
+                yield str(failure)
 
     def knows(self, operation_id: str) -> bool:
         return operation_id in self._operations
