@@ -6,6 +6,7 @@ with a body that validates (response validation is on: an answer that does not i
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from tests.corpus.install import Document, documents
 
 pytestmark = pytest.mark.corpus
 CREDENTIAL = "dev"
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 SHOWN = 5
 """Failures shown per document (their count is always given)."""
 
@@ -69,15 +71,39 @@ def _call(client: TestClient, operation: Operation, schemes: dict[str, Any]) -> 
             path = path.replace("{" + param["name"] + "}", text)
         else:
             {"query": query, "header": headers, "cookie": cookies}[param["in"]][param["name"]] = text
-    kwargs: dict[str, Any] = {}
-    for media_type, media in ((operation.definition.get("requestBody") or {}).get("content") or {}).items():
-        if "json" in media_type:
-            body = generate(media.get("schema") or {}, seed=operation.operation_id, examples=False)
-            kwargs = {"json": body}
-            break
+    kwargs = _body(operation)
     client.cookies.clear()
     client.cookies.update(cookies)
+    headers.update(kwargs.pop("headers", {}))
     return client.request(operation.method.upper(), path, params=query, headers=headers, **kwargs)
+
+
+def _body(operation: Operation) -> dict[str, Any]:
+    """The request body of the operation's first media type, drawn from its schema: JSON, a form
+    (files where the schema says `format: binary`), or text."""
+    for media_type, media in ((operation.definition.get("requestBody") or {}).get("content") or {}).items():
+        schema = media.get("schema") or {}
+        body = generate(schema, seed=operation.operation_id, examples=False)
+        if "json" in media_type:
+            return {"json": body}
+        if media_type in FORMS and isinstance(body, dict):
+            binary = {name for name, field in (schema.get("properties") or {}).items() if field.get("format") == "binary"}
+            data = {name: _field(value) for name, value in body.items() if name not in binary}
+            if media_type != "multipart/form-data":
+                return {"data": data}
+            fields = [(name, (None, text)) for name, value in data.items() for text in (value if isinstance(value, list) else [value])]
+            return {"files": fields + [(name, ("upload.bin", b"data")) for name in binary if name in body]}
+        return {"content": str(body).encode(), "headers": {"Content-Type": media_type}}
+    return {}
+
+
+def _field(value: Any) -> Any:
+    """A form field's text (a list of texts for an array)."""
+    if isinstance(value, list):
+        return [_field(item) for item in value]
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _documented(operation: Operation, status: int) -> bool:
