@@ -3,6 +3,7 @@ headless Chromium (Debian's, driven by Playwright) for the browser tests."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ from typing import Any
 import jwt
 import pytest
 import yaml
+from connexion.spec import Specification
 from playwright.sync_api import Browser, sync_playwright
 from starlette.testclient import TestClient
 
@@ -111,6 +113,26 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return finalize(Settings(**values))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def validated_once() -> Iterator[None]:
+    """Connexion checks the whole document against the OpenAPI meta-schema in every `add_api`: two
+    thirds of building an app, and a run builds hundreds of apps from a handful of documents. A
+    document (after Connexion's defaults, by its `repr`) that passed is not checked again in this
+    process; one that failed is checked, and refused, every time."""
+    check = Specification._validate_spec.__func__  # type: ignore[attr-defined]
+    passed: set[tuple[type, bytes]] = set()
+
+    def validate_spec(cls: type, spec: dict[str, Any]) -> None:
+        key = (cls, hashlib.sha256(repr(spec).encode()).digest())
+        if key not in passed:
+            check(cls, spec)
+            passed.add(key)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Specification, "_validate_spec", classmethod(validate_spec))
+        yield
 
 
 @pytest.hookimpl(tryfirst=True)

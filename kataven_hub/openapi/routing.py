@@ -60,9 +60,11 @@ def find_handler(name: str, modules: list[ModuleType]) -> Callable[..., Any] | N
     return next((handler_functions(m)[name] for m in modules if name in handler_functions(m)), None)
 
 
+@functools.cache
 def is_stub(function: Callable[..., Any]) -> bool:
     """Whether the function is still what `hub scaffold` wrote: a docstring, then only
-    `return hub.mock(...)`."""
+    `return hub.mock(...)`. Answered once per function object: reading and parsing its source is
+    most of building an app's routes, which a test run does hundreds of times."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
     definition = tree.body[0]
     assert isinstance(definition, ast.AsyncFunctionDef | ast.FunctionDef)
