@@ -27,6 +27,7 @@ that only its setting adds:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -54,7 +55,7 @@ from kataven_hub.mock.remember import roles
 from kataven_hub.openapi import lenient, routing
 from kataven_hub.openapi.document import InvalidDocument
 from kataven_hub.openapi.routing import HubResolver
-from kataven_hub.openapi.served import View
+from kataven_hub.openapi.served import View, trusted
 from kataven_hub.openapi.served import view as served_view
 from kataven_hub.openapi.validation import VALIDATORS, FormURIParser
 from kataven_hub.settings import Settings, environ
@@ -98,16 +99,25 @@ def create_app(settings: Settings) -> AsyncApp:
         security_map=security_map(hub.authenticator, dev=settings.dev),
         validator_map=VALIDATORS,
     )
+    with contextlib.nullcontext() if settings.lenient else trusted():
+        _add_apis(app, settings, (document, view), HubResolver(mocker.answer, operations, view.unserved), itself=itself)
+    return _finished(app, served, operations)
+
+
+def _add_apis(app: AsyncApp, settings: Settings, documents: tuple[dict[str, Any], View], resolver: HubResolver, *,
+              itself: bool) -> None:  # fmt: skip
+    """The control surface (dev mode) and the document, as Connexion serves them."""
+    document, view = documents
     if settings.dev or itself:  # Connexion routes the longer base path first: /_hub/ is never the main document's
         app.add_api(control.DOCUMENT, base_path="" if itself else control.BASE_PATH, strict_validation=True,
                     validate_responses=settings.check_responses)  # fmt: skip
     if itself:
-        return _finished(app, served, operations)
+        return
     try:
         app.add_api(
             view.document,
             base_path="",
-            resolver=HubResolver(mocker.answer, operations, view.unserved),
+            resolver=resolver,
             strict_validation=bool(document.get(STRICT)),
             pythonic_params=True,
             validate_responses=settings.check_responses,
@@ -115,7 +125,6 @@ def create_app(settings: Settings) -> AsyncApp:
         )
     except InvalidSpecification as err:  # --lenient: a problem outside operations and schemas
         raise ConfigurationError(f"{settings.spec}: Connexion cannot serve it even --lenient: {_bounded(err.message.splitlines()[0])}") from None
-    return _finished(app, served, operations)
 
 
 def _served(settings: Settings) -> tuple[dict[str, Any], View]:
