@@ -32,7 +32,7 @@ from kataven_hub.errors import ConfigurationError
 from kataven_hub.openapi import loader
 from tests.corpus.install import Document, documents
 
-GENERATED_GET = ("figma", "/v1/me")
+GENERATED_GET = ("airflow2-rest", "/health")
 """(document, path) of 16c: a `GET` with no parameter, answered from a schema with no example."""
 
 
@@ -155,7 +155,7 @@ def generated_rate(config: Config, tmp: Path) -> Result:
     )  # fmt: skip
 
 
-_HEADERS = {"X-Figma-Token": "dev", "Authorization": "Bearer dev"}
+_HEADERS = {"Authorization": "Bearer dev"}
 
 
 def beside_prism(config: Config, tmp: Path) -> list[Result]:

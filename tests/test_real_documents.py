@@ -283,3 +283,22 @@ def test_a_reference_to_a_list_in_an_extension_is_served(tmp_path: Path) -> None
         assert client.get("/things").status_code == 200
         served = client.get("/openapi.json").json()  # resolved, as Connexion serves every reference
         assert served["paths"]["/things"]["get"]["x-policy"] == [{"rule": "a"}]
+
+
+def test_an_operation_with_a_router_controller_is_served_by_its_operation_id(tmp_path: Path) -> None:
+    """A document written for a Connexion server (Airflow's) names its own modules beside each
+    operationId: ours serves it all the same."""
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "controlled", "version": "1"},
+        "paths": {"/health": {"get": {
+            "operationId": "get_health", "x-openapi-router-controller": "airflow.api_connexion.endpoints.health_endpoint",
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}}}}}},
+        }}},
+    }  # fmt: skip
+    spec = tmp_path / "controlled.yaml"
+    spec.write_text(yaml.safe_dump(document))
+    with create_app(make_settings(tmp_path / "data", spec=spec, dev=True)).test_client() as client:
+        answer = client.get("/health")
+    assert answer.status_code == 200 and "status" in answer.json(), answer.text

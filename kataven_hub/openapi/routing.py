@@ -173,6 +173,11 @@ class HubResolver(Resolver):
         self.modules = handler_modules()
         self.functions = {op.operation_id: op.function for op in operations}
 
+    def resolve_operation_id(self, operation: Any) -> str:
+        """The document's own operationId: an `x-openapi-router-controller` beside it names a
+        module of the server the document was written for (Airflow's), not one of ours."""
+        return str(operation.operation_id)
+
     def resolve(self, operation: Any) -> Resolution:
         operation_id = self.resolve_operation_id(operation)
         if operation_id in self.unserved:
