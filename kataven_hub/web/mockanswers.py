@@ -3,7 +3,8 @@ shapes it remembers, by `mock.remember` over the account's database; below a res
 its data, after asking the server itself for that resource: `mock.parents`), without the trip through
 Connexion's handler decorators (which parse parameters and bodies a mock never reads: two thirds
 of the time of a mocked request). Routing, security and request validation have run; response
-validation, outside, still checks the answer."""
+validation, outside, still checks the answer. An id never stored, where the document gives the
+operation no 404, is answered as a plain mock (as Stoplight Prism answers every id)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kataven_hub.errors import NotFound
 from kataven_hub.mock.mocker import MOCK_HEADER, Mocker
 from kataven_hub.mock.parents import Parent, fill
 from kataven_hub.mock.remember import Request, Role, answer
@@ -52,14 +54,21 @@ class MockAnswers:
         parent = None
         if operation_id in self.parents:
             status, headers, parent = await self._ask(scope, self.parents[operation_id].path(scope["path"]))
-            if not 200 <= status < 300:  # the parent's 404 (or 401, 429, ...) is the answer
+            if status == 404 and operation_id in self.mocked and not _gives(self.mocked[operation_id], 404):
+                parent = None  # a parent never stored, where the document gives no 404: answered as a plain mock
+            elif not 200 <= status < 300:  # the parent's 404 (or 401, 429, ...) is the answer
                 await Response(parent, status_code=status, headers=headers)(scope, receive, send)
                 return
         if operation_id not in self.mocked:  # a scaffolded stub: `Hub.mock` fills its answer the same way
             scope.setdefault("extensions", {})[PARENT] = _json(parent or b"")
             await self.app(scope, receive, send)
         elif operation_id in self.remembered:
-            response = await self._remembered(scope, receive, self.mocked[operation_id], self.remembered[operation_id])
+            try:
+                response = await self._remembered(scope, receive, self.mocked[operation_id], self.remembered[operation_id])
+            except NotFound:
+                if _gives(self.mocked[operation_id], 404):
+                    raise
+                response = self.mocker.draft(operation_id, request=request_key(scope)).response()  # never stored: as Prism
             await response(scope, receive, send)
         else:
             draft = fill(self.mocker.draft(operation_id, request=request_key(scope)), _json(parent or b""))
@@ -111,6 +120,12 @@ class MockAnswers:
         if text is None:
             return Response(status_code=status, headers=headers)
         return Response(text, status_code=status, media_type="application/json", headers=headers)
+
+
+def _gives(operation: Operation, status: int) -> bool:
+    """Whether the document gives the operation `status` (itself, its range, or `default`)."""
+    responses = operation.definition.get("responses") or {}
+    return str(status) in responses or f"{status // 100}XX" in responses or "default" in responses
 
 
 def request_key(scope: Scope) -> str:
