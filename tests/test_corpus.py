@@ -6,6 +6,7 @@ with a body that validates (response validation is on: an answer that does not i
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,20 +65,41 @@ def _call(client: TestClient, operation: Operation, schemes: dict[str, Any]) -> 
         if not param.get("required") and param.get("in") != "path":
             continue
         value = generate(param.get("schema") or {"type": "string"}, seed=param["name"], examples=False)
-        text = str(value).lower() if isinstance(value, bool) else str(value)
+        exploded = param["in"] == "query" and param.get("explode", param.get("style", "form") == "form")
+        text: Any = [_text(v) for v in value] if exploded and isinstance(value, list) else _text(value)
         if param["in"] == "path":
             path = path.replace("{" + param["name"] + "}", text)
         else:
             {"query": query, "header": headers, "cookie": cookies}[param["in"]][param["name"]] = text
-    kwargs: dict[str, Any] = {}
-    for media_type, media in ((operation.definition.get("requestBody") or {}).get("content") or {}).items():
-        if "json" in media_type:
-            body = generate(media.get("schema") or {}, seed=operation.operation_id, examples=False)
-            kwargs = {"json": body}
-            break
     client.cookies.clear()
     client.cookies.update(cookies)
-    return client.request(operation.method.upper(), path, params=query, headers=headers, **kwargs)
+    return client.request(operation.method.upper(), path, params=query, headers=headers, **_body(operation))
+
+
+def _text(value: Any) -> str:
+    """A parameter's or form field's value as sent: `true`, `a,b` for a list (`style: form`, not
+    exploded), an object as JSON."""
+    if isinstance(value, dict):
+        return json.dumps(value)  # an object form field: JSON, a multipart part's default
+    if isinstance(value, list):
+        return ",".join(_text(v) for v in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _body(operation: Operation) -> dict[str, Any]:
+    """The request's body, drawn from the first JSON or form media type the operation takes."""
+    for media_type, media in ((operation.definition.get("requestBody") or {}).get("content") or {}).items():
+        body = generate(media.get("schema") or {}, seed=operation.operation_id, examples=False)
+        if "json" in media_type:
+            return {"json": body}
+        if media_type in ("application/x-www-form-urlencoded", "multipart/form-data") and isinstance(body, dict):
+            fields = (media.get("schema") or {}).get("properties") or {}
+            binary = {k for k, f in fields.items() if isinstance(f, dict) and f.get("format") == "binary"}
+            data = {k: _text(v) for k, v in body.items() if k not in binary}
+            if media_type == "multipart/form-data":
+                return {"files": {**{k: (None, v) for k, v in data.items()}, **{k: ("a.csv", b"a,b\n1,2\n") for k in binary if k in body}}}
+            return {"data": data}
+    return {}
 
 
 def _documented(operation: Operation, status: int) -> bool:

@@ -269,6 +269,18 @@ def test_the_mock_answers_xml_as_xml_and_a_range_response_as_200(tmp_path: Path)
         assert client.get("/range", headers={"Prefer": "code=201"}).status_code == 201
 
 
+def test_an_object_form_field_is_read_as_json(tmp_path: Path) -> None:
+    owner = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}}
+    form = {"type": "object", "required": ["owner"], "properties": {"owner": owner, "logo": {"type": "string", "format": "binary"}}}
+    document = _document(tmp_path, {"/pets": {"post": {"requestBody": {"required": True, "content": {
+        "multipart/form-data": {"schema": form}}}, "responses": OK}}})  # fmt: skip
+    with _served(tmp_path, document) as client:
+        sent = {"owner": (None, '{"name": "Ada", "age": 36}'), "logo": ("a.png", b"png")}
+        assert client.post("/pets", files=sent).status_code == 200
+        assert_error(client.post("/pets", files={"owner": (None, '{"age": 36}')}), 400, "name")
+        assert_error(client.post("/pets", files={"owner": (None, "Ada")}), 400, "owner")
+
+
 def test_a_required_multipart_body_sent_without_a_content_type_is_a_400(tmp_path: Path) -> None:
     form = {"multipart/form-data": {"schema": {"type": "object", "properties": {"n": {"type": "integer"}}}}}
     document = _document(tmp_path, {
