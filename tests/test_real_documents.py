@@ -321,3 +321,17 @@ def test_an_id_never_stored_is_a_404_only_where_the_document_gives_one(tmp_path:
         stored = client.post("/things", json={"id": 5, "name": "kept"}).json()
         assert client.get(f"/things/{stored['id']}").json()["name"] == "kept"
         assert client.get("/pets/77").status_code == 404
+
+
+def test_a_create_answering_a_bare_id_is_a_plain_mock(tmp_path: Path) -> None:
+    uuid = {"description": "ok", "content": {"application/json": {"schema": {"type": "string", "format": "uuid"}}}}
+    body = {"content": {"application/json": {"schema": {"type": "object", "properties": {"name": {"type": "string"}}}}}}
+    item = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    document = _document(tmp_path, {
+        "/lists": {"post": {"requestBody": body, "responses": {"200": uuid}}},
+        "/lists/{id}": {"parameters": item, "get": {"responses": OK}},
+    })  # fmt: skip
+    with _served(tmp_path, document) as client:
+        created = client.post("/lists", json={"name": "a"})
+        assert created.status_code == 200 and len(created.json()) == 36
+        assert client.get(f"/lists/{created.json()}").status_code == 200
