@@ -1,6 +1,7 @@
 """The document and what serves it, knowing no domain: the file read (`loader`), the spec checked
 and walked (`document`), what is wrong with one served `--lenient` (`lenient`), Connexion's view
-of it (`served`, with the parameters it cannot coerce: `coercion`), operations resolved to
+of it (`served`, with the parameters it cannot coerce: `coercion`, its form bodies: `forms`, its
+paths as clients send them: `paths`; references followed: `pointers`), operations resolved to
 handlers or to the mock (`routing`), Connexion's validators adjusted (`validation`), stubs written
 for new operations (`scaffold`), a `curl` for the greeting (`curl`)."""
 
