@@ -66,7 +66,8 @@ def _call(client: TestClient, operation: Operation, schemes: dict[str, Any]) -> 
         if not param.get("required") and param.get("in") != "path":
             continue
         value = generate(param.get("schema") or {"type": "string"}, seed=param["name"], examples=False)
-        text = str(value).lower() if isinstance(value, bool) else str(value)
+        exploded = param["in"] == "query" and param.get("explode", param.get("style", "form") == "form")
+        text: Any = [_text(v) for v in value] if exploded and isinstance(value, list) else _text(value)
         if param["in"] == "path":
             path = path.replace("{" + param["name"] + "}", text)
         else:
@@ -76,6 +77,16 @@ def _call(client: TestClient, operation: Operation, schemes: dict[str, Any]) -> 
     client.cookies.update(cookies)
     headers.update(kwargs.pop("headers", {}))
     return client.request(operation.method.upper(), path, params=query, headers=headers, **kwargs)
+
+
+def _text(value: Any) -> str:
+    """A parameter's or form field's value as sent: `true`, `a,b` for a list (`style: form`, not
+    exploded), an object as JSON."""
+    if isinstance(value, dict):
+        return json.dumps(value)  # an object form field: JSON, a multipart part's default
+    if isinstance(value, list):
+        return ",".join(_text(v) for v in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _body(operation: Operation) -> dict[str, Any]:

@@ -184,21 +184,24 @@ def test_over_real_http_nothing_accepted_answers_500(tmp_path: Path) -> None:
     assert "invalid OpenAPI at $.paths['/pets/{id}'].get" in written
 
 
-def _forms(tmp_path: Path) -> Path:
+def _forms(tmp_path: Path, typed: bool) -> Path:
+    """A form whose field `id` has no type; the form itself `type: object` or not (both real)."""
     untyped = {"properties": {"id": ID, "n": {"type": "integer"}, "tag": {"type": "string"}}, "required": ["n"]}
+    untyped |= {"type": "object"} if typed else {}
     forms = {media: {"schema": untyped} for media in ("application/x-www-form-urlencoded", "multipart/form-data")}
     return _document(tmp_path, {"/forms": {"post": {"requestBody": {"required": True, "content": forms}, "responses": OK}}})
 
 
+@pytest.mark.parametrize("typed", [True, False])
 @pytest.mark.parametrize("media", ["application/x-www-form-urlencoded", "multipart/form-data"])
 @pytest.mark.parametrize(("form", "status"), [
     ({"id": "12", "n": "3"}, 200), ({"id": UUID, "n": "3", "tag": "x"}, 200), ({"n": "3"}, 200),
     ({"id": "0", "n": "3"}, 400), ({"id": "x", "n": "3"}, 400), ({"id": "12"}, 400), ({"n": "x"}, 400),
 ])  # fmt: skip
 def test_a_form_whose_fields_have_no_type_is_validated_by_its_own_schema(
-    tmp_path: Path, media: str, form: dict[str, str], status: int
+    tmp_path: Path, media: str, form: dict[str, str], status: int, typed: bool
 ) -> None:
-    with _served(tmp_path, _forms(tmp_path)) as client:
+    with _served(tmp_path, _forms(tmp_path, typed)) as client:
         if media == "multipart/form-data":
             response = client.post("/forms", files={k: (None, v) for k, v in form.items()})
         else:
@@ -235,6 +238,9 @@ def test_dotted_path_parameters_exploded_objects_and_digest_are_served(tmp_path:
         assert_error(client.get("/filter?f=x,a,n,b"), 400, "f")
         assert client.get("/digest", headers={"Authorization": 'Digest username="a", realm="r"'}).status_code == 200
         assert_error(client.get("/digest"), 401, "")
+        assert_error(client.get("/digest", headers={"Authorization": "Bearer x"}), 401, "")
+    with pytest.raises(ConfigurationError, match="digest .digest.: give it x-digestInfoFunc"):
+        create_app(make_settings(tmp_path / "data", spec=document, dev=False))
 
 
 def test_the_mock_answers_xml_as_xml_and_a_range_response_as_200(tmp_path: Path) -> None:
@@ -261,6 +267,18 @@ def test_the_mock_answers_xml_as_xml_and_a_range_response_as_200(tmp_path: Path)
         ranged = client.get("/range")
         assert ranged.status_code == 200 and ranged.json() == {"ok": True}
         assert client.get("/range", headers={"Prefer": "code=201"}).status_code == 201
+
+
+def test_an_object_form_field_is_read_as_json(tmp_path: Path) -> None:
+    owner = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}}
+    form = {"type": "object", "required": ["owner"], "properties": {"owner": owner, "logo": {"type": "string", "format": "binary"}}}
+    document = _document(tmp_path, {"/pets": {"post": {"requestBody": {"required": True, "content": {
+        "multipart/form-data": {"schema": form}}}, "responses": OK}}})  # fmt: skip
+    with _served(tmp_path, document) as client:
+        sent = {"owner": (None, '{"name": "Ada", "age": 36}'), "logo": ("a.png", b"png")}
+        assert client.post("/pets", files=sent).status_code == 200
+        assert_error(client.post("/pets", files={"owner": (None, '{"age": 36}')}), 400, "name")
+        assert_error(client.post("/pets", files={"owner": (None, "Ada")}), 400, "owner")
 
 
 def test_a_required_multipart_body_sent_without_a_content_type_is_a_400(tmp_path: Path) -> None:
@@ -302,3 +320,37 @@ def test_an_operation_with_a_router_controller_is_served_by_its_operation_id(tmp
     with create_app(make_settings(tmp_path / "data", spec=spec, dev=True)).test_client() as client:
         answer = client.get("/health")
     assert answer.status_code == 200 and "status" in answer.json(), answer.text
+
+
+def test_an_id_never_stored_is_a_404_only_where_the_document_gives_one(tmp_path: Path) -> None:
+    thing = {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+    answer = {"description": "ok", "content": {"application/json": {"schema": thing}}}
+    item = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    body = {"content": {"application/json": {"schema": thing}}}
+    document = _document(tmp_path, {
+        "/things": {"post": {"requestBody": body, "responses": {"201": answer}}},
+        "/things/{id}": {"parameters": item, "get": {"responses": {"200": answer}}},
+        "/things/{id}/parts": {"parameters": item, "get": {"responses": {"200": answer}}},
+        "/pets": {"post": {"requestBody": body, "responses": {"201": answer}}},
+        "/pets/{id}": {"parameters": item, "get": {"responses": {"200": answer, "404": {"description": "no"}}}},
+    })  # fmt: skip
+    with _served(tmp_path, document) as client:
+        assert client.get("/things/77").status_code == 200
+        assert client.get("/things/77/parts").status_code == 200
+        stored = client.post("/things", json={"id": 5, "name": "kept"}).json()
+        assert client.get(f"/things/{stored['id']}").json()["name"] == "kept"
+        assert client.get("/pets/77").status_code == 404
+
+
+def test_a_create_answering_a_bare_id_is_a_plain_mock(tmp_path: Path) -> None:
+    uuid = {"description": "ok", "content": {"application/json": {"schema": {"type": "string", "format": "uuid"}}}}
+    body = {"content": {"application/json": {"schema": {"type": "object", "properties": {"name": {"type": "string"}}}}}}
+    item = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    document = _document(tmp_path, {
+        "/lists": {"post": {"requestBody": body, "responses": {"200": uuid}}},
+        "/lists/{id}": {"parameters": item, "get": {"responses": OK}},
+    })  # fmt: skip
+    with _served(tmp_path, document) as client:
+        created = client.post("/lists", json={"name": "a"})
+        assert created.status_code == 200 and len(created.json()) == 36
+        assert client.get(f"/lists/{created.json()}").status_code == 200

@@ -46,10 +46,12 @@ class Role:
 
 def roles(operations: list[Operation]) -> dict[str, Role]:
     """What each remembered operation does, by operationId: those of a collection that has a
-    create (`POST`) and an item path below it (without a create there is nothing to remember)."""
+    create (`POST`, answering the resource: not a bare id) and an item path below it (without a
+    create there is nothing to remember)."""
     paths = {op.path for op in operations}
     creatable = {op.path for op in operations
-                 if op.method == "post" and op.definition.get(OPT_OUT) != "stateless" and not _wraps(_success(op)[1])}  # fmt: skip
+                 if op.method == "post" and op.definition.get(OPT_OUT) != "stateless" and not _wraps(_success(op)[1])
+                 and _an_object(_success(op)[1])}  # fmt: skip
     items = {path: path.rsplit("/", 1)[0] for path in paths if _last_is_param(path) and path.rsplit("/", 1)[0] in creatable}
     found = {}
     for op in operations:
@@ -137,6 +139,11 @@ def answer(conn: Connection, operation: Operation, role: Role, request: Request,
         return status, None
     body = completed(schema, stored, seed)
     return status, _checked(operation, schema, body, text if body is stored else None)
+
+
+def _an_object(schema: dict[str, Any] | None) -> bool:
+    """Whether a create's answer can be the resource (none, or an object: not a bare id)."""
+    return schema is None or flatten(schema).get("type", "object") == "object"
 
 
 def _success(operation: Operation) -> tuple[int, dict[str, Any] | None]:

@@ -4,6 +4,7 @@ refused instead of silently joined with a comma, and an optional JSON body allow
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 import weakref
 from collections.abc import AsyncIterator
@@ -180,8 +181,9 @@ class FormURIParser(OpenAPIURIParser):
     """An optional form field sent empty is a field not given: an HTML form (Swagger UI's among
     them) sends every field, the blank ones as `name=`. Both the validator and the handler read
     the form through here. A required field sent empty stays, and fails its own rules. A
-    parameter or form field whose schema Connexion cannot coerce by (`openapi.coercion`), and
-    an object query parameter sent `explode: false` (`f=x,a,n,1`), are coerced here."""
+    parameter or form field whose schema Connexion cannot coerce by (`openapi.coercion`), an
+    object query parameter sent `explode: false` (`f=x,a,n,1`), and an object form field (JSON
+    text, a multipart part's default for an object) are read here."""
 
     def resolve_params(self, params: dict[str, Any], _in: str) -> dict[str, Any]:
         resolved: dict[str, Any] = super().resolve_params(params, _in)
@@ -202,6 +204,8 @@ class FormURIParser(OpenAPIURIParser):
         for name, value in resolved.items():
             if isinstance(fields.get(name), dict) and ORIGINAL in fields[name]:
                 resolved[name] = coerce(value, fields[name][ORIGINAL])
+            elif isinstance(fields.get(name), dict) and fields[name].get("type") == "object" and isinstance(value, str):
+                resolved[name] = _json_object(value)
         return resolved
 
 
@@ -213,6 +217,16 @@ def _pairs(value: str) -> dict[str, str] | str:
     """`x,a,n,1` as `{x: a, n: 1}` (an object sent `explode: false`); left as it is if not pairs."""
     parts = value.split(",")
     return dict(zip(parts[::2], parts[1::2], strict=True)) if len(parts) % 2 == 0 else value
+
+
+def _json_object(text: str) -> Any:
+    """An object field's text read as JSON (a multipart part's default type for an object), or
+    left as text, for validation to refuse."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, dict) else text
 
 
 def _blank(values: Any) -> bool:

@@ -3,7 +3,8 @@ shapes it remembers, by `mock.remember` over the account's database; below a res
 its data, after asking the server itself for that resource: `mock.parents`), without the trip through
 Connexion's handler decorators (which parse parameters and bodies a mock never reads: two thirds
 of the time of a mocked request). Routing, security and request validation have run; response
-validation, outside, still checks the answer."""
+validation, outside, still checks the answer. An id never stored, where the document gives the
+operation no 404, is answered as a plain mock (as Stoplight Prism answers every id)."""
 
 from __future__ import annotations
 
@@ -73,7 +74,12 @@ class MockAnswers:
             scope.setdefault("extensions", {})[PARENT] = _json(parent or b"")
             await self.app(scope, receive, send)
         elif operation_id in self.remembered:
-            response = await self._remembered(scope, receive, self.mocked[operation_id], self.remembered[operation_id])
+            try:
+                response = await self._remembered(scope, receive, self.mocked[operation_id], self.remembered[operation_id])
+            except NotFound:
+                if _gives(self.mocked[operation_id], 404):
+                    raise
+                response = self.mocker.draft(operation_id, request=request_key(scope)).response()  # never stored: as Prism
             await response(scope, receive, send)
         else:
             draft = fill(self.mocker.draft(operation_id, request=request_key(scope)), _json(parent or b""))
@@ -135,6 +141,12 @@ class MockAnswers:
         if text is None:
             return Response(status_code=status, headers=headers)
         return Response(text, status_code=status, media_type="application/json", headers=headers)
+
+
+def _gives(operation: Operation, status: int) -> bool:
+    """Whether the document gives the operation `status` (itself, its range, or `default`)."""
+    responses = operation.definition.get("responses") or {}
+    return str(status) in responses or f"{status // 100}XX" in responses or "default" in responses
 
 
 def request_key(scope: Scope) -> str:

@@ -89,12 +89,17 @@ class Undefined(AbstractSecurityHandler):
         return refuse
 
 
+def _verifier(scheme: str) -> tuple[str, str]:
+    """Where a verifier of an `http` scheme is named: `x-digestInfoFunc`, `DIGESTINFO_FUNC`."""
+    return f"x-{scheme}InfoFunc", f"{scheme.upper().replace('-', '_')}INFO_FUNC"
+
+
 def _http(scheme: str) -> type[AbstractSecurityHandler]:
     """A handler of `Authorization: <scheme> ...`: its credentials (the rest of the header) are
     given to the verifier; another scheme's header is no credential of it."""
 
     class Http(AbstractSecurityHandler):
-        security_definition_key, environ_key = f"x-{scheme}InfoFunc", f"{scheme.upper().replace('-', '_')}INFO_FUNC"
+        security_definition_key, environ_key = _verifier(scheme)
 
         def _get_verify_func(self, function: Callable[..., Any]) -> Callable[..., Any]:
             check = self._generic_check(function, "Provided authorization is not valid")
@@ -126,7 +131,7 @@ def unverified(operations: list[Operation], schemes: dict[str, Any], environ: Ma
     for name in sorted(used):
         scheme = schemes.get(name) or {}
         kind = scheme.get("scheme", "").lower() if scheme.get("type") == "http" else scheme.get("type", "")
-        key, variable = VERIFIERS.get(kind, ("a verifier", ""))
+        key, variable = VERIFIERS.get(kind) or (_verifier(kind) if kind in HTTP_SCHEMES else ("a verifier", ""))
         if scheme.get(OURS) or scheme.get(UNDEFINED) or scheme.get("x-tokenInfoUrl") or scheme.get(key) or environ.get(variable):
             continue
         found.append(f"{name} ({kind}): give it {key}: package.module.function, or set {variable}")
