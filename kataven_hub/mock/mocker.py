@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -17,7 +18,8 @@ from starlette.responses import Response
 from kataven_hub.errors import InvalidInput
 from kataven_hub.mock.render import render
 from kataven_hub.openapi import Operation
-from kataven_hub.schemas.satisfy import Unsatisfied, satisfying
+from kataven_hub.schemas.answers import answer_errors
+from kataven_hub.schemas.satisfy import Unsatisfied, satisfying, short
 
 MOCK_HEADER = "X-Hub-Mock"
 """On every answer made from the spec: `example` (written in the spec), `generated` (from its
@@ -104,6 +106,11 @@ class Mocker:
     def documents(self, operation_id: str, code: int) -> bool:
         return str(code) in self._operations[operation_id].definition["responses"]
 
+    def covers(self, operation_id: str, code: int) -> bool:
+        """Whether the operation documents `code`: itself, its range (`4XX`) or `default`."""
+        responses = self._operations[operation_id].definition["responses"]
+        return any(c in responses for c in (str(code), f"{code // 100}XX", f"{code // 100}xx", "default"))
+
     def _status(self, operation: Operation, code: int | None) -> int:
         documented = sorted(operation.definition["responses"])
         codes = [int(c) for c in documented if c.isdigit()] + [int(c[0]) * 100 for c in documented if _range(c)]
@@ -126,21 +133,19 @@ def _range(code: str) -> bool:
 def _body(
     operation: Operation, status: int, media: dict[str, Any], name: str | None, key: str, where: str
 ) -> tuple[Any, str]:
+    """The named example, else the first documented example that validates (a JSON text in a
+    string served parsed, where that validates), else a body generated from the schema."""
     examples = media.get("examples") or {}
-    if name is not None:
-        if name not in examples:
-            known = ", ".join(examples) or "none"
-            raise InvalidInput(
-                f"Prefer: example={name} is not an example of the {status} response of"
-                f" {operation.operation_id}; its examples: {known}"
-            )
-        return examples[name]["value"], "example"
-    if examples:
-        return next(iter(examples.values()))["value"], "example"
     schema = media.get("schema") or {}
-    for found in (media, schema):
-        if "example" in found:
-            return found["example"], "example"
+    checked = schema if "json" in where.rsplit("/", 2)[1] else {}  # only a JSON answer is validated
+    if name is not None:
+        return _named(operation, status, examples, name, checked), "example"
+    written = [e["value"] for e in examples.values() if isinstance(e, dict) and "value" in e]
+    written += [found["example"] for found in (media, schema) if "example" in found]
+    for example in written:
+        valid = _valid_example(checked, example)
+        if valid is not _INVALID:
+            return valid, "example"
     try:  # drawn from the seed, the request, the operation and the status: the same for the same request
         return satisfying(schema, f"{key}:{operation.operation_id}:{status}"), "generated"
     except Unsatisfied as unsatisfied:
@@ -148,6 +153,45 @@ def _body(
             f"{operation.operation_id}: no body validates for its {status} answer, at"
             f" {unsatisfied.pointer(where)}: {unsatisfied}"
         ) from None
+
+
+_INVALID = object()
+"""What `_valid_example` finds of an example that does not validate."""
+
+
+def _valid_example(schema: dict[str, Any], example: Any) -> Any:
+    """The example as served: itself where it validates, else the JSON text it holds where that
+    validates (an example written as a string of JSON), else `_INVALID`."""
+    if answer_errors(schema, example) is None:
+        return example
+    if isinstance(example, str):
+        try:
+            parsed = json.loads(example)
+        except ValueError:
+            return _INVALID
+        if answer_errors(schema, parsed) is None:
+            return parsed
+    return _INVALID
+
+
+def _named(operation: Operation, status: int, examples: dict[str, Any], name: str, schema: dict[str, Any]) -> Any:
+    """`Prefer: example=NAME`: that example where it validates (or the JSON text it holds does);
+    one that does not is refused, naming why: the server never answers what its document forbids."""
+    if name not in examples:
+        known = ", ".join(examples) or "none"
+        raise InvalidInput(
+            f"Prefer: example={name} is not an example of the {status} response of"
+            f" {operation.operation_id}; its examples: {known}"
+        )
+    example = examples[name].get("value") if isinstance(examples[name], dict) else None
+    valid = _valid_example(schema, example)
+    if valid is _INVALID:
+        error = answer_errors(schema, example)
+        raise InvalidInput(
+            f"Prefer: example={name} of the {status} response of {operation.operation_id} does not validate"
+            f" against its schema: {short(error.message) if error else 'invalid'}"
+        )
+    return valid
 
 
 def _pointer(operation: Operation, status: int, media_type: str) -> str:

@@ -48,7 +48,8 @@ def roles(operations: list[Operation]) -> dict[str, Role]:
     """What each remembered operation does, by operationId: those of a collection that has a
     create (`POST`) and an item path below it (without a create there is nothing to remember)."""
     paths = {op.path for op in operations}
-    creatable = {op.path for op in operations if op.method == "post" and op.definition.get(OPT_OUT) != "stateless"}
+    creatable = {op.path for op in operations
+                 if op.method == "post" and op.definition.get(OPT_OUT) != "stateless" and not _wraps(_success(op)[1])}  # fmt: skip
     items = {path: path.rsplit("/", 1)[0] for path in paths if _last_is_param(path) and path.rsplit("/", 1)[0] in creatable}
     found = {}
     for op in operations:
@@ -78,6 +79,14 @@ def _with_reads(found: dict[str, Role], operations: dict[str, Operation]) -> dic
     }  # fmt: skip
 
 
+def _wraps(schema: dict[str, Any] | None) -> bool:
+    """Whether a create answers the resource inside a wrapper (`{"certificate": {"id": ...}}`): no
+    id of its own, an object with one among its fields. What it would store is not the resource:
+    its collection is not remembered."""
+    properties = flatten(schema or {}).get("properties", {})
+    return _id_field(schema) is None and any(_id_field(field) for field in properties.values() if isinstance(field, dict))
+
+
 def _last_is_param(path: str) -> bool:
     last = path.rsplit("/", 1)[1]
     return last.startswith("{") and last.endswith("}") and last.count("{") == 1
@@ -92,7 +101,8 @@ class Request:
 
 
 def answer(conn: Connection, operation: Operation, role: Role, request: Request, seed: str) -> tuple[int, str | None]:
-    """(status, JSON text or None) of a remembered operation; NotFound for an id the account has not."""
+    """(status, JSON text or None) of a remembered operation; NotFound for an id the account has
+    not; `Unremembered` where the answer cannot be made to validate (nothing is stored then)."""
     status, schema = role.status, role.schema
     if role.kind == "list":
         body = _page(conn, request, schema, seed)
@@ -106,8 +116,9 @@ def answer(conn: Connection, operation: Operation, role: Role, request: Request,
         for answered in (*role.reads, *([schema] if schema else [])):
             body = completed(answered, body, f"{seed}:{number}")
         resource_id = str(body.get(_id_field(schema) or "", number))
+        created = _checked(operation, schema, body)  # before it is stored: one that fails is not kept
         conn.put_resource(collection, resource_id, body)
-        return status, _checked(operation, schema, body)
+        return status, created
     resource_id = str(request.path_params.get(role.param or ""))
     text = conn.get_resource(collection, resource_id)
     if text is None:
@@ -218,5 +229,9 @@ def _checked(operation: Operation, schema: dict[str, Any] | None, body: Any, tex
     text = json.dumps(body) if text is None else text
     error = None if schema is None else answer_errors_once(schema, body, text)
     if error is not None:
-        raise MockFailure(f"{operation.operation_id}: the remembered answer does not validate: {short(error.message)}")
+        raise Unremembered(f"{operation.operation_id}: the remembered answer does not validate: {short(error.message)}")
     return text
+
+
+class Unremembered(MockFailure):
+    """A remembered answer that cannot be completed to validate: the plain mock answers instead."""

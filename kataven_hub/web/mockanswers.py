@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -18,10 +19,12 @@ from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kataven_hub.errors import NotFound
 from kataven_hub.mock.mocker import MOCK_HEADER, Mocker
 from kataven_hub.mock.parents import Parent, fill
-from kataven_hub.mock.remember import Request, Role, answer
+from kataven_hub.mock.remember import Request, Role, Unremembered, answer
 from kataven_hub.openapi import Operation
+from kataven_hub.schemas.satisfy import short
 from kataven_hub.storage import Backend
 
 SHARED_ACCOUNT = "mock"
@@ -30,6 +33,7 @@ PARENT = "hub_parent"
 """Where a stub's request carries the parent resource, for `Hub.mock`."""
 NOT_PASSED = {b"content-length", b"content-type", b"transfer-encoding", b"prefer", b"accept"}
 """Headers of a request its parent's read is not asked with (its credentials are)."""
+log = logging.getLogger(__name__)
 
 
 class MockAnswers:
@@ -43,6 +47,15 @@ class MockAnswers:
         self.stores = stores
         self.server = server
         """The whole app, outermost: what a parent's read is asked through."""
+        self._unremembered: set[str] = set()
+        """The remembered operations named once in the log for an answer that could not validate."""
+
+    def _covers(self, operation_id: str, status: int) -> bool:
+        """Whether the operation documents `status` (never answer a status it does not)."""
+        return not self.mocker.knows(operation_id) or self.mocker.covers(operation_id, status)
+
+    def _plain(self, operation_id: str, scope: Scope) -> Response:
+        return self.mocker.draft(operation_id, request=request_key(scope)).response()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation_id = scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
@@ -52,9 +65,10 @@ class MockAnswers:
         parent = None
         if operation_id in self.parents:
             status, headers, parent = await self._ask(scope, self.parents[operation_id].path(scope["path"]))
-            if not 200 <= status < 300:  # the parent's 404 (or 401, 429, ...) is the answer
+            if not 200 <= status < 300 and self._covers(operation_id, status):  # the parent's 404 (401, ...)
                 await Response(parent, status_code=status, headers=headers)(scope, receive, send)
                 return
+            parent = parent if 200 <= status < 300 else None  # a status it does not document: the plain mock
         if operation_id not in self.mocked:  # a scaffolded stub: `Hub.mock` fills its answer the same way
             scope.setdefault("extensions", {})[PARENT] = _json(parent or b"")
             await self.app(scope, receive, send)
@@ -106,7 +120,17 @@ class MockAnswers:
         # a read is one indexed row (a list, one page): answered on the loop, where a trip to a
         # worker thread would cost more than the read; a write may wait for the lock, in a thread
         reading = role.kind in ("read", "list") and self.stores.is_open(account)
-        status, text = work() if reading else await anyio.to_thread.run_sync(work)
+        try:
+            status, text = work() if reading else await anyio.to_thread.run_sync(work)
+        except NotFound:
+            if self._covers(operation.operation_id, 404):
+                raise
+            return self._plain(operation.operation_id, scope)  # it documents no 404: what the plain mock says
+        except Unremembered as failure:
+            if operation.operation_id not in self._unremembered:
+                self._unremembered.add(operation.operation_id)
+                log.warning("%s; the plain mock answers it instead", short(str(failure), 400))
+            return self._plain(operation.operation_id, scope)
         headers = {MOCK_HEADER: "stored"}
         if text is None:
             return Response(status_code=status, headers=headers)
