@@ -176,6 +176,9 @@ UNDOCUMENTED_404 = {
         "200": _json({"type": "object", "required": ["on"], "properties": {"on": {"type": "boolean"}}})}}},
     "/items/{id}/tags": {"parameters": [ID], "get": {"operationId": "getItemTags", "responses": {
         "200": _json({"type": "array", "items": {"type": "string"}}), "4XX": _json({"type": "string"})}}},
+    "/items/{id}/meta": {"parameters": [ID], "get": {"operationId": "getItemMeta", "responses": {
+        "200": _json({"type": "object"}), "404": _json({"type": "object", "required": ["errorMessages"], "properties": {
+            "errorMessages": {"type": "array", "items": {"type": "string"}}}})}}},
 }  # fmt: skip
 
 
@@ -191,7 +194,10 @@ def test_an_unknown_item_is_answered_as_the_plain_mock_where_404_is_not_document
         assert client.get("/items/41").status_code == 404  # documented: kept
         flag = client.get("/items/41/flag")  # the parent's 404, which the flag does not document
         assert flag.status_code == 200 and flag.headers["x-hub-mock"] == "generated", flag.text
-        assert client.get("/items/41/tags").status_code == 404  # documented by its 4XX: the parent's answer
+        tags = client.get("/items/41/tags")  # documented by its 4XX: the parent's answer, which validates
+        assert tags.status_code == 404 and tags.json() == "Not found", tags.text
+        meta = client.get("/items/41/meta")  # its own 404 shape, not the parent's string
+        assert meta.status_code == 404 and isinstance(meta.json()["errorMessages"], list), meta.text
         created = client.post("/notes", json={"id": 0, "text": "kept"}).json()
         assert client.get(f"/notes/{created['id']}").json() == created
 
