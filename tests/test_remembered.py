@@ -170,6 +170,11 @@ UNDOCUMENTED_404 = {
     "/notes/{id}/flag": {"parameters": [ID], "get": {"operationId": "getNoteFlag", "responses": {
         "200": _json({"type": "object", "required": ["on"], "properties": {"on": {"type": "boolean"}}})}}},
     "/items": {"post": {"operationId": "createItem", "responses": {"201": _json(NOTE)}}},
+    "/items/{id}/labels": {"parameters": [ID], "post": {"operationId": "addLabel", "requestBody": {
+        "content": {"application/json": {"schema": {"type": "object"}}}}, "responses": {"204": {"description": "Added."}}}},
+    "/items/{id}/labels/{label}": {"parameters": [ID, {"name": "label", "in": "path", "required": True,
+                                                       "schema": {"type": "string"}}],
+                                   "delete": {"operationId": "removeLabel", "responses": {"204": {"description": "Gone."}}}},
     "/items/{id}": {"parameters": [ID], "get": {"operationId": "getItem", "responses": {
         "200": _json(NOTE), "404": _json({"type": "string"})}}},
     "/items/{id}/flag": {"parameters": [ID], "get": {"operationId": "getItemFlag", "responses": {
@@ -196,6 +201,8 @@ def test_an_unknown_item_is_answered_as_the_plain_mock_where_404_is_not_document
         assert flag.status_code == 200 and flag.headers["x-hub-mock"] == "generated", flag.text
         tags = client.get("/items/41/tags")  # documented by its 4XX: the parent's answer, which validates
         assert tags.status_code == 404 and tags.json() == "Not found", tags.text
+        added = client.post("/items/41/labels", json={"name": "red"})  # a create that answers no body: none
+        assert added.status_code == 204 and added.content == b"", added.text
         meta = client.get("/items/41/meta")  # its own 404 shape, not the parent's string
         assert meta.status_code == 404 and isinstance(meta.json()["errorMessages"], list), meta.text
         created = client.post("/notes", json={"id": 0, "text": "kept"}).json()
