@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -245,3 +246,38 @@ def test_every_body_validates_or_the_schema_is_named_with_its_pointer(schema: di
         return
     chosen = operation.definition["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer_errors(chosen, body) is None, body
+
+
+MESSAGE = {"type": "object", "required": ["message"], "additionalProperties": False,
+           "properties": {"message": {"type": "string"}}}  # fmt: skip
+
+
+def test_an_example_is_served_only_where_it_validates_a_json_text_parsed() -> None:
+    as_text = {"schema": MESSAGE, "example": '{"message": "hi"}'}  # as Jira writes them
+    assert _body(MESSAGE | {"example": '{"message": "hi"}'}) == {"message": "hi"}
+    operation = _operation(MESSAGE)
+    operation.definition["responses"]["200"]["content"]["application/json"] = as_text
+    assert Mocker([operation]).draft("getThings").body == {"message": "hi"}
+    extra = {"schema": MESSAGE, "examples": {"extra": {"value": {"message": "hi", "more": 1}}, "good": {"value": {"message": "ok"}}}}
+    operation.definition["responses"]["200"]["content"]["application/json"] = extra
+    assert Mocker([operation]).draft("getThings").body == {"message": "ok"}  # the first that validates
+    missing = {"schema": MESSAGE, "examples": {"missing": {"value": {}}}}
+    operation.definition["responses"]["200"]["content"]["application/json"] = missing
+    draft = Mocker([operation]).draft("getThings")
+    assert draft.kind == "generated" and answer_errors(MESSAGE, draft.body) is None
+
+
+def test_a_named_example_that_does_not_validate_is_refused_with_a_400_naming_why(tmp_path: Path) -> None:
+    examples = {"extra": {"value": {"message": "hi", "more": 1}}, "text": {"value": '{"message": "ok"}'}}
+    paths = {"/things": {"get": {"operationId": "getThings", "responses": {"200": {
+        "description": "ok", "content": {"application/json": {"schema": MESSAGE, "examples": examples}}}}}}}  # fmt: skip
+    document = tmp_path / "small.yaml"
+    document.write_text(yaml.safe_dump({"openapi": "3.0.3", "info": {"title": "S", "version": "1"}, "paths": paths}))
+    settings = make_settings(tmp_path / "data", spec=document, dev=True)
+    with create_app(settings).test_client() as client:
+        plain = client.get("/things")
+        assert plain.status_code == 200 and plain.json() == {"message": "ok"}, plain.text
+        refused = client.get("/things", headers={"Prefer": "example=extra"})
+        assert refused.status_code == 400 and "does not validate" in refused.text and "extra" in refused.text, refused.text
+        parsed = client.get("/things", headers={"Prefer": "example=text"})
+        assert parsed.status_code == 200 and parsed.json() == {"message": "ok"}

@@ -4,14 +4,18 @@ request and seed."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
 from starlette.testclient import TestClient
 
 from kataven_hub import openapi
 from kataven_hub.app import create_app
 from kataven_hub.campaigns import reset_account
+from kataven_hub.mock.remember import roles
 from kataven_hub.schemas.answers import answer_errors
 from kataven_hub.storage import Stores
 from tests.conftest import Hub, make_settings
@@ -142,3 +146,101 @@ def test_the_same_request_answers_the_same_body_and_another_seed_another(tmp_pat
     first, again = _generated(tmp_path, 0), _generated(tmp_path / "restart", 0)
     assert first[0] == first[1] == again[0]
     assert _generated(tmp_path, 7)[0] != first[0]
+
+
+def _document(tmp_path: Path, paths: dict[str, Any]) -> Path:
+    """A small document of its own (no security), with `paths`."""
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump({"openapi": "3.0.3", "info": {"title": "Small", "version": "1"}, "paths": paths}))
+    return path
+
+
+def _json(schema: dict[str, Any], description: str = "ok", **media: Any) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema, **media}}}
+
+
+ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+NOTE = {"type": "object", "required": ["id", "text"], "properties": {"id": {"type": "integer"}, "text": {"type": "string"}}}
+UNDOCUMENTED_404 = {
+    "/notes": {"post": {"operationId": "createNote", "requestBody": {"content": {"application/json": {"schema": NOTE}}},
+                        "responses": {"201": _json(NOTE)}}},
+    "/notes/{id}": {"parameters": [ID],
+                    "get": {"operationId": "getNote", "responses": {"200": _json(NOTE)}},
+                    "delete": {"operationId": "deleteNote", "responses": {"204": {"description": "Gone."}}}},
+    "/notes/{id}/flag": {"parameters": [ID], "get": {"operationId": "getNoteFlag", "responses": {
+        "200": _json({"type": "object", "required": ["on"], "properties": {"on": {"type": "boolean"}}})}}},
+    "/items": {"post": {"operationId": "createItem", "responses": {"201": _json(NOTE)}}},
+    "/items/{id}/labels": {"parameters": [ID], "post": {"operationId": "addLabel", "requestBody": {
+        "content": {"application/json": {"schema": {"type": "object"}}}}, "responses": {"204": {"description": "Added."}}}},
+    "/items/{id}/labels/{label}": {"parameters": [ID, {"name": "label", "in": "path", "required": True,
+                                                       "schema": {"type": "string"}}],
+                                   "delete": {"operationId": "removeLabel", "responses": {"204": {"description": "Gone."}}}},
+    "/items/{id}": {"parameters": [ID], "get": {"operationId": "getItem", "responses": {
+        "200": _json(NOTE), "404": _json({"type": "string"})}}},
+    "/items/{id}/flag": {"parameters": [ID], "get": {"operationId": "getItemFlag", "responses": {
+        "200": _json({"type": "object", "required": ["on"], "properties": {"on": {"type": "boolean"}}})}}},
+    "/items/{id}/tags": {"parameters": [ID], "get": {"operationId": "getItemTags", "responses": {
+        "200": _json({"type": "array", "items": {"type": "string"}}), "4XX": _json({"type": "string"})}}},
+    "/items/{id}/meta": {"parameters": [ID], "get": {"operationId": "getItemMeta", "responses": {
+        "200": _json({"type": "object"}), "404": _json({"type": "object", "required": ["errorMessages"], "properties": {
+            "errorMessages": {"type": "array", "items": {"type": "string"}}}})}}},
+}  # fmt: skip
+
+
+def test_an_unknown_item_is_answered_as_the_plain_mock_where_404_is_not_documented(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", spec=_document(tmp_path, UNDOCUMENTED_404), dev=True)
+    with create_app(settings).test_client() as client:  # responses validated
+        read = client.get("/notes/41")
+        assert read.status_code == 200 and read.headers["x-hub-mock"] == "generated", read.text
+        assert answer_errors(NOTE, read.json()) is None
+        assert client.delete("/notes/41").status_code == 204
+        flag = client.get("/notes/41/flag")  # below a read that answers the plain mock
+        assert flag.status_code == 200 and isinstance(flag.json()["on"], bool)
+        assert client.get("/items/41").status_code == 404  # documented: kept
+        flag = client.get("/items/41/flag")  # the parent's 404, which the flag does not document
+        assert flag.status_code == 200 and flag.headers["x-hub-mock"] == "generated", flag.text
+        tags = client.get("/items/41/tags")  # documented by its 4XX: the parent's answer, which validates
+        assert tags.status_code == 404 and tags.json() == "Not found", tags.text
+        added = client.post("/items/41/labels", json={"name": "red"})  # a create that answers no body: none
+        assert added.status_code == 204 and added.content == b"", added.text
+        meta = client.get("/items/41/meta")  # its own 404 shape, not the parent's string
+        assert meta.status_code == 404 and isinstance(meta.json()["errorMessages"], list), meta.text
+        created = client.post("/notes", json={"id": 0, "text": "kept"}).json()
+        assert client.get(f"/notes/{created['id']}").json() == created
+
+
+CERT = {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+CROWDED = {"type": "object", "required": ["id"], "minProperties": 3, "properties": {"id": {"type": "integer"}}}
+UNREMEMBERED = {
+    "/certs": {"post": {"operationId": "createCert",
+                        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                        "responses": {"201": _json({"type": "object", "required": ["certificate"],
+                                                     "properties": {"certificate": CERT}})}}},
+    "/certs/{id}": {"parameters": [ID], "get": {"operationId": "getCert", "responses": {
+        "200": _json({"type": "object", "required": ["certificate"], "properties": {"certificate": CERT}}),
+        "404": _json({"type": "string"})}}},
+    "/crowds": {"post": {"operationId": "createCrowd",
+                         "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                         "responses": {"201": _json(CROWDED, example={"id": 7, "a": 1, "b": 2})}}},
+    "/crowds/{id}": {"parameters": [ID], "get": {"operationId": "getCrowd", "responses": {
+        "200": _json(CROWDED, example={"id": 7, "a": 1, "b": 2}), "404": _json({"type": "string"})}}},
+}  # fmt: skip
+
+
+def test_a_create_that_answers_a_wrapper_is_not_remembered(tmp_path: Path) -> None:
+    found = roles(openapi.operations(openapi.load(_document(tmp_path, UNREMEMBERED))))
+    assert "createCert" not in found and "getCert" not in found and found["createCrowd"].kind == "create"
+
+
+def test_a_remembered_answer_that_cannot_validate_is_the_plain_mock_named_once_in_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(tmp_path / "data", spec=_document(tmp_path, UNREMEMBERED), dev=True)
+    with caplog.at_level(logging.WARNING), create_app(settings).test_client() as client:
+        for _ in range(2):
+            created = client.post("/crowds", json={"name": "golf"})
+            assert created.status_code == 201 and created.json() == {"id": 7, "a": 1, "b": 2}, created.text
+            assert created.headers["x-hub-mock"] == "example"
+        assert client.get("/crowds/1").status_code == 404  # nothing was stored
+    lines = [r.getMessage() for r in caplog.records if "createCrowd" in r.getMessage()]
+    assert len(lines) == 1 and len(lines[0]) < 600 and "plain mock" in lines[0], lines

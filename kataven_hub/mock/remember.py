@@ -120,7 +120,7 @@ def answer(conn: Connection, operation: Operation, role: Role, request: Request,
         resource_id = str(body.get(_id_field(schema) or "", number))
         created = _checked(operation, schema, body)  # before it is stored: one that fails is not kept
         conn.put_resource(collection, resource_id, body)
-        return status, created
+        return status, created if schema is not None else None  # an answer without a JSON body: none
     resource_id = str(request.path_params.get(role.param or ""))
     text = conn.get_resource(collection, resource_id)
     if text is None:

@@ -25,6 +25,7 @@ from kataven_hub.mock.mocker import MOCK_HEADER, Mocker
 from kataven_hub.mock.parents import Parent, fill
 from kataven_hub.mock.remember import Request, Role, Unremembered, answer
 from kataven_hub.openapi import Operation
+from kataven_hub.schemas.answers import answer_errors
 from kataven_hub.schemas.satisfy import short
 from kataven_hub.storage import Backend
 
@@ -55,6 +56,19 @@ class MockAnswers:
         """Whether the operation documents `status` (never answer a status it does not)."""
         return not self.mocker.knows(operation_id) or self.mocker.covers(operation_id, status)
 
+    def _relayed(self, operation_id: str, status: int, headers: dict[str, str], body: bytes, scope: Scope) -> Response:
+        """The parent's answer as the mock's: as it is where its media type and body are what the
+        operation documents for that status, else the operation's own documented answer of it."""
+        if not self.mocker.knows(operation_id):
+            return Response(body, status_code=status, headers=headers)
+        draft = self.mocker.draft(operation_id, code=status, request=request_key(scope))
+        media_type = headers.get("content-type", "").split(";")[0].strip()
+        if draft.media_type is None or (
+            media_type == draft.media_type and (draft.schema is None or answer_errors(draft.schema, _json(body)) is None)
+        ):
+            return Response(body, status_code=status, headers=headers)
+        return draft.response()
+
     def _plain(self, operation_id: str, scope: Scope) -> Response:
         return self.mocker.draft(operation_id, request=request_key(scope)).response()
 
@@ -67,7 +81,7 @@ class MockAnswers:
         if operation_id in self.parents:
             status, headers, parent = await self._ask(scope, self.parents[operation_id].path(scope["path"]))
             if not 200 <= status < 300 and self._covers(operation_id, status):  # the parent's 404 (401, ...)
-                await Response(parent, status_code=status, headers=headers)(scope, receive, send)
+                await self._relayed(operation_id, status, headers, parent, scope)(scope, receive, send)
                 return
             parent = parent if 200 <= status < 300 else None  # a status it does not document: the plain mock
         if operation_id not in self.mocked:  # a scaffolded stub: `Hub.mock` fills its answer the same way
