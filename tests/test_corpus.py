@@ -25,6 +25,9 @@ pytestmark = pytest.mark.corpus
 CREDENTIAL = "dev"
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 SHOWN = 5
+MOST = 1000
+"""Operations called per document at most, evenly spread: of Microsoft Graph's 11,422 every eleventh
+(all of them took over ten minutes), every operation of each of the others."""
 """Failures shown per document (their count is always given)."""
 
 
@@ -131,9 +134,10 @@ def test_every_operation_of_a_real_document_answers_a_documented_status(
     operations = openapi.operations(loaded) if loaded is not None else []
     schemes = ((loaded or {}).get("components") or {}).get("securitySchemes") or {}
     failures = []
+    called = operations[:: max(1, len(operations) // MOST)]
     for client in _served(tmp_path, document):
-        for operation in operations:
+        for operation in called:
             answer = _call(client, operation, schemes)
             if answer.status_code >= 500 or not _documented(operation, answer.status_code):
                 failures.append(f"{operation.label}: {answer.status_code} {answer.text[:200]}")
-    assert not failures, f"{len(failures)} of {len(operations)}: " + " | ".join(failures[:SHOWN])
+    assert not failures, f"{len(failures)} of {len(called)}: " + " | ".join(failures[:SHOWN])
