@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kataven_hub.errors import ConfigurationError, HubError
-from kataven_hub.schemas.satisfy import short
 
 if TYPE_CHECKING:
     from kataven_hub.settings import Settings
@@ -208,7 +207,7 @@ def diff_command(settings: Settings, args: argparse.Namespace) -> int:
         before, after = (openapi.operations(openapi.load_text(text, name)) for text, name in versions)
         graded = gate.grade(compare.compare(before, after), gate.load_config(args.config or settings.spec.parent / gate.CONFIG))
     except Exception as err:  # whatever the cause, a failure to compare is exit 2, never 1 ("breaking")
-        failure = str(err) if isinstance(err, ConfigurationError) else short(f"could not compare: {type(err).__name__}: {err}", 300)
+        failure = str(err) if isinstance(err, ConfigurationError) else _short(f"could not compare: {type(err).__name__}: {err}", 300)
         if args.report:  # a failed comparison must not read as a clean one
             args.report.parent.mkdir(parents=True, exist_ok=True)
             args.report.write_text(gate.failure_markdown(base, revision, failure))
@@ -226,5 +225,12 @@ def _bounded(record: logging.LogRecord) -> bool:
     """Every log line cut to LOG_LINE characters (its traceback, if any, kept)."""
     message = record.getMessage()
     if len(message) > LOG_LINE:
-        record.msg, record.args = short(message, LOG_LINE), None
+        record.msg, record.args = _short(message, LOG_LINE), None
     return True
+
+
+def _short(text: str, limit: int) -> str:
+    """`text` in one line of at most `limit` characters (`schemas.satisfy.short`, which this module
+    does not import: the ingest workers import it again, and must not carry connexion)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -111,22 +111,23 @@ class FormValidator(MultiPartFormDataValidator):
         return _replay(spool, receive), scope
 
     def _validate(self, body: Any) -> None:
-        if not isinstance(body, dict):
-            raise BadRequestProblem(detail="the body must be a form")
-        if self._strict_validation:
-            self._validate_params_strictly(body)
-        check_form(self._schema, body)
+        _validate_form(self, body)
 
 
 class UrlencodedValidator(FormDataValidator):
     """Connexion's, with our messages and the document's own schema of each field (`openapi.forms`)."""
 
     def _validate(self, body: Any) -> None:
-        if not isinstance(body, dict):
-            raise BadRequestProblem(detail="the body must be a form")
-        if self._strict_validation:
-            self._validate_params_strictly(body)
-        check_form(self._schema, body)
+        _validate_form(self, body)
+
+
+def _validate_form(validator: Any, body: Any) -> None:
+    """A form body (either kind) checked by the document's own schema, strictly where asked."""
+    if not isinstance(body, dict):
+        raise BadRequestProblem(detail="the body must be a form")
+    if validator._strict_validation:
+        validator._validate_params_strictly(body)
+    check_form(validator._schema, body)
 
 
 def check_form(schema: dict[str, Any], body: dict[str, Any]) -> None:
