@@ -14,12 +14,14 @@ from __future__ import annotations
 import base64
 import math
 import random
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import rstr
 
+from kataven_hub.openapi.defaults import fits
 from kataven_hub.schemas.answers import answer_errors
 from kataven_hub.schemas.branches import composition
 from kataven_hub.schemas.fieldnames import WORDS, named
@@ -70,8 +72,9 @@ class _Draw:
     def _flat(self, schema: dict[str, Any], depth: int, name: str) -> Any:
         if self.examples and "example" in schema:
             return schema["example"]
-        if schema.get("enum"):
-            return self.rng.choice(schema["enum"])
+        allowed = [v for v in schema.get("enum") or [] if fits(v, schema)]
+        if allowed:
+            return self.rng.choice(allowed)
         kind = schema.get("type") or _implied_type(schema)
         if kind == "string" and name and not {"format", "pattern"} & schema.keys():
             text = named(self.rng, name, _formatted)
@@ -117,7 +120,7 @@ class _Draw:
     def _string(self, schema: dict[str, Any], _depth: int) -> str:
         low, high = schema.get("minLength", 0), schema.get("maxLength")
         text = _formatted(self.rng, schema.get("format"))
-        if text is None and "pattern" in schema:
+        if "pattern" in schema and (text is None or not _matches(schema["pattern"], text)):
             text = self._patterned(schema["pattern"], low, high)
         if text is None:
             text = self.rng.choice(WORDS)
@@ -194,6 +197,14 @@ def _bounds(schema: dict[str, Any], low: float, high: float, *, step: float) -> 
     if step == 1:
         return math.ceil(low), math.floor(high)
     return low, high
+
+
+def _matches(pattern: str, text: str) -> bool:
+    """Whether `text` matches `pattern` as the validator reads it (a search); a pattern Python cannot read matches nothing."""
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False
 
 
 def _implied_type(schema: dict[str, Any]) -> str:
