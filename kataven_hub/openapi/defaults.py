@@ -1,6 +1,6 @@
 """Defaults their own schema refuses (`default: "inf"` under `type: integer`, `null` under a
 `oneOf`): Connexion refuses the whole document for one, so its view leaves them out, a warning
-line for each. Also whether an enum's value fits its schema's `type`."""
+line for each."""
 
 from __future__ import annotations
 
@@ -13,21 +13,6 @@ from jsonschema.validators import extend
 from kataven_hub.openapi.pointers import escape
 
 _Instance = extend(Draft4Validator, {"type": NullableTypeValidator})
-
-_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float),
-                                       "boolean": (bool,), "array": (list,), "object": (dict,)}
-
-
-def fits(value: Any, schema: dict[str, Any]) -> bool:
-    """Whether `value` is of the schema's `type` (null only where `nullable`; a bool is no number)."""
-    if value is None:
-        return bool(schema.get("nullable"))
-    kind = schema.get("type")
-    if not isinstance(kind, str) or kind not in _TYPES:
-        return True
-    if isinstance(value, bool) and kind != "boolean":
-        return False
-    return isinstance(value, _TYPES[kind]) and not (kind == "integer" and isinstance(value, float) and not value.is_integer())
 
 
 def drop_mistyped(document: dict[str, Any]) -> list[str]:

@@ -21,7 +21,6 @@ from typing import Any
 
 import rstr
 
-from kataven_hub.openapi.defaults import fits
 from kataven_hub.schemas.answers import answer_errors
 from kataven_hub.schemas.branches import composition
 from kataven_hub.schemas.fieldnames import WORDS, named
@@ -72,7 +71,7 @@ class _Draw:
     def _flat(self, schema: dict[str, Any], depth: int, name: str) -> Any:
         if self.examples and "example" in schema:
             return schema["example"]
-        allowed = [v for v in schema.get("enum") or [] if fits(v, schema)]
+        allowed = [v for v in schema.get("enum") or [] if _fits(v, schema)]
         if allowed:
             return self.rng.choice(allowed)
         kind = schema.get("type") or _implied_type(schema)
@@ -197,6 +196,22 @@ def _bounds(schema: dict[str, Any], low: float, high: float, *, step: float) -> 
     if step == 1:
         return math.ceil(low), math.floor(high)
     return low, high
+
+
+_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float),
+                                       "boolean": (bool,), "array": (list,), "object": (dict,)}
+
+
+def _fits(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether `value` is of the schema's `type` (null only where `nullable`; a bool is no number)."""
+    if value is None:
+        return bool(schema.get("nullable"))
+    kind = schema.get("type")
+    if not isinstance(kind, str) or kind not in _TYPES:
+        return True
+    if isinstance(value, bool) and kind != "boolean":
+        return False
+    return isinstance(value, _TYPES[kind]) and not (kind == "integer" and isinstance(value, float) and not value.is_integer())
 
 
 def _matches(pattern: str, text: str) -> bool:
