@@ -22,6 +22,7 @@ from kataven_hub.mock.mocker import Mocker, MockFailure
 from kataven_hub.openapi import Operation
 from kataven_hub.openapi.document import _annotate_discriminators
 from kataven_hub.schemas.answers import answer_errors
+from kataven_hub.schemas.generate import generate
 from tests.conftest import Hub, make_settings
 from tests.helpers import with_paths
 
@@ -281,3 +282,17 @@ def test_a_named_example_that_does_not_validate_is_refused_with_a_400_naming_why
         assert refused.status_code == 400 and "does not validate" in refused.text and "extra" in refused.text, refused.text
         parsed = client.get("/things", headers={"Prefer": "example=text"})
         assert parsed.status_code == 200 and parsed.json() == {"message": "ok"}
+
+
+def test_an_enum_value_the_schema_type_refuses_is_never_drawn() -> None:
+    state = {"type": "string", "enum": ["approved", "changes_requested", None]}
+    drawn = {generate(state, seed) for seed in range(40)}
+    assert drawn == {"approved", "changes_requested"}
+    assert None in {generate({**state, "nullable": True}, seed) for seed in range(40)}
+    assert {generate({"type": "integer", "enum": ["a", 2]}, seed) for seed in range(20)} == {2}
+
+
+def test_a_pattern_beside_a_format_is_matched() -> None:
+    magnet = {"type": "string", "format": "uri", "pattern": "/magnet:\\?xt=urn:[a-z0-9]+:[a-z0-9]{32}/i"}
+    for seed in range(5):
+        assert answer_errors(magnet, generate(magnet, seed)) is None

@@ -354,3 +354,27 @@ def test_a_create_answering_a_bare_id_is_a_plain_mock(tmp_path: Path) -> None:
         created = client.post("/lists", json={"name": "a"})
         assert created.status_code == 200 and len(created.json()) == 36
         assert client.get(f"/lists/{created.json()}").status_code == 200
+
+
+def test_a_204_documented_with_json_content_answers_no_body_and_no_500(tmp_path: Path) -> None:
+    empty = {"type": "object", "properties": {"data": {"type": "object"}}}
+    document = _document(tmp_path, {"/teams/{gid}/removeUser": {"post": {
+        "parameters": [{"name": "gid", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {"204": {"description": "removed", "content": {"application/json": {"schema": empty}}},
+                      "500": {"description": "broke", "content": {"application/json": {"schema": {"type": "object"}}}}}}}})  # fmt: skip
+    with _served(tmp_path, document) as client:
+        answer = client.post("/teams/7/removeUser", json={"user": "1"})
+        assert answer.status_code == 204 and answer.content == b""
+
+
+def test_a_default_its_own_schema_refuses_is_left_out_of_what_connexion_serves(tmp_path: Path) -> None:
+    stop = {"default": None, "nullable": True, "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    body = {"type": "object", "properties": {"max_tokens": {"type": "integer", "default": "inf"}, "stop": stop,
+                                             "flag": {"type": "boolean", "default": "false"}}}  # fmt: skip
+    document = _document(tmp_path, {"/completions": {"post": {"requestBody": {"content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Ask"}}}}, "responses": OK}}},
+        components={"schemas": {"Ask": body}})  # fmt: skip
+    with _served(tmp_path, document, lenient=True) as client:
+        assert client.post("/completions", json={"max_tokens": 3, "stop": "x"}).status_code == 200
+        assert_error(client.post("/completions", json={"max_tokens": "inf"}), 400, "max_tokens")

@@ -13,6 +13,7 @@ from connexion.spec import Specification
 
 from kataven_hub.openapi import forms, paths
 from kataven_hub.openapi.coercion import ORIGINAL
+from kataven_hub.openapi.defaults import drop_mistyped
 from kataven_hub.openapi.document import METHODS
 from kataven_hub.openapi.pointers import escape as _escape
 from kataven_hub.openapi.pointers import resolved as _resolved
@@ -52,6 +53,7 @@ def view(document: dict[str, Any], unservable: dict[str, str] | None = None, bro
         if isinstance(item, dict) and any(isinstance(item.get(m), dict) and UNSERVED in item[m] for m in METHODS):
             _unshare(served, path, item)  # a path item's parameters may be where a template mismatch is
     warnings = _undefined_schemes(served) + _untyped_parameters(served) + forms.untyped_forms(served)
+    warnings += drop_mistyped(served)
     paths.route_as_sent(served)
     return View(served, warnings, unserved)
 

@@ -18,7 +18,6 @@ from connexion.validators import (
     VALIDATOR_MAP,
     FormDataValidator,
     JSONRequestBodyValidator,
-    JSONResponseBodyValidator,
     MultiPartFormDataValidator,
     ParameterValidator,
 )
@@ -29,9 +28,10 @@ from starlette.formparsers import MultiPartParser
 from starlette.types import Message, Receive, Scope
 
 from kataven_hub.errors import InvalidInput
+from kataven_hub.openapi.answering import JSONAnswerValidator
 from kataven_hub.openapi.coercion import NAME, ORIGINAL, coerce, original
 from kataven_hub.openapi.forms import restored
-from kataven_hub.schemas.answers import FORMATS, AnswerValidator
+from kataven_hub.schemas.answers import FORMATS
 
 BLANK_PATTERN = r"[^ \t\r\n]"
 """The spec's pattern for "not blank", spelled out: `\\S` means different things to the
@@ -253,12 +253,6 @@ class JSONBodyValidator(JSONRequestBodyValidator):
         if not self._required and Headers(scope=scope).get("content-length", "0") == "0":
             return receive, scope  # no body, as allowed: nothing to check (a `null` body is checked)
         return await super().wrap_receive(receive, scope=scope)
-
-
-class JSONAnswerValidator(JSONResponseBodyValidator):
-    @property
-    def validator(self) -> Draft4Validator:
-        return AnswerValidator(self._schema, format_checker=FORMATS)
 
 
 VALIDATORS = {

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import math
 import random
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -70,8 +71,9 @@ class _Draw:
     def _flat(self, schema: dict[str, Any], depth: int, name: str) -> Any:
         if self.examples and "example" in schema:
             return schema["example"]
-        if schema.get("enum"):
-            return self.rng.choice(schema["enum"])
+        allowed = [v for v in schema.get("enum") or [] if _fits(v, schema)]
+        if allowed:
+            return self.rng.choice(allowed)
         kind = schema.get("type") or _implied_type(schema)
         if kind == "string" and name and not {"format", "pattern"} & schema.keys():
             text = named(self.rng, name, _formatted)
@@ -117,7 +119,7 @@ class _Draw:
     def _string(self, schema: dict[str, Any], _depth: int) -> str:
         low, high = schema.get("minLength", 0), schema.get("maxLength")
         text = _formatted(self.rng, schema.get("format"))
-        if text is None and "pattern" in schema:
+        if "pattern" in schema and (text is None or not _matches(schema["pattern"], text)):
             text = self._patterned(schema["pattern"], low, high)
         if text is None:
             text = self.rng.choice(WORDS)
@@ -194,6 +196,30 @@ def _bounds(schema: dict[str, Any], low: float, high: float, *, step: float) -> 
     if step == 1:
         return math.ceil(low), math.floor(high)
     return low, high
+
+
+_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float),
+                                       "boolean": (bool,), "array": (list,), "object": (dict,)}
+
+
+def _fits(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether `value` is of the schema's `type` (null only where `nullable`; a bool is no number)."""
+    if value is None:
+        return bool(schema.get("nullable"))
+    kind = schema.get("type")
+    if not isinstance(kind, str) or kind not in _TYPES:
+        return True
+    if isinstance(value, bool) and kind != "boolean":
+        return False
+    return isinstance(value, _TYPES[kind]) and not (kind == "integer" and isinstance(value, float) and not value.is_integer())
+
+
+def _matches(pattern: str, text: str) -> bool:
+    """Whether `text` matches `pattern` as the validator reads it (a search); a pattern Python cannot read matches nothing."""
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False
 
 
 def _implied_type(schema: dict[str, Any]) -> str:
