@@ -378,3 +378,21 @@ def test_a_default_its_own_schema_refuses_is_left_out_of_what_connexion_serves(t
     with _served(tmp_path, document, lenient=True) as client:
         assert client.post("/completions", json={"max_tokens": 3, "stop": "x"}).status_code == 200
         assert_error(client.post("/completions", json={"max_tokens": "inf"}), 400, "max_tokens")
+
+
+def test_a_collection_whose_answers_are_not_objects_is_answered_as_a_plain_mock(tmp_path: Path) -> None:
+    """Jellyfin's create answers 204 while its read answers a string; Jira's create answers a
+    schema with no type. Neither is a resource to keep: each answers as the plain mock, not 500."""
+    text = {"description": "ok", "content": {"application/json": {"schema": {"type": "string"}}}}
+    body = {"content": {"application/json": {"schema": {"type": "object", "properties": {"name": {"type": "string"}}}}}}
+    item = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    untyped = {"description": "ok", "content": {"application/json": {"schema": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}}}
+    document = _document(tmp_path, {
+        "/configs": {"post": {"requestBody": body, "responses": {"204": {"description": "done"}}}},
+        "/configs/{id}": {"parameters": item, "get": {"responses": {"200": text}}},
+        "/links": {"post": {"requestBody": body, "responses": {"201": untyped}}},
+        "/links/{id}": {"parameters": item, "get": {"responses": {"200": untyped}}},
+    })  # fmt: skip
+    with _served(tmp_path, document) as client:
+        assert client.post("/configs", json={"name": "a"}).status_code == 204
+        assert client.post("/links", json={"name": "a"}).status_code == 201

@@ -117,6 +117,8 @@ def answer(conn: Connection, operation: Operation, role: Role, request: Request,
         body = _completed(schema, request.body, seed=f"{seed}:{number}", id_value=number)
         for answered in (*role.reads, *([schema] if schema else [])):
             body = completed(answered, body, f"{seed}:{number}")
+        if not isinstance(body, dict):  # a read answers something other than an object: no resource to keep
+            raise Unremembered(f"{operation.operation_id}: what a read of it answers is not an object")
         resource_id = str(body.get(_id_field(schema) or "", number))
         created = _checked(operation, schema, body)  # before it is stored: one that fails is not kept
         conn.put_resource(collection, resource_id, body)
@@ -163,7 +165,8 @@ def _completed(schema: dict[str, Any] | None, sent: Any, *, seed: str, id_value:
     flat = flatten(schema)
     known = flat.get("properties", {})
     server_side = set(flat.get("required", [])) | set(_read_only(schema))
-    generated = {k: v for k, v in generate(schema, seed, examples=False).items() if k in server_side}
+    drawn = generate(schema, seed, examples=False)
+    generated = {k: v for k, v in drawn.items() if k in server_side} if isinstance(drawn, dict) else {}
     body = {**generated, **{k: v for k, v in sent.items() if k in known or not known}}
     field = _id_field(schema)
     if field:
