@@ -58,6 +58,7 @@ from kataven_hub.openapi.routing import HubResolver
 from kataven_hub.openapi.served import View, trusted
 from kataven_hub.openapi.served import view as served_view
 from kataven_hub.openapi.validation import VALIDATORS, FormURIParser
+from kataven_hub.schemas.satisfy import short
 from kataven_hub.settings import Settings, environ
 from kataven_hub.web.aliases import PathAliases, aliases
 from kataven_hub.web.bodylimit import BodyLimit
@@ -124,7 +125,7 @@ def _add_apis(app: AsyncApp, settings: Settings, documents: tuple[dict[str, Any]
             uri_parser_class=FormURIParser,
         )
     except InvalidSpecification as err:  # --lenient: a problem outside operations and schemas
-        raise ConfigurationError(f"{settings.spec}: Connexion cannot serve it even --lenient: {_bounded(err.message.splitlines()[0])}") from None
+        raise ConfigurationError(f"{settings.spec}: Connexion cannot serve it even --lenient: {short(err.message.splitlines()[0], 300)}") from None
 
 
 def _served(settings: Settings) -> tuple[dict[str, Any], View]:
@@ -137,12 +138,9 @@ def _served(settings: Settings) -> tuple[dict[str, Any], View]:
     found = lenient.problems(document) if settings.lenient else []
     view = served_view(document, lenient.unservable(document, found), lenient.broken_schemas(found))
     for line in [str(problem) for problem in found] + view.warnings:
-        log.warning("%s: %s", settings.spec.name, _bounded(line))
+        log.warning("%s: %s", settings.spec.name, short(line, 300))
     return document, view
 
-
-def _bounded(line: str, limit: int = 300) -> str:
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _finished(app: AsyncApp, served: list[routing.Route], operations: list[openapi.Operation]) -> AsyncApp:

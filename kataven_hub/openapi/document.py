@@ -25,7 +25,6 @@ from kataven_hub.openapi.pointers import values_inlined
 from kataven_hub.schemas.flatten import DISCRIMINATOR_VALUES
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_SHORT = 160
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +88,7 @@ def _checked(text: str, path: str, lenient: bool = False) -> dict[str, Any]:
             verdicts.remember_valid(verdict)
         except OpenAPIValidationError as err:
             if not lenient:
-                raise InvalidDocument(f"invalid OpenAPI at {err.json_path}: {_one_line(err.message)}") from None
+                raise InvalidDocument(f"invalid OpenAPI at {err.json_path}: {loader.one_line(err.message)}") from None
     _name_operations(document)
     _annotate_discriminators(document)
     return document
@@ -171,7 +170,3 @@ def _annotate_discriminators(node: Any) -> None:
     for value in list(node.values()):
         _annotate_discriminators(value)
 
-
-def _one_line(message: str) -> str:
-    line = message.strip().splitlines()[0] if message.strip() else message
-    return line if len(line) <= _SHORT else line[: _SHORT - 1] + "…"

@@ -10,6 +10,7 @@ from typing import Any
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from kataven_hub.openapi.document import METHODS
+from kataven_hub.openapi.loader import one_line
 
 _TOP = {"openapi", "info", "servers", "paths", "components", "security", "tags", "externalDocs"}
 _UNRESOLVED = re.compile(r"for '(\w+)' operation in '([^']*)'")
@@ -65,7 +66,7 @@ def broken_schemas(found: list[Problem]) -> list[str]:
 
 
 def _problem(error: Any, where: list[Any]) -> Problem:
-    message = _one_line(str(getattr(error, "message", error)))
+    message = one_line(str(getattr(error, "message", error)), _SHORT)
     unresolved = _UNRESOLVED.search(message)
     if unresolved:
         method, path = unresolved.groups()
@@ -76,7 +77,3 @@ def _problem(error: Any, where: list[Any]) -> Problem:
         return Problem(place, message, str(where[1]), method, tuple(where))
     return Problem(place, message, where=tuple(where))
 
-
-def _one_line(message: str) -> str:
-    line = message.strip().splitlines()[0] if message.strip() else message
-    return line if len(line) <= _SHORT else line[: _SHORT - 1] + "…"

@@ -53,7 +53,7 @@ def parse(text: str, name: str) -> Any:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(err, "problem", None) or str(err)
-        raise ConfigurationError(f"{name}: " * bool(name) + f"not YAML: {where}{_one_line(problem)}") from None
+        raise ConfigurationError(f"{name}: " * bool(name) + f"not YAML: {where}{one_line(problem)}") from None
 
 
 def bundle(document: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -167,6 +167,7 @@ def _key_text(key: Any) -> str:
     return json.dumps(key) if isinstance(key, (bool, type(None))) else str(_as_json(key))
 
 
-def _one_line(message: str) -> str:
+def one_line(message: str, limit: int = _SHORT) -> str:
+    """The first line of `message`, cut to `limit` characters: what a refusal quotes of a parser's."""
     line = message.strip().splitlines()[0] if message.strip() else message
-    return line if len(line) <= _SHORT else line[: _SHORT - 1] + "…"
+    return line if len(line) <= limit else line[: limit - 1] + "…"
