@@ -144,12 +144,12 @@ def test_a_handler_no_operation_serves_fails_the_check(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "says"),
     [
-        (lambda s: s.replace("openapi: 3.0.3", "openapi: 3.1.0"), "not an OpenAPI 3.0 document"),
+        (lambda s: s.replace("openapi: 3.0.3", "swagger: '2.0'"), "not an OpenAPI 3.0, 3.1 or 3.2 document (openapi: '2.0')"),
         (lambda s: s.replace("          description: The account's campaigns.\n", "", 1),
          "invalid OpenAPI at $.paths['/api/v1/campaigns'].get.responses[200]"),
         (lambda s: s + "\n  : [unbalanced\n", "not YAML"),
     ],
-    ids=["3.1", "a response without a description", "not YAML"],
+    ids=["Swagger 2.0", "a response without a description", "not YAML"],
 )  # fmt: skip
 def test_an_invalid_spec_refuses_to_start_in_one_line(tmp_path: Path, damage: Any, says: str) -> None:
     copy = copy_project(tmp_path / "project")

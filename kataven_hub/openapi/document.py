@@ -24,6 +24,9 @@ from kataven_hub.openapi import loader, verdicts
 from kataven_hub.openapi.pointers import values_inlined
 from kataven_hub.schemas.flatten import DISCRIMINATOR_VALUES
 
+VERSIONS = ("3.0.", "3.1.", "3.2.")
+"""The OpenAPI versions served: 3.0 as Connexion reads it, 3.1 and 3.2 through a 3.0 view of them
+(`openapi.served`) with their schemas validated as JSON Schema 2020-12 (`schemas.answers`)."""
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -53,7 +56,7 @@ class Operation:
 
 
 class InvalidDocument(ConfigurationError):
-    """A file that is an OpenAPI 3.0 document, but not a valid one (what `--lenient` serves)."""
+    """A file that is an OpenAPI 3.x document, but not a valid one (what `--lenient` serves)."""
 
 
 def load(path: Path, *, lenient: bool = False) -> dict[str, Any]:
@@ -79,8 +82,8 @@ def _checked(text: str, path: str, lenient: bool = False) -> dict[str, Any]:
     document = loader.parse(text, "")
     if isinstance(document, dict) and loader.external(document):
         document = loader.bundle(document, Path(path))
-    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0."):
-        raise ConfigurationError("not an OpenAPI 3.0 document (Connexion 3.3 serves 3.0.x only)")
+    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith(VERSIONS):
+        raise ConfigurationError(f"not an OpenAPI 3.0, 3.1 or 3.2 document (openapi: {_version(document)})")
     verdict = verdicts.key(text if loader.BUNDLED not in document else json.dumps(document, sort_keys=True))
     if not verdicts.known_valid(verdict):
         try:
@@ -92,6 +95,17 @@ def _checked(text: str, path: str, lenient: bool = False) -> dict[str, Any]:
     _name_operations(document)
     _annotate_discriminators(document)
     return document
+
+
+def version(document: dict[str, Any]) -> tuple[int, int]:
+    """The document's OpenAPI version as (major, minor): (3, 0), (3, 1), (3, 2)."""
+    major, _, rest = str(document.get("openapi", "")).partition(".")
+    return int(major), int(rest.partition(".")[0])
+
+
+def _version(document: Any) -> str:
+    found = document.get("openapi", document.get("swagger")) if isinstance(document, dict) else None
+    return "none" if found is None else repr(str(found))[:40]
 
 
 def operations(document: dict[str, Any]) -> list[Operation]:
