@@ -7,9 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jsonschema import Draft4Validator
-
-from kataven_hub.schemas.answers import FORMATS
+from kataven_hub.schemas.dialect import FORMATS, RequestValidator
 
 ORIGINAL = "x-hub-schema"
 """In Connexion's view (`openapi.served`), the document's own schema of a parameter Connexion
@@ -48,7 +46,7 @@ def coerce(value: Any, schema: dict[str, Any]) -> Any:
             return value
     for branch in schema.get("anyOf") or schema.get("oneOf") or []:
         candidate = coerce(value, branch)
-        if Draft4Validator(branch, format_checker=FORMATS).is_valid(candidate):
+        if RequestValidator(branch, format_checker=FORMATS).is_valid(candidate):
             return candidate
     typed = [branch for branch in schema.get("allOf") or [] if isinstance(branch, dict) and "type" in branch]
     return coerce(value, typed[0]) if typed else value

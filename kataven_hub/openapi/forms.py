@@ -57,6 +57,7 @@ def _form(document: dict[str, Any], content: dict[str, Any], place: str) -> list
 
 
 def _untyped(document: dict[str, Any], field: dict[str, Any]) -> bool:
-    if "type" not in field:
-        return True
-    return field["type"] == "array" and "type" not in resolved(document, field.get("items") or {})
+    if not isinstance(field.get("type"), str):
+        return True  # none, or 3.1's list of them
+    items = resolved(document, field.get("items", {}))
+    return field["type"] == "array" and not (isinstance(items, dict) and isinstance(items.get("type"), str))
