@@ -7,13 +7,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from kataven_hub.openapi.pointers import resolved
+from kataven_hub.openapi.pointers import escape, resolved
 
 ANNOTATIONS = frozenset({"$ref", "summary", "description"})
 """The keywords a 3.1 Reference Object may have beside `$ref`: with any other, it is a schema."""
 
 PATH_ITEM = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace", "query", "parameters", "servers"})
 """Keywords of a path item, which may have a `$ref` beside them (and is no schema)."""
+
+DIALECTS = ("https://json-schema.org/draft/2020-12/schema", "https://spec.openapis.org/oas/3.1/dialect/base",
+            "https://spec.openapis.org/oas/3.1/dialect/2024-11-10", "https://spec.openapis.org/oas/3.2/dialect/2025-09-17")
+"""The dialects a 3.1 or 3.2 document may name for its schemas (`jsonSchemaDialect`, `$schema`): 2020-12, and OpenAPI's own over it."""
+REFUSED = {
+    "$dynamicRef": "dynamic references ($dynamicRef) are not supported",
+    "$dynamicAnchor": "dynamic references ($dynamicAnchor) are not supported",
+    "$recursiveRef": "$recursiveRef (JSON Schema 2019-09) is not supported",
+}
+"""Schema keywords a 3.1 or 3.2 document may have that this server does not serve: each refuses the document."""
+REFUSED_IN_PATH_ITEMS = {
+    "query": "OpenAPI 3.2's QUERY method is not supported",
+    "additionalOperations": "OpenAPI 3.2's additionalOperations (methods beyond HTTP's eight) are not supported",
+}
 
 
 def later(document: dict[str, Any]) -> bool:
@@ -51,3 +65,34 @@ def as_three_oh(view: dict[str, Any]) -> None:
     info = view.get("info") or {}
     info.pop("summary", None)
     (info.get("license") or {}).pop("identifier", None)
+
+
+def refused(document: dict[str, Any]) -> str | None:
+    """What in a 3.1 or 3.2 document this server cannot serve, in one line naming its place; None
+    when it can serve all of it."""
+    dialect = document.get("jsonSchemaDialect")
+    if dialect is not None and str(dialect).rstrip("#") not in DIALECTS:
+        return f"#/jsonSchemaDialect: schemas in {str(dialect)[:80]!r} are not supported (JSON Schema 2020-12 only)"
+    for where in ("paths", "webhooks"):
+        for name, item in (document.get(where) or {}).items():
+            for key in set(REFUSED_IN_PATH_ITEMS) & set(item if isinstance(item, dict) else {}):
+                return f"#/{where}/{escape(name)}/{key}: {REFUSED_IN_PATH_ITEMS[key]}"
+    return _refused(document, "#")
+
+
+def _refused(node: Any, place: str) -> str | None:
+    if isinstance(node, list):
+        return next((found for index, item in enumerate(node) if (found := _refused(item, f"{place}/{index}"))), None)
+    if not isinstance(node, dict):
+        return None
+    for key, value in node.items():
+        if key in REFUSED:
+            return f"{place}/{escape(key)}: {REFUSED[key]}"
+        if key == "$ref" and isinstance(value, str) and not value.startswith("#/"):
+            return f"{place}/$ref: {value[:80]!r}: only references to a place in the document (#/...) are supported"
+        if key == "$schema" and isinstance(value, str) and value.rstrip("#") not in DIALECTS:
+            return f"{place}/$schema: schemas in {value[:80]!r} are not supported (JSON Schema 2020-12 only)"
+        found = _refused(value, f"{place}/{escape(str(key))}")
+        if found:
+            return found
+    return None

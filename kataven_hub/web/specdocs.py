@@ -1,5 +1,5 @@
 """The document itself (`/openapi.json`, `/openapi.yaml`) and Swagger UI (`/ui/`, or
-`/_hub/docs/` where the document has paths of its own under `/ui`): Connexion's middleware,
+`/docs/` where the document has paths of its own under `/ui`): Connexion's middleware,
 except that the main document is served as written (Connexion would serve the view
 `openapi.served` made for it), and a document with a recursive schema, or a 3.1 one, is served
 with its `$ref`s kept (Connexion serves the resolved document, which is circular there, and
@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 from kataven_hub.openapi.oas31 import later
 from kataven_hub.openapi.pointers import values_inlined
 
-UI_PATHS = ("/ui", "/_hub/docs")
+UI_PATHS = ("/ui", "/docs", "/_ui")
 """Where Swagger UI is served: the first of these no path of the document is under."""
 
 
