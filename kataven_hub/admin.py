@@ -80,6 +80,7 @@ def greet(settings: Settings) -> None:
     account; any other its title and a `curl` for one of its operations."""
     from kataven_hub import openapi
     from kataven_hub.openapi.curl import curl, pick
+    from kataven_hub.web.specdocs import ui_path
 
     document = openapi.load(settings.spec, lenient=settings.lenient)
     operations = openapi.operations(document)
@@ -93,7 +94,7 @@ def greet(settings: Settings) -> None:
     print(
         f"\nDev mode: serving {title!r} ({len(operations)} operations) from {settings.spec}.\n\n"
         + (f"Call {shown.label} ({shown.operation_id}):\n\n    {call}\n\n" if shown else "")
-        + f"Swagger UI: {base}/ui/; which code serves each operation: `hub routes --spec {settings.spec}`\n"
+        + f"Swagger UI: {base}{ui_path(document)}/; which code serves each operation: `hub routes --spec {settings.spec}`\n"
         + CONTROL.format(base=base),
         flush=True,
     )

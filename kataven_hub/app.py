@@ -43,6 +43,7 @@ from connexion.middleware.response_validation import ResponseValidationMiddlewar
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
 
 from kataven_hub import control, openapi
@@ -70,7 +71,7 @@ from kataven_hub.web.mockanswers import MockAnswers
 from kataven_hub.web.prefer import Prefer
 from kataven_hub.web.ratelimits import RateLimits
 from kataven_hub.web.security import security_map, unverified
-from kataven_hub.web.specdocs import SpecDocuments
+from kataven_hub.web.specdocs import SpecDocuments, ui_path
 
 log = logging.getLogger(__name__)
 STRICT = "x-hub-strict"
@@ -123,6 +124,7 @@ def _add_apis(app: AsyncApp, settings: Settings, documents: tuple[dict[str, Any]
             pythonic_params=True,
             validate_responses=settings.check_responses,
             uri_parser_class=FormURIParser,
+            swagger_ui_options=SwaggerUIOptions(swagger_ui_path=ui_path(document)),
         )
     except InvalidSpecification as err:  # --lenient: a problem outside operations and schemas
         raise ConfigurationError(f"{settings.spec}: Connexion cannot serve it even --lenient: {short(err.message.splitlines()[0], 300)}") from None

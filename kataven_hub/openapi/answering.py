@@ -7,10 +7,10 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from connexion.validators import JSONResponseBodyValidator
-from jsonschema import Draft4Validator
+from jsonschema import Draft202012Validator
 from starlette.types import Send
 
-from kataven_hub.schemas.answers import FORMATS, AnswerValidator
+from kataven_hub.schemas.dialect import FORMATS, AnswerValidator
 
 BODILESS = frozenset({204, 304})
 """Statuses whose answers carry no body (RFC 9110), so a documented schema is not checked."""
@@ -18,7 +18,7 @@ BODILESS = frozenset({204, 304})
 
 class JSONAnswerValidator(JSONResponseBodyValidator):
     @property
-    def validator(self) -> Draft4Validator:
+    def validator(self) -> Draft202012Validator:
         return AnswerValidator(self._schema, format_checker=FORMATS)
 
     def wrap_send(self, send: Send) -> Send:

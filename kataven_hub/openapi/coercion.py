@@ -7,9 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jsonschema import Draft4Validator
-
-from kataven_hub.schemas.answers import FORMATS
+from kataven_hub.schemas.dialect import FORMATS, RequestValidator
 
 ORIGINAL = "x-hub-schema"
 """In Connexion's view (`openapi.served`), the document's own schema of a parameter Connexion
@@ -27,7 +25,8 @@ def original(schema: dict[str, Any]) -> dict[str, Any]:
 
 def coerce(value: Any, schema: dict[str, Any]) -> Any:
     """`value` as `schema` reads it: text to a number or a boolean by its `type`, or by the first
-    branch of an `anyOf`/`oneOf` it then satisfies; lists and objects item by item. What does
+    branch of an `anyOf`/`oneOf` it then satisfies (by the first of 3.1's list of types it reads
+    as); lists and objects item by item. What does
     not convert is left as it was, for validation to refuse."""
     if not isinstance(schema, dict):
         return value
@@ -39,16 +38,23 @@ def coerce(value: Any, schema: dict[str, Any]) -> Any:
     if not isinstance(value, str):
         return value
     kind = schema.get("type")
-    if kind == "array":
+    kinds: list[Any] = kind if isinstance(kind, list) else [kind]
+    if "array" in kinds:
         return coerce(value.split(","), schema)
-    if kind in _SCALARS:
-        try:
-            return _SCALARS[kind](value)
-        except (ValueError, KeyError):
+    for kind in kinds:  # 3.1's list of types, in its order: the first the text reads as
+        if kind == "string":
             return value
+        try:
+            return _SCALARS[str(kind)](value)
+        except (ValueError, KeyError):
+            continue
+    return value if any(kind in _SCALARS for kind in kinds) else _by_branch(value, schema)
+
+
+def _by_branch(value: str, schema: dict[str, Any]) -> Any:
     for branch in schema.get("anyOf") or schema.get("oneOf") or []:
         candidate = coerce(value, branch)
-        if Draft4Validator(branch, format_checker=FORMATS).is_valid(candidate):
+        if RequestValidator(branch, format_checker=FORMATS).is_valid(candidate):
             return candidate
     typed = [branch for branch in schema.get("allOf") or [] if isinstance(branch, dict) and "type" in branch]
     return coerce(value, typed[0]) if typed else value

@@ -18,9 +18,11 @@ import inflection
 from connexion.json_schema import resolve_refs
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from referencing.exceptions import Unresolvable
 
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.openapi import loader, verdicts
+from kataven_hub.openapi.oas31 import later, refs_as_all_of, refused
 from kataven_hub.openapi.pointers import values_inlined
 from kataven_hub.schemas.flatten import DISCRIMINATOR_VALUES
 
@@ -84,6 +86,9 @@ def _checked(text: str, path: str, lenient: bool = False) -> dict[str, Any]:
         document = loader.bundle(document, Path(path))
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith(VERSIONS):
         raise ConfigurationError(f"not an OpenAPI 3.0, 3.1 or 3.2 document (openapi: {_version(document)})")
+    unserved = refused(document) if later(document) else None
+    if unserved:
+        raise ConfigurationError(unserved)
     verdict = verdicts.key(text if loader.BUNDLED not in document else json.dumps(document, sort_keys=True))
     if not verdicts.known_valid(verdict):
         try:
@@ -92,6 +97,8 @@ def _checked(text: str, path: str, lenient: bool = False) -> dict[str, Any]:
         except OpenAPIValidationError as err:
             if not lenient:
                 raise InvalidDocument(f"invalid OpenAPI at {err.json_path}: {loader.one_line(err.message)}") from None
+        except (Unresolvable, ValueError, TypeError, KeyError, RecursionError) as err:  # the checker itself failed
+            raise ConfigurationError(f"openapi-spec-validator cannot check it: {type(err).__name__}: {loader.one_line(str(err))}") from None
     _name_operations(document)
     _annotate_discriminators(document)
     return document
@@ -110,7 +117,7 @@ def _version(document: Any) -> str:
 
 def operations(document: dict[str, Any]) -> list[Operation]:
     """Every operation of the (loaded) document, in its order."""
-    resolved = resolve_refs(values_inlined(document))
+    resolved = resolve_refs(values_inlined(refs_as_all_of(document) if later(document) else document))
     security = resolved.get("security", [])
     found = []
     taken: set[str] = set()

@@ -1,6 +1,7 @@
 """Form bodies (urlencoded and multipart) in Connexion's view: a form schema is an object even
-where the document leaves out `type: object`, and a field without a `type` Connexion could
-coerce by is kept under `ORIGINAL`, for our coercion and validation."""
+where the document leaves out `type: object`, a file field is one where 3.1 says it its way
+(`contentMediaType`), and a field without a `type` Connexion could coerce by is kept under
+`ORIGINAL`, for our coercion and validation."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def untyped_forms(document: dict[str, Any]) -> list[str]:
             for media, content in (body.get("content") or {}).items() if isinstance(body, dict) else []:
                 if media.split(";")[0].strip().lower() in FORMS and isinstance(content, dict):
                     place = f"/paths/{escape(path)}/{method}/requestBody/content/{escape(media)}/schema"
-                    warnings += _form(document, content, place)
+                    warnings += _form(document, content, place, multipart=media.startswith("multipart/"))
     return warnings
 
 
@@ -38,7 +39,7 @@ def restored(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "properties": {name: original(field) if isinstance(field, dict) else field for name, field in properties.items()}}
 
 
-def _form(document: dict[str, Any], content: dict[str, Any], place: str) -> list[str]:
+def _form(document: dict[str, Any], content: dict[str, Any], place: str, *, multipart: bool) -> list[str]:
     schema = content["schema"] = dict(resolved(document, content.get("schema") or {}))
     if not isinstance(schema.get("properties"), dict):
         return []
@@ -47,7 +48,7 @@ def _form(document: dict[str, Any], content: dict[str, Any], place: str) -> list
     properties = schema["properties"] = dict(schema["properties"])
     warnings = []
     for name, field in properties.items():
-        field = properties[name] = resolved(document, field)
+        field = properties[name] = _file(resolved(document, field)) if multipart else resolved(document, field)
         if isinstance(field, dict) and _untyped(document, field):
             array = field.get("type") == "array"
             properties[name] = {"type": "array", "items": {"type": "string"}} if array else {"type": "string"}
@@ -56,7 +57,20 @@ def _form(document: dict[str, Any], content: dict[str, Any], place: str) -> list
     return warnings
 
 
+def _file(field: Any) -> Any:
+    """A file field as Connexion knows one (`format: binary`), where 3.1 says it with
+    `contentMediaType` alone (with `contentEncoding` it is text); an array of them too."""
+    if not isinstance(field, dict):
+        return field
+    if field.get("type") == "array" and isinstance(field.get("items"), dict):
+        return {**field, "items": _file(field["items"])}
+    if field.get("type") == "string" and "contentMediaType" in field and not {"contentEncoding", "format"} & set(field):
+        return {**field, "format": "binary"}
+    return field
+
+
 def _untyped(document: dict[str, Any], field: dict[str, Any]) -> bool:
-    if "type" not in field:
-        return True
-    return field["type"] == "array" and "type" not in resolved(document, field.get("items") or {})
+    if not isinstance(field.get("type"), str):
+        return True  # none, or 3.1's list of them
+    items = resolved(document, field.get("items", {}))
+    return field["type"] == "array" and not (isinstance(items, dict) and isinstance(items.get("type"), str))

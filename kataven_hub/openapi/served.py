@@ -15,6 +15,7 @@ from kataven_hub.openapi import forms, paths
 from kataven_hub.openapi.coercion import ORIGINAL
 from kataven_hub.openapi.defaults import drop_mistyped
 from kataven_hub.openapi.document import METHODS
+from kataven_hub.openapi.oas31 import as_three_oh, later, refs_as_all_of
 from kataven_hub.openapi.pointers import escape as _escape
 from kataven_hub.openapi.pointers import resolved as _resolved
 from kataven_hub.openapi.pointers import values_inlined
@@ -39,7 +40,9 @@ class View:
 def view(document: dict[str, Any], unservable: dict[str, str] | None = None, broken: list[str] | None = None) -> View:
     """Connexion's view of a loaded `document`; `unservable` (operationId: why) become 501s, the
     `broken` component schemas (`--lenient`) schemas anything satisfies."""
-    served = values_inlined(document)
+    served = values_inlined(refs_as_all_of(document) if later(document) else document)
+    if later(document):
+        as_three_oh(served)
     schemas = (served.get("components") or {}).get("schemas") or {}
     for name in broken or []:
         schemas[name] = {}
@@ -52,7 +55,8 @@ def view(document: dict[str, Any], unservable: dict[str, str] | None = None, bro
     for path, item in (served.get("paths") or {}).items():
         if isinstance(item, dict) and any(isinstance(item.get(m), dict) and UNSERVED in item[m] for m in METHODS):
             _unshare(served, path, item)  # a path item's parameters may be where a template mismatch is
-    warnings = _undefined_schemes(served) + _untyped_parameters(served) + forms.untyped_forms(served)
+    untyped = _untyped_parameters(served) + forms.untyped_forms(served)
+    warnings = _undefined_schemes(served) + ([] if later(document) else untyped)  # 3.1's type lists are no news
     warnings += drop_mistyped(served)
     paths.route_as_sent(served)
     return View(served, warnings, unserved)
@@ -117,12 +121,17 @@ def _untyped_parameters(document: dict[str, Any]) -> list[str]:
 
 def _needs_us(document: dict[str, Any], schema: dict[str, Any]) -> bool:
     schema = _resolved(document, schema)
-    if "type" not in schema:
+    if not _typed(schema):
         return True
     if schema["type"] == "array":
-        return "type" not in _resolved(document, schema.get("items") or {})
+        return not _typed(_resolved(document, schema.get("items", {})))
     properties = schema.get("properties") or {} if schema["type"] == "object" else {}
-    return any(isinstance(p, dict) and "type" not in _resolved(document, p) for p in properties.values())
+    return any(not _typed(_resolved(document, p)) for p in properties.values())
+
+
+def _typed(schema: Any) -> bool:
+    """Whether Connexion can coerce by the schema: it has one `type` (not 3.1's list of them)."""
+    return isinstance(schema, dict) and isinstance(schema.get("type"), str)
 
 
 def _stand_in(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

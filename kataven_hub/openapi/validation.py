@@ -12,7 +12,6 @@ from typing import IO, Any
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
-from connexion.json_schema import Draft4RequestValidator
 from connexion.uri_parsing import OpenAPIURIParser
 from connexion.validators import (
     VALIDATOR_MAP,
@@ -21,7 +20,7 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
-from jsonschema import Draft4Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
 from starlette.datastructures import FormData, Headers
 from starlette.formparsers import MultiPartParser
@@ -31,7 +30,7 @@ from kataven_hub.errors import InvalidInput
 from kataven_hub.openapi.answering import JSONAnswerValidator
 from kataven_hub.openapi.coercion import NAME, ORIGINAL, coerce, original
 from kataven_hub.openapi.forms import restored
-from kataven_hub.schemas.answers import FORMATS
+from kataven_hub.schemas.dialect import FORMATS, RequestValidator
 
 BLANK_PATTERN = r"[^ \t\r\n]"
 """The spec's pattern for "not blank", spelled out: `\\S` means different things to the
@@ -132,7 +131,7 @@ def _validate_form(validator: Any, body: Any) -> None:
 
 def check_form(schema: dict[str, Any], body: dict[str, Any]) -> None:
     """InvalidInput, naming the field, unless `body` satisfies the form schema of the document."""
-    validator = Draft4RequestValidator(restored(schema), format_checker=FORMATS)
+    validator = RequestValidator(restored(schema), format_checker=FORMATS)
     error = best_match(validator.iter_errors(body))
     if error is not None:
         raise InvalidInput(describe(error))
@@ -173,7 +172,7 @@ class ParameterChecker(ParameterValidator):
         schema = original(param.get("schema", param))
         if parameter_type in ("header", "cookie"):  # Connexion leaves them as text
             value = coerce(value, schema)
-        validator = Draft4Validator(schema, format_checker=FORMATS)
+        validator = RequestValidator(schema, format_checker=FORMATS)
         error = best_match(validator.iter_errors(value))
         return None if error is None else f"{param.get(NAME, param['name'])}: {describe(error)}"
 
@@ -240,8 +239,8 @@ class JSONBodyValidator(JSONRequestBodyValidator):
     document says `required: false`)."""
 
     @property
-    def _validator(self) -> Draft4Validator:
-        return Draft4RequestValidator(self._schema, format_checker=FORMATS)
+    def _validator(self) -> Draft202012Validator:
+        return RequestValidator(self._schema, format_checker=FORMATS)
 
     async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
         try:

@@ -7,39 +7,12 @@ from __future__ import annotations
 import collections
 from typing import Any
 
-from connexion.json_schema import Draft4ResponseValidator
-from jsonschema import Draft4Validator, FormatChecker, ValidationError
+from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
-from jsonschema.validators import extend
 
-FORMATS = FormatChecker()
-"""The formats jsonschema checks for draft 4, and OpenAPI's integer formats `int32` and `int64`."""
-FORMATS.checkers = dict(Draft4Validator.FORMAT_CHECKER.checkers)
+from kataven_hub.schemas.dialect import FORMATS, AnswerValidator
 
-
-@FORMATS.checks("int32")
-def _int32(value: object) -> bool:
-    return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
-
-
-@FORMATS.checks("int64")
-def _int64(value: object) -> bool:
-    return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
-
-
-def _required_but_write_only(validator: Any, required: list[str], instance: Any, schema: dict[str, Any]) -> Any:
-    """OpenAPI 3.0: a `writeOnly` property in `required` is required in requests only."""
-    properties = schema.get("properties", {})
-    wanted = [name for name in required if not (properties.get(name) or {}).get("writeOnly")]
-    yield from Draft4Validator.VALIDATORS["required"](validator, wanted, instance, schema)
-
-
-AnswerValidator = extend(Draft4ResponseValidator, {"required": _required_but_write_only})
-"""The schema validator for answers: Connexion's (nullable, writeOnly fields refused), with the
-writeOnly fields of a `required` list not required."""
-
-
-_ANSWER_VALIDATORS: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
+_ANSWER_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
 """Built validators by schema (the document's schemas live as long as the server): a mock answers
 without building one each time."""
 

@@ -1,7 +1,9 @@
-"""The document itself (`/openapi.json`, `/openapi.yaml`) and Swagger UI (`/ui/`): Connexion's
-middleware, except that the main document is served as written (Connexion would serve the view
-`openapi.served` made for it), and a document with a recursive schema is served with its `$ref`s
-kept (Connexion serves the resolved document, which is circular there, and answers 500)."""
+"""The document itself (`/openapi.json`, `/openapi.yaml`) and Swagger UI (`/ui/`, or
+`/docs/` where the document has paths of its own under `/ui`): Connexion's middleware,
+except that the main document is served as written (Connexion would serve the view
+`openapi.served` made for it), and a document with a recursive schema, or a 3.1 one, is served
+with its `$ref`s kept (Connexion serves the resolved document, which is circular there, and
+answers 500; it resolves a 3.1 `$ref` by overwriting the keywords beside it)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,17 @@ from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
 from connexion.spec import OpenAPISpecification, Specification
 from starlette.types import ASGIApp
 
+from kataven_hub.openapi.oas31 import later
 from kataven_hub.openapi.pointers import values_inlined
+
+UI_PATHS = ("/ui", "/docs", "/_ui")
+"""Where Swagger UI is served: the first of these no path of the document is under."""
+
+
+def ui_path(document: dict[str, Any]) -> str:
+    """Where Swagger UI is served for `document` (its paths keep theirs)."""
+    paths = [str(path) for path in document.get("paths") or {}]
+    return next(ui for ui in UI_PATHS if not any(path == ui or path.startswith(f"{ui}/") for path in paths))
 
 
 class _AsWritten(OpenAPISpecification):
@@ -34,7 +46,7 @@ class _Documents(SwaggerUIAPI):
         self._served: dict[str, dict[str, Any]] = {}
         try:
             json.dumps(specification.spec, default=str)
-            self._resolved = True
+            self._resolved = not later(specification.raw)
         except ValueError:  # a circular structure: a recursive schema, resolved
             self._resolved = False
 

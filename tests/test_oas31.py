@@ -1,0 +1,147 @@
+"""OpenAPI 3.1 served: every keyword JSON Schema 2020-12 adds is enforced in what clients send
+(tests/specs/keywords31.yaml), 3.0's schemas mean what they meant, the document is served as
+written, and what this server cannot serve is refused in one line naming its place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from starlette.testclient import TestClient
+
+from kataven_hub import openapi
+from kataven_hub.app import create_app
+from kataven_hub.errors import ConfigurationError
+from kataven_hub.schemas.dialect import FORMATS, AnswerValidator, RequestValidator
+from tests.conftest import make_settings
+from tests.helpers import SPECS
+
+KEYWORDS = SPECS / "keywords31.yaml"
+SHAPE = {"kind": "polygon", "name": "square", "size": 2}
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = make_settings(tmp_path / "data", spec=KEYWORDS, dev=True)
+    with create_app(settings).test_client() as served:
+        yield served
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"kind": "circle"}, "'polygon' was expected - 'kind'"),  # const
+        ({"name": "octagonal"}, "'octagonal' is too long - 'name'"),  # a $ref's sibling
+        ({"name": ""}, "'' should be non-empty - 'name'"),  # what the $ref names
+        ({"size": 0}, "0 is less than or equal to the minimum of 0 - 'size'"),  # numeric exclusiveMinimum
+        ({"label": 3}, "3 is not of type 'string', 'null' - 'label'"),  # a type list
+        ({"corner": [1, 2, 3]}, "Expected at most 2 items but found 1 extra: 3 - 'corner'"),  # prefixItems, items: false
+        ({"colour": "red"}, "'shade' is a dependency of 'colour'"),  # dependentRequired
+        ({"sides": 3, "angles": [60, 60, 60, 60]}, "[60, 60, 60, 60] is too long - 'angles'"),  # if/then
+        ({"extra": 1}, "Unevaluated properties are not allowed ('extra' was unexpected)"),  # unevaluatedProperties
+    ],
+    ids=["const", "$ref sibling", "$ref target", "exclusiveMinimum", "type list", "prefixItems", "dependentRequired",
+         "if-then", "unevaluatedProperties"],
+)  # fmt: skip
+def test_each_keyword_of_2020_12_refuses_a_body_that_breaks_it(client: TestClient, change: dict[str, Any], says: str) -> None:
+    refused = client.post("/shapes", json={**SHAPE, **change})
+    assert (refused.status_code, refused.json()) == (400, says)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{}, {"label": None}, {"label": "x"}, {"corner": [0, 1.5]}, {"colour": "red", "shade": "dark"},
+     {"sides": 4, "angles": [90, 90, 90, 90]}],
+    ids=["least", "null label", "label", "corner", "colour and shade", "if without then"],
+)  # fmt: skip
+def test_a_body_each_keyword_allows_is_taken(client: TestClient, change: dict[str, Any]) -> None:
+    assert client.post("/shapes", json={**SHAPE, **change}).status_code == 201
+
+
+def test_parameters_of_a_path_item_in_components_are_read_by_their_type_lists(client: TestClient) -> None:
+    assert client.get("/shapes/0").json() == "id: 0 is less than or equal to the minimum of 0"
+    assert client.get("/shapes/3", params={"scale": "10"}).json() == "scale: 10.0 is greater than or equal to the maximum of 10"
+    assert client.get("/shapes/3", params={"scale": "ten"}).json() == "scale: 'ten' is not of type 'number', 'null'"
+
+
+def test_a_file_field_said_with_content_media_type_takes_an_upload(client: TestClient) -> None:
+    assert client.post("/uploads", files={"file": ("a.bin", b"\x00\x01")}).status_code == 204
+    assert client.post("/uploads", files={"file": ("a.bin", b"1"), "note": (None, "a" * 11)}).json() == "note: 'aaaaaaaaaaa' is too long"
+    assert client.post("/uploads", files={"note": (None, "a")}).json() == "'file' is a required property"
+
+
+def test_the_document_is_served_as_written(client: TestClient) -> None:
+    served = client.get("/openapi.json").json()
+    assert served.pop("servers") == [{"url": ""}]  # Connexion's, where the document has none
+    assert served == yaml.safe_load(KEYWORDS.read_text())  # its version, $refs with their siblings, webhooks
+
+
+@pytest.mark.parametrize(
+    ("schema", "valid", "invalid"),
+    [
+        ({"type": "string", "nullable": True}, None, 3),
+        ({"type": "integer", "minimum": 5, "exclusiveMinimum": True}, 6, 5),
+        ({"type": "integer", "maximum": 5, "exclusiveMaximum": False}, 5, 6),
+        ({"type": "integer", "exclusiveMaximum": 5}, 4, 5),
+        ({"type": "integer"}, 1, 1.0),
+        ({"enum": ["a"], "nullable": True}, None, "b"),
+    ],
+    ids=["3.0 nullable", "3.0 exclusive", "3.0 inclusive", "2020-12 exclusive", "1.0 no integer", "3.0 nullable enum"],
+)  # fmt: skip
+def test_one_validator_reads_3_0_and_2020_12_each_as_written(schema: dict[str, Any], valid: Any, invalid: Any) -> None:
+    for validator in (RequestValidator, AnswerValidator):
+        checker = validator(schema, format_checker=FORMATS)
+        assert checker.is_valid(valid) and not checker.is_valid(invalid)
+
+
+def test_an_answer_refuses_a_write_only_field_but_does_not_require_it() -> None:
+    schema = {"type": "object", "required": ["secret"], "properties": {"secret": {"type": "string", "writeOnly": True}}}
+    assert AnswerValidator(schema).is_valid({}) and not AnswerValidator(schema).is_valid({"secret": "x"})
+    assert not RequestValidator(schema).is_valid({})
+
+
+def _document(**extra: Any) -> str:
+    return yaml.safe_dump({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, **extra})
+
+
+_TREE = {"$dynamicAnchor": "node", "type": "object"}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (_document(jsonSchemaDialect="http://json-schema.org/draft-07/schema#"),
+         "#/jsonSchemaDialect: schemas in 'http://json-schema.org/draft-07/schema#' are not supported (JSON Schema 2020-12 only)"),
+        (_document(components={"schemas": {"Tree": _TREE}}),
+         "#/components/schemas/Tree/$dynamicAnchor: dynamic references ($dynamicAnchor) are not supported"),
+        (_document(components={"schemas": {"A": {"$ref": "#node"}}}),
+         "#/components/schemas/A/$ref: '#node': only references to a place in the document (#/...) are supported"),
+        (_document(components={"schemas": {"A": {"$schema": "http://json-schema.org/draft-04/schema#"}}}),
+         "#/components/schemas/A/$schema: schemas in 'http://json-schema.org/draft-04/schema#' are not supported"),
+        (_document(paths={"/q": {"query": {"responses": {"200": {"description": "ok"}}}}}).replace("3.1.0", "3.2.0"),
+         "#/paths/~1q/query: OpenAPI 3.2's QUERY method is not supported"),
+    ],
+    ids=["dialect", "$dynamicAnchor", "anchor $ref", "$schema", "3.2 QUERY"],
+)  # fmt: skip
+def test_what_is_not_served_is_refused_in_one_line_naming_its_place(text: str, says: str) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        openapi.load_text(text, "theirs.yaml")
+    assert str(refused.value).startswith(f"theirs.yaml: {says}") and "\n" not in str(refused.value)
+
+
+def test_a_property_named_query_is_no_method() -> None:
+    schema = {"type": "object", "properties": {"query": {"type": "string"}}}
+    assert openapi.load_text(_document(components={"schemas": {"Search": schema}}), "theirs.yaml")
+
+
+def test_swagger_ui_moves_out_of_the_way_of_a_documents_own_ui_paths(tmp_path: Path) -> None:
+    document = yaml.safe_load(KEYWORDS.read_text())
+    document["paths"]["/ui/shapes"] = document["paths"].pop("/shapes")
+    spec = tmp_path / "ui.yaml"
+    spec.write_text(yaml.safe_dump(document))
+    with create_app(make_settings(tmp_path / "data", spec=spec, dev=True)).test_client() as client:
+        assert client.post("/ui/shapes", json={**SHAPE, "kind": "circle"}).json() == "'polygon' was expected - 'kind'"
+        assert "swagger-ui" in client.get("/docs/").text
