@@ -1,8 +1,7 @@
 """OpenAPI 3.1 documents behind a real `hub serve`: one of webhooks alone starts and serves only
 the documents and the control surface; `/openapi.json` is the document as written (its $refs
-resolved, as on every document); the control
-surface gives fresh accounts and resets them; `hub scaffold` writes stubs for the operations served,
-none for the webhooks and callbacks sent."""
+resolved, as on every document); the control surface gives fresh accounts and resets them; `hub
+scaffold` writes stubs for the operations served, none for the webhooks and callbacks sent."""
 
 from __future__ import annotations
 
