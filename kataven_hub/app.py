@@ -13,7 +13,7 @@ that only its setting adds:
   * Latency                        web.latency: dev --latency, every API answer waits
     SpecDocuments                  web.specdocs (Connexion's): /openapi.json, /openapi.yaml, /ui/
     Inject                         web.inject: `hub` into the request context
-    RoutingMiddleware              Connexion: method and path to an operation
+    Routing                        web.routing (Connexion's): method and path to an operation
     SecurityMiddleware             Connexion, with web.security: who may call the operation
   * RateLimits                     web.ratelimits: --rate-limits, a 429 per account
     RequestValidationMiddleware    Connexion, with openapi.validation: the spec's request rules
@@ -40,7 +40,6 @@ from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.options import SwaggerUIOptions
@@ -70,6 +69,7 @@ from kataven_hub.web.latency import Latency
 from kataven_hub.web.mockanswers import MockAnswers
 from kataven_hub.web.prefer import Prefer
 from kataven_hub.web.ratelimits import RateLimits
+from kataven_hub.web.routing import Routing
 from kataven_hub.web.security import security_map, unverified
 from kataven_hub.web.specdocs import SpecDocuments, ui_path
 
@@ -179,7 +179,7 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.
         (Latency, dev and settings.latency_bounds is not None, {"bounds": settings.latency_bounds, "seed": settings.fault_seed}),
         (SpecDocuments, True, {"original": original} if original is not None else {}),
         (Inject, True, {"hub": hub}),
-        (RoutingMiddleware, True, {}),
+        (Routing, True, {}),
         (SecurityMiddleware, True, {}),
         (RateLimits, settings.rate_limits, {"stores": hub.stores}),
         (RequestValidationMiddleware, True, {}),

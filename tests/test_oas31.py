@@ -202,3 +202,8 @@ def test_only_a_declared_single_form_field_sent_twice_is_refused(weights: TestCl
     assert weights.post("/weights/5", files=twice).status_code == 204
     refused = weights.post("/weights/5", files=[("note", (None, "a")), ("note", (None, "b"))])
     assert (refused.status_code, refused.json()) == (422, {"detail": "note: sent more than once; send each field once"})
+
+
+def test_a_path_parameter_may_hold_a_newline(weights: TestClient) -> None:
+    refused = weights.post("/weights/5%0A5", files={"note": (None, "x")})  # routed (a 404 before), then refused by type
+    assert (refused.status_code, refused.json()) == (422, {"detail": "kilograms: '5\\n5' is not of type 'number'"})

@@ -15,13 +15,13 @@ from kataven_hub.web.errormap import STATUS, json_error
 from tests.conftest import make_settings
 
 CONNEXION = [
-    "ServerErrorMiddleware", "ExceptionMiddleware", "SpecDocuments", "RoutingMiddleware", "SecurityMiddleware",
+    "ServerErrorMiddleware", "ExceptionMiddleware", "SpecDocuments", "Routing", "SecurityMiddleware",
     "RequestValidationMiddleware", "ResponseValidationMiddleware", "LifespanMiddleware", "ContextMiddleware",
 ]  # fmt: skip
 
 EVERY_LAYER = [
     "ServerErrorMiddleware", "CORSMiddleware", "PathAliases", "Console", "ExceptionMiddleware", "BodyLimit", "Latency",
-    "SpecDocuments", "Inject", "RoutingMiddleware", "SecurityMiddleware", "RateLimits",
+    "SpecDocuments", "Inject", "Routing", "SecurityMiddleware", "RateLimits",
     "RequestValidationMiddleware", "ResponseValidationMiddleware", "LifespanMiddleware", "Prefer", "MockAnswers",
     "ContextMiddleware",
 ]  # fmt: skip
@@ -41,7 +41,7 @@ def _stack(tmp_path: Path, **settings: object) -> list[str]:
 def test_the_stack_is_the_one_the_docstring_draws(tmp_path: Path) -> None:
     assert _stack(tmp_path) == [
         "ServerErrorMiddleware", "PathAliases", "ExceptionMiddleware", "BodyLimit", "SpecDocuments", "Inject",
-        "RoutingMiddleware", "SecurityMiddleware", "RequestValidationMiddleware", "ResponseValidationMiddleware",
+        "Routing", "SecurityMiddleware", "RequestValidationMiddleware", "ResponseValidationMiddleware",
         "LifespanMiddleware", "MockAnswers", "ContextMiddleware",
     ]  # fmt: skip
 
