@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kataven_hub import openapi
 from kataven_hub.errors import ConfigurationError
+from kataven_hub.openapi.document import forget_read
 from kataven_hub.schemas.satisfy import short
 from kataven_hub.storage import Backend
 from kataven_hub.web import edits
@@ -101,6 +102,7 @@ class Reloading:
         await anyio.to_thread.run_sync(self._describe, openapi.operations(before), openapi.operations(document))
 
     def _load(self) -> tuple[dict[str, Any], ASGIApp]:
+        forget_read()  # the document's text may be the same, and a file it refers to not
         return openapi.load(self.spec, lenient=self._lenient), self._build()
 
     def _describe(self, before: list[openapi.Operation], after: list[openapi.Operation]) -> None:
