@@ -120,9 +120,10 @@ def _spec(parser: argparse.ArgumentParser) -> None:
 def routes_command(settings: Settings, args: argparse.Namespace) -> int:
     from kataven_hub import openapi
     from kataven_hub.app import mock_answers
-    from kataven_hub.openapi import routing
+    from kataven_hub.openapi import routing, sent
 
-    operations = openapi.operations(openapi.load(settings.spec))
+    document = openapi.load(settings.spec)
+    operations = openapi.operations(document)
     found = routing.routes(operations)
     path_width = max((len(r.operation.path) for r in found), default=0)
     id_width = max((len(r.operation.operation_id) for r in found), default=0)
@@ -133,6 +134,8 @@ def routes_command(settings: Settings, args: argparse.Namespace) -> int:
         if op.operation_id in mocks["parents"]:
             kept += f" (under {mocks['parents'][op.operation_id].read.label})"
         print(f"{op.method.upper():<7} {op.path:<{path_width}}  {op.operation_id:<{id_width}}  {route.served_by}{kept}")
+    for line in sent.listing(document)[1 if not found else 0 :]:  # no blank line first on a document of no paths
+        print(line)
     if not args.check:
         return 0
     problems = routing.problems(operations)

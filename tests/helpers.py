@@ -11,7 +11,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = Path(__file__).parent / "specs"
 CORPUS = sorted(SPECS.glob("*.yaml"))
-"""OpenAPI documents no one here wrote the server for (tests/specs/)."""
+"""OpenAPI documents no one here wrote the server for (tests/specs/; those of no operations to serve,
+in tests/specs/no-paths/, are not among them)."""
 T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
 """The fixed clock that dispatcher tests start from."""
 

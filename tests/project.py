@@ -4,6 +4,7 @@ use the copy's spec and import the copy's handlers."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,11 @@ def copy_project(into: Path) -> Path:
 
 
 def env(copy: Path) -> dict[str, str]:
-    return {"PYTHONPATH": str(copy), "HUB_SPEC": str(copy / "openapi.yaml")}
+    """The copy first on the path; a PYTHONPATH already set stays after it (a worktree's package,
+    rather than the one the shared virtualenv was installed from)."""
+    inherited = os.environ.get("PYTHONPATH")
+    path = f"{copy}{os.pathsep}{inherited}" if inherited else str(copy)
+    return {"PYTHONPATH": path, "HUB_SPEC": str(copy / "openapi.yaml")}
 
 
 def add_operations(copy: Path, paths: dict[str, Any]) -> None:

@@ -64,6 +64,10 @@ def _call(client: TestClient, operation: Operation) -> Any:
     for media_type, media in content.items():
         body = generate(media.get("schema") or {}, seed=operation.operation_id, examples=False)
         kwargs = {"json": body} if "json" in media_type else {"data": body}
+        if media_type == "multipart/form-data":  # each field a part, a file (3.1: contentMediaType) as bytes
+            fields = (media.get("schema") or {}).get("properties") or {}
+            kwargs = {"files": {name: ("upload.bin", b"data") if "contentMediaType" in fields.get(name, {}) else (None, str(value))
+                                for name, value in body.items() if value is not None}}  # fmt: skip
         break
     client.cookies.update(CREDENTIALS["cookies"])
     return client.request(operation.method.upper(), path, params=query, headers=headers, **kwargs)

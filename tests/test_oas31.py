@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from kataven_hub import openapi
 from kataven_hub.app import create_app
 from kataven_hub.errors import ConfigurationError
-from kataven_hub.schemas.dialect import FORMATS, AnswerValidator, RequestValidator
+from kataven_hub.schemas.dialect import FORMATS, MARK, AnswerValidator, RequestValidator, marked
 from tests.conftest import make_settings
 from tests.helpers import SPECS
 
@@ -145,3 +145,60 @@ def test_swagger_ui_moves_out_of_the_way_of_a_documents_own_ui_paths(tmp_path: P
     with create_app(make_settings(tmp_path / "data", spec=spec, dev=True)).test_client() as client:
         assert client.post("/ui/shapes", json={**SHAPE, "kind": "circle"}).json() == "'polygon' was expected - 'kind'"
         assert "swagger-ui" in client.get("/docs/").text
+
+
+def test_a_3_1_schema_takes_a_whole_float_as_an_integer_and_checks_2020_12_formats() -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}, "day": {"type": "string", "format": "date"}}}
+    as_3_1 = RequestValidator(marked(schema), format_checker=FORMATS)
+    as_3_0 = RequestValidator(schema, format_checker=FORMATS)
+    assert as_3_1.is_valid({"n": 8.0, "day": "2026-12-03"}) and not as_3_1.is_valid({"day": "AAA"})
+    assert not as_3_1.is_valid({"n": 8.5})
+    assert not as_3_0.is_valid({"n": 8.0}) and as_3_0.is_valid({"day": "AAA"})  # 3.0 as Draft 4 read it
+
+
+def test_what_looks_like_a_schema_in_data_is_not_marked() -> None:
+    example = {"type": "dog", "format": "short"}
+    document = marked({"schema": {"type": "object", "example": example, "properties": {"example": {"type": "string"}}}})
+    assert document["schema"]["example"] == example and document["schema"]["properties"]["example"][MARK] is True
+
+
+_WEIGHTS = {
+    "openapi": "3.1.0",
+    "info": {"title": "Weights", "version": "1"},
+    "paths": {
+        "/weights/{kilograms}": {
+            "post": {
+                "operationId": "weigh",
+                "parameters": [{"name": "kilograms", "in": "path", "required": True, "schema": {"type": "number"}}],
+                "requestBody": {"content": {"multipart/form-data": {"schema": {
+                    "type": "object", "properties": {"note": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}}}}}}},
+                "responses": {"204": {"description": "Weighed."}, "422": {"description": "Refused.", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {"detail": {"type": "string"}}}}}}},
+            }
+        }
+    },
+}  # fmt: skip
+
+
+@pytest.fixture
+def weights(tmp_path: Path) -> Iterator[TestClient]:
+    spec = tmp_path / "weights.yaml"
+    spec.write_text(yaml.safe_dump(_WEIGHTS))
+    with create_app(make_settings(tmp_path / "data", spec=spec, dev=True)).test_client() as served:
+        yield served
+
+
+def test_a_refused_request_answers_422_where_the_operation_documents_422_and_no_400(weights: TestClient) -> None:
+    refused = weights.post("/weights/heavy", files={"note": (None, "x")})
+    assert (refused.status_code, refused.json()) == (422, {"detail": "kilograms: 'heavy' is not of type 'number'"})
+
+
+def test_a_number_in_a_path_may_have_an_exponent(weights: TestClient) -> None:
+    assert weights.post("/weights/5e-3", files={"note": (None, "x")}).status_code == 204
+
+
+def test_only_a_declared_single_form_field_sent_twice_is_refused(weights: TestClient) -> None:
+    twice = [("other", (None, "a")), ("other", (None, "b")), ("tags", (None, "a")), ("tags", (None, "b"))]
+    assert weights.post("/weights/5", files=twice).status_code == 204
+    refused = weights.post("/weights/5", files=[("note", (None, "a")), ("note", (None, "b"))])
+    assert (refused.status_code, refused.json()) == (422, {"detail": "note: sent more than once; send each field once"})

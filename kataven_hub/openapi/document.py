@@ -22,7 +22,7 @@ from referencing.exceptions import Unresolvable
 
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.openapi import loader, verdicts
-from kataven_hub.openapi.oas31 import later, refs_as_all_of, refused
+from kataven_hub.openapi.oas31 import later, prepared, refused
 from kataven_hub.openapi.pointers import values_inlined
 from kataven_hub.schemas.flatten import DISCRIMINATOR_VALUES
 
@@ -117,7 +117,7 @@ def _version(document: Any) -> str:
 
 def operations(document: dict[str, Any]) -> list[Operation]:
     """Every operation of the (loaded) document, in its order."""
-    resolved = resolve_refs(values_inlined(refs_as_all_of(document) if later(document) else document))
+    resolved = resolve_refs(values_inlined(prepared(document) if later(document) else document))
     security = resolved.get("security", [])
     found = []
     taken: set[str] = set()

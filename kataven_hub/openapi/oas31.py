@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kataven_hub.openapi.loader import BUNDLED
 from kataven_hub.openapi.pointers import escape, resolved
+from kataven_hub.schemas.dialect import marked
 
 ANNOTATIONS = frozenset({"$ref", "summary", "description"})
 """The keywords a 3.1 Reference Object may have beside `$ref`: with any other, it is a schema."""
@@ -33,6 +35,12 @@ REFUSED_IN_PATH_ITEMS = {
 def later(document: dict[str, Any]) -> bool:
     """Whether the document is OpenAPI 3.1 or later (its schemas JSON Schema 2020-12)."""
     return not str(document.get("openapi", "")).startswith(("3.0.", "2."))
+
+
+def prepared(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a 3.1 or 3.2 document as the server reads it: `refs_as_all_of`, and each schema
+    marked as 2020-12's (`schemas.dialect.marked`: `1.0` an integer, its formats)."""
+    return dict(marked(refs_as_all_of(document), keep=BUNDLED))
 
 
 def refs_as_all_of(node: Any) -> Any:

@@ -15,7 +15,7 @@ from kataven_hub.openapi import forms, paths
 from kataven_hub.openapi.coercion import ORIGINAL
 from kataven_hub.openapi.defaults import drop_mistyped
 from kataven_hub.openapi.document import METHODS
-from kataven_hub.openapi.oas31 import as_three_oh, later, refs_as_all_of
+from kataven_hub.openapi.oas31 import as_three_oh, later, prepared
 from kataven_hub.openapi.pointers import escape as _escape
 from kataven_hub.openapi.pointers import resolved as _resolved
 from kataven_hub.openapi.pointers import values_inlined
@@ -40,7 +40,7 @@ class View:
 def view(document: dict[str, Any], unservable: dict[str, str] | None = None, broken: list[str] | None = None) -> View:
     """Connexion's view of a loaded `document`; `unservable` (operationId: why) become 501s, the
     `broken` component schemas (`--lenient`) schemas anything satisfies."""
-    served = values_inlined(refs_as_all_of(document) if later(document) else document)
+    served = values_inlined(prepared(document) if later(document) else document)
     if later(document):
         as_three_oh(served)
     schemas = (served.get("components") or {}).get("schemas") or {}
@@ -113,9 +113,12 @@ def _untyped_parameters(document: dict[str, Any]) -> list[str]:
             for index, parameter in enumerate(owner.get("parameters") or []):
                 parameter = _resolved(document, parameter)
                 owner["parameters"][index] = parameter
-                if isinstance(parameter.get("schema"), dict) and _needs_us(document, parameter["schema"]):
-                    parameter["schema"] = _stand_in(document, parameter["schema"])
+                schema = parameter.get("schema")
+                if isinstance(schema, dict) and _needs_us(document, schema):
+                    parameter["schema"] = _stand_in(document, schema)
                     warnings.append(f"{place}/{index}: the schema of {parameter.get('name')!r} has no type Connexion can coerce by; validated by its own schema")
+                elif isinstance(schema, dict) and parameter.get("in") == "path" and _resolved(document, schema).get("type") == "number":
+                    parameter["schema"] = _stand_in(document, schema)  # Connexion routes no exponent (`5e-3`): a 404
     return warnings
 
 

@@ -4,6 +4,7 @@ refused instead of silently joined with a comma, and an optional JSON body allow
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import tempfile
 import weakref
@@ -54,13 +55,16 @@ REPLAY_CHUNK = 64 * 1024
 
 
 class _ValidationParser(MultiPartParser):
-    """The parse Connexion validates: repeated fields refused, and the uploads closed at once,
-    since validation only asks whether a file part is there (the handler parses its own copy)."""
+    """The parse Connexion validates: a field the form declares once refused when sent again, and
+    the uploads closed at once, since validation only asks whether a file part is there (the
+    handler parses its own copy)."""
+
+    once: frozenset[str] = frozenset()
 
     async def parse(self) -> FormData:
         form = await super().parse()
         await form.close()
-        repeated = sorted({key for key in form.keys() if len(form.getlist(key)) > 1})
+        repeated = sorted({key for key in form.keys() if key in self.once and len(form.getlist(key)) > 1})
         if repeated:
             raise InvalidInput(f"{', '.join(repeated)}: sent more than once; send each field once")
         return form
@@ -73,7 +77,8 @@ class FormValidator(MultiPartFormDataValidator):
 
     @property
     def _form_parser_cls(self) -> type[MultiPartParser]:
-        return _ValidationParser
+        fields = (self._schema or {}).get("properties") or {}
+        return _parser(frozenset(name for name, field in fields.items() if not _many(field)))
 
     async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
         return await super()._parse(_in_turns(stream), scope)
@@ -154,6 +159,19 @@ def _replay(spool: IO[bytes], receive: Receive) -> Receive:
 
     weakref.finalize(replay, spool.close)  # a body no handler read (a forced answer) is closed too
     return replay
+
+
+@functools.lru_cache(maxsize=256)
+def _parser(once: frozenset[str]) -> type[MultiPartParser]:
+    """The parser refusing these fields sent more than once."""
+    return type("FieldsOnce", (_ValidationParser,), {"once": once})
+
+
+def _many(field: Any) -> bool:
+    """Whether a form field may be sent more than once: an array (3.1's type list with one too)."""
+    field = original(field) if isinstance(field, dict) else {}
+    kind = field.get("type")
+    return "array" in (kind if isinstance(kind, list) else [kind])
 
 
 async def _in_turns(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

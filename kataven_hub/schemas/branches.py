@@ -1,6 +1,7 @@
 """The branch of a `oneOf`/`anyOf` the generator takes, as one schema: the parent's other keywords
 merged with it and its discriminator value set (from the `mapping`, else the name of the branch's
-schema), unless the branch pins that property itself with an `enum`, whose value wins."""
+schema), unless the branch pins that property itself with an `enum` or a `const` (Pydantic's
+discriminated unions), whose value wins."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _discriminated(chosen: dict[str, Any], parent: dict[str, Any], index: int) -
     values = parent.get(DISCRIMINATOR_VALUES) or []
     value = values[index] if index < len(values) else None
     own = (chosen.get("properties") or {}).get(name)
-    pinned = own.get("enum") if isinstance(own, dict) else None
+    pinned = ([own["const"]] if "const" in own else own.get("enum")) if isinstance(own, dict) else None
     required = sorted({*chosen.get("required", []), name})
     if pinned and value not in pinned:  # the branch's own value (`enum: [shield_list]`), not its schema's name
         return {**chosen, "required": required}

@@ -2,7 +2,8 @@
 3.1 and 3.2 say), with OpenAPI 3.0's own keywords read as 3.0 means them (`nullable`, a boolean
 `exclusiveMinimum`/`exclusiveMaximum`), so one validator serves either version: a valid 3.0
 document has none of 2020-12's new keywords, and what 3.0 spells its own way is told apart by its
-value. An integer is a number written without a fraction (`1.0` is not one), as in Draft 4."""
+value. Where the two disagree on the same keyword (is `1.0` an integer; which formats are
+checked), a schema of a 3.1 document says so by a mark (`marked`); unmarked, Draft 4 decides."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker, ValidationError
+from jsonschema.exceptions import FormatError
 from jsonschema.validators import extend
 
 FORMATS = FormatChecker()
@@ -27,6 +29,38 @@ def _int64(value: object) -> bool:
     return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
 
 
+FORMATS_2020 = FormatChecker()
+"""What FORMATS checks, and 2020-12's `date`, `time` and `uuid`: for the schemas of a 3.1 document."""
+FORMATS_2020.checkers = {**FORMATS.checkers, **{name: Draft202012Validator.FORMAT_CHECKER.checkers[name] for name in ("date", "time", "uuid")}}
+
+MARK = "x-hub-2020-12"
+"""Beside `type` or `format` in a schema of a 3.1 or 3.2 document (in the copies the server reads,
+never in the document served): `1.0` is an integer there, and 2020-12's formats are checked."""
+_VALUES = frozenset({"example", "examples", "default", "const", "enum"})
+"""Keys whose values are data, never schemas: nothing under them is marked."""
+
+
+_NAMED = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas", "schemas"})
+"""Keys whose values map names to schemas: a property may be called `example`."""
+
+
+def marked(node: Any, keep: str = "", named: bool = False) -> Any:
+    """A copy of `node` (a 3.1 document, or part of one) with MARK beside every `type` and `format`
+    of its schemas; data (examples, defaults, enums) and extensions other than `keep` left as they are."""
+    if isinstance(node, list):
+        return [marked(item, keep) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if named:
+        return {key: marked(value, keep) for key, value in node.items()}
+    copied = {key: value if key in _VALUES or (key.startswith("x-") and key != keep) else marked(value, keep, key in _NAMED)
+              for key, value in node.items()}  # fmt: skip
+    kind = copied.get("type")
+    if isinstance(kind, str) or (isinstance(kind, list) and all(isinstance(k, str) for k in kind)) or isinstance(copied.get("format"), str):
+        copied[MARK] = True
+    return copied
+
+
 _KEYWORDS = Draft202012Validator.VALIDATORS
 Keyword = Iterator[ValidationError]
 
@@ -40,6 +74,25 @@ def _nullable(keyword: str) -> Any:
         yield from _KEYWORDS[keyword](validator, value, instance, schema)
 
     return check
+
+
+def _type(validator: Any, value: Any, instance: Any, schema: dict[str, Any]) -> Keyword:
+    """3.0's nullable, and 2020-12's integers (`1.0` is one) where the schema is marked as 2020-12's."""
+    whole = isinstance(instance, float) and instance.is_integer() and schema.get(MARK) is True
+    if whole and "integer" in (value if isinstance(value, list) else [value]):
+        return
+    yield from _nullable("type")(validator, value, instance, schema)
+
+
+def _format(validator: Any, value: Any, instance: Any, schema: dict[str, Any]) -> Keyword:
+    """The format checked by 2020-12's formats where the schema is marked as 2020-12's."""
+    checker = FORMATS_2020 if schema.get(MARK) is True and validator.format_checker is not None else validator.format_checker
+    if checker is None:
+        return
+    try:
+        checker.check(instance, value)
+    except FormatError as error:
+        yield ValidationError(error.message, cause=error.cause)
 
 
 def _exclusive(keyword: str, bound: str, beyond: str) -> Any:
@@ -68,7 +121,8 @@ def _write_only(_validator: Any, value: Any, _instance: Any, _schema: dict[str, 
 
 _INTEGERS = Draft202012Validator.TYPE_CHECKER.redefine("integer", lambda checker, instance: Draft4Validator.TYPE_CHECKER.is_type(instance, "integer"))
 _OPENAPI = {
-    "type": _nullable("type"),
+    "type": _type,
+    "format": _format,
     "enum": _nullable("enum"),
     "exclusiveMinimum": _exclusive("exclusiveMinimum", "minimum", "less than"),
     "exclusiveMaximum": _exclusive("exclusiveMaximum", "maximum", "greater than"),

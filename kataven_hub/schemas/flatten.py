@@ -1,6 +1,7 @@
 """Schemas combined into one, as the mock's generator and the remembered resources read them:
 `allOf` merged (properties and required lists joined, recursively), one branch of a
-`oneOf`/`anyOf` taken (`schemas.branches`), a merge no value satisfies marked."""
+`oneOf`/`anyOf` taken (`schemas.branches`), an `if`/`then`/`else` taken one way
+(`schemas.keywords2020`), a merge no value satisfies (and the schema `false`) marked."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import random
 from typing import Any
 
 from kataven_hub.schemas.branches import DISCRIMINATOR_VALUES, branch, composition
+from kataven_hub.schemas.keywords2020 import allowed_values, conditional, merged_types, same
 
 __all__ = ["DISCRIMINATOR_VALUES", "IMPOSSIBLE", "flatten", "flatten_branch"]
 
@@ -25,7 +27,7 @@ def flatten(schema: dict[str, Any], rng: random.Random | None = None) -> dict[st
     drawn from `rng`), recursively at the top level only: nested schemas are flattened as they
     are reached."""
     if not isinstance(schema, dict):
-        return {}
+        return {IMPOSSIBLE: True} if schema is False else {}
     if rng is None:
         kept = _FLAT.get(id(schema))
         if kept is None or kept[0] is not schema:
@@ -42,6 +44,8 @@ def _flatten(schema: dict[str, Any], rng: random.Random | None) -> dict[str, Any
         for part in schema["allOf"]:
             merged = _merge(merged, flatten(part, rng))
         return flatten(merged, rng)
+    if "if" in schema:
+        return flatten(conditional(schema, lambda part: flatten(part, rng), _merge), rng)
     key = composition(schema)
     if key is not None:
         index = rng.randrange(len(schema[key])) if rng else 0
@@ -68,19 +72,36 @@ def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         }  # fmt: skip
     if "required" in a or "required" in b:
         merged["required"] = list(dict.fromkeys([*a.get("required", []), *b.get("required", [])]))
-    for low in ("minimum", "minLength", "minItems", "minProperties"):
+    for low in ("minimum", "minLength", "minItems", "minProperties", "minContains"):
         if low in a and low in b:
             merged[low] = max(a[low], b[low])
-    for high in ("maximum", "maxLength", "maxItems", "maxProperties"):
+    for high in ("maximum", "maxLength", "maxItems", "maxProperties", "maxContains"):
         if high in a and high in b:
             merged[high] = min(a[high], b[high])
-    if "enum" in a and "enum" in b:
-        merged["enum"] = [v for v in a["enum"] if v in b["enum"]]
-        merged[IMPOSSIBLE] = merged.get(IMPOSSIBLE) or not merged["enum"]
+    for bound, tighter in (("exclusiveMinimum", max), ("exclusiveMaximum", min)):
+        if _numeric(a.get(bound)) and _numeric(b.get(bound)):
+            merged[bound] = tighter(a[bound], b[bound])
+    impossible = bool(a.get(IMPOSSIBLE) or b.get(IMPOSSIBLE))
+    left, right = allowed_values(a), allowed_values(b)
+    if left is not None and right is not None:
+        merged.pop("const", None)
+        merged["enum"] = [v for v in left if any(same(v, w) for w in right)]
+        impossible = impossible or not merged["enum"]
     if "type" in a and "type" in b and a["type"] != b["type"]:
-        both = {a["type"], b["type"]}
-        merged["type"] = "integer" if both == {"integer", "number"} else a["type"]
-        merged[IMPOSSIBLE] = both != {"integer", "number"}
-    if a.get("additionalProperties") is False or b.get("additionalProperties") is False:
-        merged["additionalProperties"] = False
+        merged["type"], none_left = merged_types(a, b)
+        impossible = impossible or none_left
+    for key in ("additionalProperties", "unevaluatedProperties", "items"):
+        if a.get(key) is False or b.get(key) is False:
+            merged[key] = False
+    if "dependentRequired" in a or "dependentRequired" in b:
+        both = [a.get("dependentRequired") or {}, b.get("dependentRequired") or {}]
+        merged["dependentRequired"] = {
+            k: sorted({*both[0].get(k, []), *both[1].get(k, [])}) for k in {*both[0], *both[1]}
+        }
+    if impossible:
+        merged[IMPOSSIBLE] = True
     return merged
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

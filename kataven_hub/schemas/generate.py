@@ -1,4 +1,5 @@
-"""Bodies generated from an OpenAPI 3.0 schema, for the mock: the same seed gives the same body.
+"""Bodies generated from an OpenAPI 3.0 schema or a JSON Schema 2020-12 one (OpenAPI 3.1, 3.2), for
+the mock: the same seed gives the same body.
 
 The schema is first flattened (`schemas.flatten`), `writeOnly` fields left out of answers. Then
 every shape gets a value within its rules: enums, formats, patterns (through `rstr`), lengths,
@@ -7,12 +8,12 @@ the schema leaves free looks like its field's name (`email`, `name`, `phone`, `u
 `created_at`, ...) where that value fits its lengths. A `oneOf`/`anyOf`
 gets a value its validator takes (`schemas.answers`): branches tried in turn. The caller validates
 the whole body (`mock.mocker`), and draws again from another seed where it does not fit.
+Numbers come from `schemas.ranges`, 2020-12's own keywords are read by `schemas.keywords2020`.
 """
 
 from __future__ import annotations
 
 import base64
-import math
 import random
 import re
 import uuid
@@ -21,20 +22,22 @@ from typing import Any
 
 import rstr
 
+from kataven_hub.schemas import keywords2020 as kw
+from kataven_hub.schemas import ranges
 from kataven_hub.schemas.answers import answer_errors
 from kataven_hub.schemas.branches import composition
 from kataven_hub.schemas.fieldnames import WORDS, named
-from kataven_hub.schemas.flatten import IMPOSSIBLE, flatten, flatten_branch
+from kataven_hub.schemas.flatten import IMPOSSIBLE, _merge, flatten, flatten_branch
 
 MAX_DEPTH = 4
 """Objects below this depth get only their required fields, arrays only their minimum of items."""
 _EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
-_INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
 
 def generate(schema: dict[str, Any], seed: int | str = 0, *, examples: bool = True) -> Any:
     """A value for `schema` (as an answer: `writeOnly` fields left out), drawn from `seed`; the
-    `example` a schema gives is taken as it is, unless `examples` is false."""
+    `example` a schema gives is taken as it is, and the first of its `examples` that validates,
+    unless `examples` is false."""
     return _Draw(random.Random(str(seed)), examples).value(schema, 0)
 
 
@@ -71,54 +74,74 @@ class _Draw:
     def _flat(self, schema: dict[str, Any], depth: int, name: str) -> Any:
         if self.examples and "example" in schema:
             return schema["example"]
-        allowed = [v for v in schema.get("enum") or [] if _fits(v, schema)]
+        if self.examples and "examples" in schema:
+            found, example = kw.first_example(schema, lambda value: answer_errors(schema, value) is None)
+            if found:
+                return example
+        if "const" in schema:
+            return schema["const"]
+        allowed = [v for v in schema.get("enum") or [] if kw.fits(v, schema)]
         if allowed:
             return self.rng.choice(allowed)
-        kind = schema.get("type") or _implied_type(schema)
-        if kind == "string" and name and not {"format", "pattern"} & schema.keys():
+        kind = kw.chosen_kind(self.rng, schema) or _implied_type(schema)
+        if kind == "string" and name and not {"format", "pattern", "contentEncoding", "contentMediaType"} & schema.keys():
             text = named(self.rng, name, _formatted)
             if text is not None and schema.get("minLength", 0) <= len(text) <= schema.get("maxLength", len(text)):
                 return text
         return getattr(self, f"_{kind}", self._string)(schema, depth)
 
     def _object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
+        present = set(schema.get("properties", {})) if depth < MAX_DEPTH else set()
+        schema = kw.dependents(schema, present, flatten, _merge)
         properties = schema.get("properties", {})
         required = set(schema.get("required", []))
         found: dict[str, Any] = {}
         for name, sub in properties.items():
-            sub = sub if isinstance(sub, dict) else {}
-            if sub.get("writeOnly"):  # required in requests only (OpenAPI 3.0)
+            if sub is False or (isinstance(sub, dict) and sub.get("writeOnly")):  # writeOnly: required in requests only (OpenAPI 3.0)
                 continue
-            if name not in required and flatten(sub).get(IMPOSSIBLE):
+            if name not in required and (flatten(sub).get(IMPOSSIBLE) or not self._named(schema, name)):
                 continue
             if name in required or depth < MAX_DEPTH:
-                found[name] = self.value(sub, depth + 1, name)
-        extra = schema.get("additionalProperties", not properties)
-        for name in required - properties.keys():  # required by a part of a composition that names no schema for it
+                found[name] = self.value(sub if isinstance(sub, dict) else {}, depth + 1, name)
+        extra = _extra(schema, properties)
+        for name in [n for n in dict.fromkeys(schema.get("required", [])) if n not in properties]:  # required by a part of a composition that names no schema for it
             found[name] = self.value(extra if isinstance(extra, dict) else {}, depth + 1, name)
         wanted = max(schema.get("minProperties", 0), 0 if properties else 1)
-        while extra is not False and len(found) < wanted:
-            key = f"{WORDS[len(found) % len(WORDS)]}{len(found)}"
-            found[key] = self.value(extra if isinstance(extra, dict) else {"type": "string"}, depth + 1)
+        for attempt in range(20 * wanted):
+            if extra is False or len(found) >= wanted:
+                break
+            key = self._key(schema, len(found), attempt)
+            if key not in found:
+                found[key] = self.value(extra if isinstance(extra, dict) else {"type": "string"}, depth + 1)
         return found
 
+    def _named(self, schema: dict[str, Any], name: str) -> bool:
+        """Whether `name` is one `propertyNames` allows."""
+        names = schema.get("propertyNames", True)
+        return names is not False and (not isinstance(names, dict) or answer_errors(names, name) is None)
+
+    def _key(self, schema: dict[str, Any], count: int, attempt: int) -> str:
+        """The name of an additional property: a word and a number, or one drawn from `propertyNames`."""
+        names = schema.get("propertyNames")
+        if isinstance(names, dict) and names:
+            key = self.value({"type": "string", **names}, MAX_DEPTH)
+            return key if isinstance(key, str) else f"{key}"
+        return f"{WORDS[count % len(WORDS)]}{count + attempt}"
+
     def _array(self, schema: dict[str, Any], depth: int) -> list[Any]:
-        low = schema.get("minItems", 0)
-        high = schema.get("maxItems", low + 2)
-        count = low if depth >= MAX_DEPTH else min(max(low, 1), high)
-        items = schema.get("items") or {}
+        count = kw.item_count(schema, depth >= MAX_DEPTH)
         found: list[Any] = []
-        for _attempt in range(count * 20):
-            if len(found) == count:
-                break
-            item = self.value(items, depth + 1)
-            if not schema.get("uniqueItems") or item not in found:
-                found.append(item)
+        for item_schema in kw.item_schemas(schema, count):
+            for _attempt in range(20):
+                item = self.value(item_schema if isinstance(item_schema, dict) else {}, depth + 1)
+                if not schema.get("uniqueItems") or item not in found:
+                    break
+            found.append(item)
         return found
 
     def _string(self, schema: dict[str, Any], _depth: int) -> str:
         low, high = schema.get("minLength", 0), schema.get("maxLength")
-        text = _formatted(self.rng, schema.get("format"))
+        text = _formatted(self.rng, schema.get("format")) or kw.content(self.rng, schema, WORDS)
         if "pattern" in schema and (text is None or not _matches(schema["pattern"], text)):
             text = self._patterned(schema["pattern"], low, high)
         if text is None:
@@ -135,31 +158,16 @@ class _Draw:
         return text
 
     def _integer(self, schema: dict[str, Any], _depth: int) -> int:
-        low, high = _INT_RANGES.get(schema.get("format", ""), (-(2**63), 2**63 - 1))
-        low, high = _bounds(schema, low, high, step=1)
-        step = schema.get("multipleOf", 1)
-        first, last = math.ceil(low / step), math.floor(high / step)
-        if last < first:  # no value: the caller's validation says so
-            return int(low)
-        if step != 1:
-            return int(step * self.rng.randint(first, min(last, first + 100)))
-        start = max(low, min(high, 1))
-        return self.rng.randint(start, min(high, start + 1000))
+        return ranges.integer(self.rng, schema)
 
     def _number(self, schema: dict[str, Any], _depth: int) -> float | int:
-        low, high = _bounds(schema, -1e9, 1e9, step=1e-6)
-        step = schema.get("multipleOf")
-        if step:
-            first, last = math.ceil(low / step), math.floor(high / step)
-            return float(step * self.rng.randint(first, max(first, min(last, first + 100))))
-        start = max(low, min(high, 0.0))
-        if high - start <= 0.01:
-            return start
-        value = round(self.rng.uniform(start, min(high, start + 1000.0)), 2)
-        return min(max(value, start), high)  # rounding must not step outside the range
+        return ranges.number(self.rng, schema)
 
     def _boolean(self, _schema: dict[str, Any], _depth: int) -> bool:
         return self.rng.random() < 0.5
+
+    def _null(self, _schema: dict[str, Any], _depth: int) -> None:
+        return None
 
 
 def composed(schema: dict[str, Any]) -> bool:
@@ -187,33 +195,6 @@ def _formatted(rng: random.Random, fmt: str | None) -> str | None:
     }.get(fmt or "", lambda: None)()
 
 
-def _bounds(schema: dict[str, Any], low: float, high: float, *, step: float) -> tuple[Any, Any]:
-    """OpenAPI 3.0's ranges: `exclusiveMinimum`/`exclusiveMaximum` are booleans beside them."""
-    if "minimum" in schema:
-        low = schema["minimum"] + (step if schema.get("exclusiveMinimum") else 0)
-    if "maximum" in schema:
-        high = schema["maximum"] - (step if schema.get("exclusiveMaximum") else 0)
-    if step == 1:
-        return math.ceil(low), math.floor(high)
-    return low, high
-
-
-_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float),
-                                       "boolean": (bool,), "array": (list,), "object": (dict,)}
-
-
-def _fits(value: Any, schema: dict[str, Any]) -> bool:
-    """Whether `value` is of the schema's `type` (null only where `nullable`; a bool is no number)."""
-    if value is None:
-        return bool(schema.get("nullable"))
-    kind = schema.get("type")
-    if not isinstance(kind, str) or kind not in _TYPES:
-        return True
-    if isinstance(value, bool) and kind != "boolean":
-        return False
-    return isinstance(value, _TYPES[kind]) and not (kind == "integer" and isinstance(value, float) and not value.is_integer())
-
-
 def _matches(pattern: str, text: str) -> bool:
     """Whether `text` matches `pattern` as the validator reads it (a search); a pattern Python cannot read matches nothing."""
     try:
@@ -222,11 +203,24 @@ def _matches(pattern: str, text: str) -> bool:
         return False
 
 
+def _extra(schema: dict[str, Any], properties: dict[str, Any]) -> Any:
+    """The schema of properties beyond `properties` (False where none may be, or none is named beside
+    `properties`: tests/test_remembered.py's CROWDED stays a schema the generator does not satisfy):
+    `additionalProperties`, else `unevaluatedProperties` (every part of a composition merged already)."""
+    extra = schema.get("additionalProperties", schema.get("unevaluatedProperties", not properties))
+    return False if schema.get("unevaluatedProperties") is False else extra
+
+
+_OBJECT = ("properties", "additionalProperties", "unevaluatedProperties", "propertyNames", "dependentRequired", "dependentSchemas")
+_ARRAY = ("items", "prefixItems", "contains")
+_NUMBER = ("minimum", "maximum", "multipleOf", "exclusiveMinimum", "exclusiveMaximum")
+
+
 def _implied_type(schema: dict[str, Any]) -> str:
-    if "properties" in schema or "additionalProperties" in schema:
+    if any(k in schema for k in _OBJECT):
         return "object"
-    if "items" in schema:
+    if any(k in schema for k in _ARRAY):
         return "array"
-    if any(k in schema for k in ("minimum", "maximum", "multipleOf")):
+    if any(k in schema for k in _NUMBER):
         return "number"
     return "string"

@@ -46,11 +46,14 @@ def satisfying(schema: dict[str, Any], seed: str) -> Any:
 
 
 def _examples(schema: Any) -> Iterator[Any]:
-    """The examples a schema documents, its own, then those of its compositions' parts."""
+    """The examples a schema documents (`example`, each of 2020-12's `examples`), its own, then
+    those of its compositions' parts."""
     if not isinstance(schema, dict):
         return
     if "example" in schema:
         yield schema["example"]
+    if isinstance(schema.get("examples"), list):
+        yield from schema["examples"]
     for key in ("oneOf", "anyOf", "allOf"):
         for part in schema.get(key) or []:
             yield from _examples(part)

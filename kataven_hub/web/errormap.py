@@ -88,6 +88,7 @@ class ErrorMap:
         app.add_error_handler(Exception, self._unexpected)
 
     def _answer(self, request: ConnexionRequest, status: int, message: str, headers: dict[str, str] | None = None) -> ConnexionResponse:
+        status = self.shapes.status(request.scope, status)
         return json_error(status, self.shapes.body(request.scope, status, message), headers)
 
     def _hub_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

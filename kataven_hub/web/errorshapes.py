@@ -1,7 +1,8 @@
 """Which operation an error belongs to, and the body it documents for that error: a JSON string
 where the document says `type: string` (ours) or says nothing, else its 4xx (or `default`) schema
-filled with the message. A path that matches a template but not the type of a path parameter is
-named here too (routing refused it as a 404; it is the client's 400)."""
+filled with the message; a refused request's status (a 422 where that is what the operation
+documents). A path that matches a template but not the type of a path parameter is named here
+too (routing refused it as a 404; it is the client's 400)."""
 
 from __future__ import annotations
 
@@ -55,13 +56,20 @@ class ErrorShapes:
         assert match is not None
         for param in operation.definition.get("parameters", []):
             kind = (param.get("schema") or {}).get("type")
-            if param.get("in") == "path" and kind in _NUMERIC and param["name"] in _names(operation.path):
+            if param.get("in") == "path" and isinstance(kind, str) and kind in _NUMERIC and param["name"] in _names(operation.path):
                 value = match.group(_names(operation.path).index(param["name"]) + 1)
                 try:
                     _NUMERIC[kind](value)
                 except ValueError:
                     return f"{param['name']}: {value!r} is not of type '{kind}'"
         return None
+
+    def status(self, scope: Scope, status: int) -> int:
+        """A refused request's status: 400, or 422 where its operation documents a 422 and no 400
+        (FastAPI's documents do): a client is told what it handles."""
+        operation = self.operation(scope)
+        responses = (operation.definition.get("responses") or {}) if operation else {}
+        return 422 if status == 400 and "422" in responses and "400" not in responses else status
 
     def body(self, scope: Scope, status: int, message: str) -> Any:
         """What the error's body is: the message, or the documented error object filled with it."""

@@ -13,6 +13,11 @@ keeps a positive case positive).
 One rule the schema cannot say: an optional form field sent empty is a field not given (an HTML
 form sends blank fields as `name=`; the spec's create description says so). In a negative case,
 such an empty value becomes a non-empty invalid one, so the case stays negative.
+
+A file field of a negative multipart case that holds a number, a boolean or an object goes out as a
+file of that value's text, which is a file like any other: no server can see that negation. The
+field is left out instead (a missing required file stays negative; Schemathesis judges the case as
+sent, and a body with nothing else wrong is then valid to it too).
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ def map_case(ctx: object, case: schemathesis.Case) -> schemathesis.Case:
         if isinstance(scheduled_at, str) and _valid_but_past(scheduled_at):
             case.body["scheduled_at"] = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
         if negative:
+            for field in _unseen_files(case):
+                del case.body[field]
             for field in OPTIONAL_FORM_FIELDS & {k for k, v in case.body.items() if _sent_empty(v)}:
                 case.body[field] = "-"
     account = (case.headers or {}).get("X-Account-ID")
@@ -75,6 +82,20 @@ def after_call(ctx: object, case: schemathesis.Case, response: Any) -> None:
         with open(path, "a") as record:
             sent = f"{case.method.upper()} {case.operation.path}"  # 405 probes send other methods
             record.write(json.dumps({"operation": sent, "status": response.status_code}) + "\n")
+
+
+def _unseen_files(case: schemathesis.Case) -> list[str]:
+    """The file fields of a multipart body holding a value that is no file (sent as its text)."""
+    if case.media_type != "multipart/form-data" or not isinstance(case.body, dict):
+        return []
+    body = case.operation.get_body_for_media_type(case.media_type)
+    fields = (body.optimized_schema if body is not None else {}).get("properties") or {}
+    return [name for name, value in case.body.items() if _is_file(fields.get(name))
+            and not isinstance(value, (Binary, bytes, str, list))]  # fmt: skip
+
+
+def _is_file(schema: Any) -> bool:
+    return isinstance(schema, dict) and (schema.get("format") == "binary" or "contentMediaType" in schema)
 
 
 def _sent_empty(value: object) -> bool:
