@@ -69,6 +69,7 @@ from kataven_hub.web.latency import Latency
 from kataven_hub.web.mockanswers import MockAnswers
 from kataven_hub.web.prefer import Prefer
 from kataven_hub.web.ratelimits import RateLimits
+from kataven_hub.web.reloading import Reloading
 from kataven_hub.web.routing import Routing
 from kataven_hub.web.security import security_map, unverified
 from kataven_hub.web.specdocs import SpecDocuments, ui_path
@@ -79,16 +80,17 @@ STRICT = "x-hub-strict"
 refused; without it they are accepted, as OpenAPI allows."""
 
 
-def create_app(settings: Settings) -> AsyncApp:
+def create_app(settings: Settings, shared: Hub | None = None) -> AsyncApp:
     """A Connexion app over `settings.data_dir`; settings must have passed `settings.finalize`.
-    ConfigurationError, in one line, if the spec is not valid OpenAPI 3.0."""
+    ConfigurationError, in one line, if the spec is not valid OpenAPI 3.0. With `shared`, the app
+    uses that hub's services (`watching`), which its lifespan does not start."""
     document, view = _served(settings)
     operations = openapi.operations(document)
     schemes = view.document["components"]["securitySchemes"]
     if not settings.dev and (problems := unverified(operations, schemes, environ())):
         raise ConfigurationError(f"{settings.spec}: nothing verifies the security scheme {problems[0]}; or serve with --dev")
     mocker = Mocker(operations, seed=settings.mock_seed)
-    hub = Hub(settings, mocker)
+    hub = Hub(settings, mocker) if shared is None else shared.sharing(mocker)
     itself = settings.spec.resolve() == control.DOCUMENT.resolve()  # the control document, checked as any other
     if itself and not settings.dev:
         raise ConfigurationError(f"{settings.spec}: the control surface is served in dev mode only (--dev)")
@@ -104,6 +106,14 @@ def create_app(settings: Settings) -> AsyncApp:
     with contextlib.nullcontext() if settings.lenient else trusted():
         _add_apis(app, settings, (document, view), HubResolver(mocker.answer, operations, view.unserved), itself=itself)
     return _finished(app, served, operations)
+
+
+def watching(settings: Settings) -> Reloading:
+    """`hub serve --watch`: the app over the document as it is, built again when the document or a
+    file it refers to changes (`web.reloading`); every version shares one hub's services."""
+    owner = Hub(settings, Mocker([], seed=settings.mock_seed))
+    return Reloading(partial(create_app, settings, owner), owner.services, settings.spec,
+                     lenient=settings.lenient, stores=owner.stores)  # fmt: skip
 
 
 def _add_apis(app: AsyncApp, settings: Settings, documents: tuple[dict[str, Any], View], resolver: HubResolver, *,

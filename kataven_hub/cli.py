@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 _SETTING_FLAGS = {
     "host", "port", "data_dir", "database_url", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
-    "rate_limits", "console", "mock_seed", "control_anywhere", "lenient",
+    "rate_limits", "console", "mock_seed", "control_anywhere", "lenient", "watch",
 }  # fmt: skip
 log = logging.getLogger("kataven_hub")
 LOG_LINE = 1000
@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--lenient", action="store_true", default=None,
         help="serve an invalid document as far as it can be: a warning per problem, a 501 per operation it breaks",
+    )  # fmt: skip
+    serve.add_argument(
+        "--watch", action="store_true", default=None,
+        help="serve the document again each time it, or a file it refers to, changes (remembered data is kept)",
     )  # fmt: skip
     serve.add_argument("--sim-time-scale", type=float, help="campaign seconds per real second")
     serve.add_argument("--sim-seed", type=int, help="seed of the simulated carrier")
@@ -162,7 +166,7 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
 
     from kataven_hub import admin
     from kataven_hub import settings as settings_module
-    from kataven_hub.app import create_app
+    from kataven_hub.app import create_app, watching
     from kataven_hub.dispatch.lock import DispatchLock
     from kataven_hub.storage import writable
 
@@ -176,7 +180,7 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(_bounded)
-    app = create_app(settings)  # an invalid spec is refused here, before anything is written
+    app = (watching if settings.watch else create_app)(settings)  # an invalid spec is refused here, before anything is written
     if settings.dev:
         admin.greet(settings)
     if settings.database_url:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import gc
 import logging
 import threading
@@ -50,6 +51,8 @@ class Hub:
         self._lock = None if settings.database_url else DispatchLock(settings.data_dir)
         self.ingest_pool = ingest_pool(settings.ingest_workers)
         self.ingest_turns = IngestTurns(settings.ingests_at_once, settings.ingest_wait)
+        self._owner = True
+        """Whether its lifespan runs the services (False: another hub's, `sharing`)."""
 
     async def in_account(self, account: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(account_db, ...)` in a worker thread, off the event loop, at the account's time."""
@@ -68,11 +71,35 @@ class Hub:
         draft = self.mocker.draft(operation_id, request=request_key(scope))
         return fill(draft, scope.get("extensions", {}).get(PARENT)).response()
 
+    def sharing(self, mocker: Mocker) -> Hub:
+        """This hub's services for another version of the document (`hub serve --watch`): its own
+        mocker; its lifespan only checks that mocker, the services run in this hub's `services`."""
+        twin = copy.copy(self)
+        twin.mocker, twin._owner = mocker, False
+        return twin
+
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
+        if not self._owner:
+            async with self._checking():
+                yield
+            return
         gc.freeze()  # what start-up built lives as long as the server: no collection walks it again
+        async with self.services(), self._checking():
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _checking(self) -> AsyncIterator[None]:
         checked = threading.Event()
         threading.Thread(target=_name_unsatisfiable, args=(self.mocker, checked), name="hub-mock-check", daemon=True).start()
+        try:
+            yield
+        finally:
+            checked.set()
+
+    @contextlib.asynccontextmanager
+    async def services(self) -> AsyncIterator[None]:
+        """The dispatcher and the ingest workers, running; the stores closed at the end."""
         dispatching = None
         if self.settings.dispatch:
             if self._lock is not None:
@@ -91,7 +118,6 @@ class Hub:
                     await dispatching
             if self._lock is not None:
                 self._lock.release()
-            checked.set()
             if self.ingest_pool is not None:
                 self.ingest_pool.shutdown(cancel_futures=True)
             self.stores.close()

@@ -191,3 +191,9 @@ def _annotate_discriminators(node: Any) -> None:
     for value in list(node.values()):
         _annotate_discriminators(value)
 
+
+
+def forget_read() -> None:
+    """The documents read so far forgotten: a file one of them refers to may have changed since
+    (`hub serve --watch`), which the text of the document itself does not show."""
+    _checked.cache_clear()

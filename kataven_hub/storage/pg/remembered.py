@@ -37,6 +37,9 @@ class RememberedQueries(Bound):
         total = self._one("SELECT count(*) FROM mock_resources WHERE account = %s AND collection = %s", collection)[0]  # type: ignore[index]
         return [json.loads(body) for (body,) in rows], int(total)
 
+    def resource_collections(self) -> list[str]:
+        return [str(c) for (c,) in self._all("SELECT DISTINCT collection FROM mock_resources WHERE account = %s ORDER BY collection")]
+
     def delete_resource(self, collection: str, resource_id: str) -> bool:
         return self._run("DELETE FROM mock_resources WHERE account = %s AND collection = %s AND id = %s", collection, resource_id) == 1
 

@@ -46,6 +46,7 @@ class Connection(sqlite_utils.Database):
     get_resource = remembered.get_resource
     list_resources = remembered.list_resources
     delete_resource = remembered.delete_resource
+    resource_collections = remembered.resource_collections
 
     insert_key = keys.insert_key
     find_key = keys.find_key

@@ -42,6 +42,11 @@ def list_resources(conn: Db, collection: str, offset: int, limit: int) -> tuple[
     return [json.loads(body) for (body,) in rows], int(total)
 
 
+def resource_collections(conn: Db) -> list[str]:
+    """Every collection path the account has a resource under."""
+    return [str(c) for (c,) in conn.execute("SELECT DISTINCT collection FROM mock_resources ORDER BY collection").fetchall()]
+
+
 def delete_resource(conn: Db, collection: str, resource_id: str) -> bool:
     cursor = conn.execute("DELETE FROM mock_resources WHERE collection = ? AND id = ?", [collection, resource_id])
     return cursor.rowcount == 1
