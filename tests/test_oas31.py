@@ -207,3 +207,56 @@ def test_only_a_declared_single_form_field_sent_twice_is_refused(weights: TestCl
 def test_a_path_parameter_may_hold_a_newline(weights: TestClient) -> None:
     refused = weights.post("/weights/5%0A5", files={"note": (None, "x")})  # routed (a 404 before), then refused by type
     assert (refused.status_code, refused.json()) == (422, {"detail": "kilograms: '5\\n5' is not of type 'number'"})
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": "ok", "content": {"application/json": {"schema": schema}}}
+
+
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_NOTE = {"type": "object", "required": ["id", "kind", "text"], "unevaluatedProperties": False, "properties": {
+    "id": {"type": "integer", "readOnly": True}, "kind": {"const": "note"}, "text": {"type": "string", "minLength": 1},
+    "tag": {"type": ["string", "null"]}, "status": {"enum": ["draft", "kept"]}}}  # fmt: skip
+_NOTES = {
+    "openapi": "3.1.0",
+    "info": {"title": "Notes", "version": "1"},
+    "paths": {
+        "/notes": {"post": {"operationId": "createNote", "requestBody": {"content": {"application/json": {"schema": _NOTE}}},
+                            "responses": {"201": _json(_NOTE)}}},
+        "/notes/{id}": {"parameters": [_ID], "get": {"operationId": "getNote", "responses": {
+            "200": _json(_NOTE), "404": _json({"type": "string"})}}},
+        "/stats": {"get": {"operationId": "getStats", "responses": {"200": _json({"type": "object", "required": ["notes", "label"],
+            "properties": {"notes": {"type": "integer", "exclusiveMinimum": 0}, "label": {"type": ["string", "null"]}}})}}},
+        "/notes/{id}/summary": {"parameters": [_ID], "get": {"operationId": "getNoteSummary", "responses": {
+            "200": _json({"type": "object", "required": ["status", "words"], "properties": {
+                "status": {"enum": ["draft", "kept"]}, "words": {"type": "integer", "exclusiveMinimum": 0}}}),
+            "404": _json({"type": "string"})}}},
+    },
+}  # fmt: skip
+
+
+def _notes(tmp_path: Path, seed: int = 0) -> Iterator[TestClient]:
+    spec = tmp_path / "notes.yaml"
+    spec.write_text(yaml.safe_dump(_NOTES))
+    with create_app(make_settings(tmp_path / f"data-{seed}", spec=spec, dev=True, mock_seed=seed)).test_client() as served:
+        yield served
+
+
+def test_a_3_1_collection_is_remembered_and_a_mock_under_it_takes_its_fields(tmp_path: Path) -> None:
+    for client in _notes(tmp_path):
+        made = client.post("/notes", json={"kind": "note", "text": "milk", "tag": None, "status": "kept"})
+        assert made.status_code == 201 and made.json()["kind"] == "note" and made.json()["tag"] is None
+        read = client.get(f"/notes/{made.json()['id']}")
+        assert (read.json(), read.headers["x-hub-mock"]) == (made.json(), "stored")
+        summary = client.get(f"/notes/{made.json()['id']}/summary")
+        assert summary.headers["x-hub-mock"] == "stored" and summary.json()["status"] == "kept"
+        assert summary.json()["words"] >= 1
+        assert client.get("/notes/999/summary").status_code == 404
+
+
+def test_a_3_1_answer_is_the_same_for_the_same_seed_and_another_for_another(tmp_path: Path) -> None:
+    def stats(folder: str, seed: int) -> str:
+        (tmp_path / folder).mkdir()
+        return [client.get("/stats").text for client in _notes(tmp_path / folder, seed)][0]
+
+    assert stats("first", 0) == stats("again", 0) != stats("other", 7)

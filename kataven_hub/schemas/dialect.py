@@ -107,11 +107,16 @@ def _exclusive(keyword: str, bound: str, beyond: str) -> Any:
     return check
 
 
-def _required_but_write_only(validator: Any, required: list[str], instance: Any, schema: dict[str, Any]) -> Keyword:
-    """A `writeOnly` property in `required` is required in requests only."""
-    properties = schema.get("properties", {})
-    wanted = [name for name in required if not (properties.get(name) or {}).get("writeOnly")]
-    yield from _KEYWORDS["required"](validator, wanted, instance, schema)
+def _required_unless(flag: str) -> Any:
+    """`required`, leaving out the properties marked `flag`: a `readOnly` property in `required` is
+    required in answers only, a `writeOnly` one in requests only (OpenAPI's rule)."""
+
+    def check(validator: Any, required: list[str], instance: Any, schema: dict[str, Any]) -> Keyword:
+        properties = schema.get("properties", {})
+        wanted = [name for name in required if not (isinstance(properties.get(name), dict) and properties[name].get(flag) is True)]
+        yield from _KEYWORDS["required"](validator, wanted, instance, schema)
+
+    return check
 
 
 def _write_only(_validator: Any, value: Any, _instance: Any, _schema: dict[str, Any]) -> Keyword:
@@ -121,6 +126,7 @@ def _write_only(_validator: Any, value: Any, _instance: Any, _schema: dict[str, 
 
 _INTEGERS = Draft202012Validator.TYPE_CHECKER.redefine("integer", lambda checker, instance: Draft4Validator.TYPE_CHECKER.is_type(instance, "integer"))
 _OPENAPI = {
+    "required": _required_unless("readOnly"),
     "type": _type,
     "format": _format,
     "enum": _nullable("enum"),
@@ -129,6 +135,6 @@ _OPENAPI = {
 }
 
 RequestValidator = extend(Draft202012Validator, _OPENAPI, type_checker=_INTEGERS)
-"""A schema's validator for what clients send (parameters, bodies) and for values of the document."""
-AnswerValidator = extend(RequestValidator, {"writeOnly": _write_only, "required": _required_but_write_only})
+"""A schema's validator for what clients send (parameters, bodies; `readOnly` fields not required)."""
+AnswerValidator = extend(RequestValidator, {"writeOnly": _write_only, "required": _required_unless("writeOnly")})
 """A schema's validator for answers: `writeOnly` fields refused, and not required."""
