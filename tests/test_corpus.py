@@ -16,15 +16,18 @@ from starlette.testclient import TestClient
 
 from kataven_hub import openapi
 from kataven_hub.app import create_app
+from kataven_hub.diff.compare import compare
 from kataven_hub.openapi import Operation
 from kataven_hub.schemas.generate import generate
 from tests.conftest import make_settings
 from tests.corpus.install import Document, documents
+from tests.corpus.upgrade import upgraded
 
 pytestmark = pytest.mark.corpus
 CREDENTIAL = "dev"
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 SHOWN = 5
+DIFFED = 60
 MOST = 1000
 """Operations called per document at most, evenly spread: of Microsoft Graph's 11,422 every eleventh
 (all of them took over ten minutes), every operation of each of the others."""
@@ -157,3 +160,23 @@ def test_every_operation_of_a_real_document_answers_a_documented_status(
             if answer.status_code >= 500 or not _documented(operation, answer.status_code):
                 failures.append(f"{operation.label}: {answer.status_code} {answer.text[:200]}")
     assert not failures, f"{len(failures)} of {len(called)}: " + " | ".join(failures[:SHOWN])
+
+
+def _diffable() -> list[Document]:
+    """The valid 3.0 and 3.1 documents (`hub diff` compares no invalid one)."""
+    return [d for d in documents() if d.valid and d.openapi.startswith(("3.0", "3.1"))]
+
+
+@pytest.mark.parametrize("name", [d.name for d in _diffable()])
+def test_hub_diff_of_a_real_document_against_itself_and_upgraded_to_31_is_clean(name: str) -> None:
+    """Against itself, and (a 3.0 one) upgraded to 3.1 as a person would (`tests/corpus/upgrade.py`):
+    the same payloads accepted and answered, so no change at all. DIFFED operations at most, evenly
+    spread (Stripe's 452, every `$ref` inlined, take minutes)."""
+    [document] = [d for d in _diffable() if d.name == name]
+    loaded = openapi.load(document.path)
+    every = max(1, document.operations // DIFFED)
+    base = openapi.operations(loaded)[::every]
+    assert compare(base, openapi.operations(loaded)[::every]) == []
+    if document.openapi.startswith("3.0"):
+        changes = compare(base, openapi.operations(upgraded(loaded))[::every])
+        assert not changes, f"{len(changes)}: " + " | ".join(f"{c.rule} {c.operation} {c.where}" for c in changes[:SHOWN])

@@ -49,6 +49,11 @@ def document(tmp_path: Path, name: str, *patches: dict[str, Any] | None) -> Path
     return path
 
 
+def listed(patches: dict[str, Any] | list[dict[str, Any]] | None) -> list[dict[str, Any] | None]:
+    """A case's `base` or `revision`: one patch, or a list of them applied in turn (`*to31` first)."""
+    return patches if isinstance(patches, list) else [patches]
+
+
 def expected(lines: list[str]) -> list[tuple[str, str, str]]:
     found = []
     for line in lines:
@@ -65,8 +70,9 @@ def expected(lines: list[str]) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_the_pair_reports_its_changes(tmp_path: Path, case: dict[str, Any]) -> None:
-    base = openapi.operations(openapi.load(document(tmp_path, "base", case.get("base"))))
-    revision = openapi.operations(openapi.load(document(tmp_path, "revision", case.get("base"), case.get("revision"))))
+    bases = listed(case.get("base"))
+    base = openapi.operations(openapi.load(document(tmp_path, "base", *bases)))
+    revision = openapi.operations(openapi.load(document(tmp_path, "revision", *bases, *listed(case.get("revision")))))
     changes = compare(base, revision)
     assert sorted((c.rule, c.operation, c.where) for c in changes) == expected(case["expect"])
     assert all(c.rule in RULES and c.message for c in changes)

@@ -1,7 +1,7 @@
 """What changed between two versions of a document, for its clients: `compare` walks both
 documents' operations with every `$ref` resolved (an inline schema moved to a `$ref` is no change;
 `allOf` parts are merged, so regrouping them is none either; descriptions, examples and key order
-are not compared) and reports each change with where it is and the rule it falls under.
+are not compared; a 3.0 schema and its 3.1 spelling are the same: `diff.canonical`) and reports each change with where it is and the rule it falls under.
 
 Every rule has a direction. A client *sends* requests: a request must still be accepted, so
 anything narrowed there breaks it (a parameter or field made required, a type, format, range,
