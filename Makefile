@@ -14,6 +14,9 @@ comma := ,
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@# swagger-ui-bundle (Swagger UI 4, of a venv made before pyproject pinned swagger-ui-bundle-v2) writes the same
+	@# files: removing it after v2 would take v2's __init__.py with it, so both go and v2 comes back alone
+	$(PY) -m pip uninstall --quiet -y swagger-ui-bundle swagger-ui-bundle-v2 2>/dev/null
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
