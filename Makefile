@@ -93,8 +93,8 @@ bench: $(STAMP) node
 	$(PY) -m bench.run
 
 # the package as a team installs it: dist/kataven_hub-*.whl (`pip install 'dist/kataven_hub-….whl[contract]'`)
-wheel: $(STAMP)
-	$(PY) -m pip wheel --quiet --no-deps --no-build-isolation . -w dist
+wheel:
+	python3 -m pip wheel --quiet --no-deps . -w dist
 
 clean:
 	rm -rf $(VENV) dist build reports bench-results .bench-tools .pytest_cache .hypothesis .schemathesis

@@ -1,5 +1,6 @@
-"""The `hub` command: serve the API, see and scaffold what serves each operation; the commands
-that manage an account (keys, limits, reset, demo data) are in `admin`."""
+"""The `hub` command: serve an OpenAPI document, see and scaffold what serves each operation, compare
+two versions of it, check a server against it; the commands that manage an account (keys, limits,
+reset, demo data) are in `admin`."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the API server")
+    serve = commands.add_parser("serve", help="serve the document (--spec): its handlers, else answers from it")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8081)")
     _data_dir(serve)
@@ -136,7 +137,9 @@ def _data_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def _spec(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--spec", type=Path, help="the OpenAPI document (default: the project's openapi.yaml)")
+    parser.add_argument(
+        "--spec", type=Path, help="the OpenAPI document (HUB_SPEC; default: ./openapi.yaml, in this project's checkout its own)",
+    )
 
 
 def routes_command(settings: Settings, args: argparse.Namespace) -> int:
