@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 export CHROMIUM ?= /usr/bin/chromium
 comma := ,
 
-.PHONY: run test lint routes browser node postgres unit suite contract-test contract-test-postgres spec-gate bench clean
+.PHONY: run test lint routes browser node postgres unit suite contract-test contract-test-postgres spec-gate wheel bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -72,13 +72,15 @@ unit: $(STAMP)
 suite: $(STAMP) browser node postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# SPEC=path/to/theirs.yaml checks another document; BASE_URL=... TOKEN=... [ACCOUNT=...] checks
-# another server instead of starting one; BASE_SPEC=origin/main (or a file) checks the previous
-# contract, positive cases only, against the server of the working tree
+# `hub contract` (kataven_hub/contract/). SPEC=path/to/theirs.yaml checks another document;
+# BASE_URL=... TOKEN=... [ACCOUNT=...] checks another server instead of starting one;
+# BASE_SPEC=origin/main (or a file) checks the previous contract, positive cases only, against the
+# server of the working tree; DATABASE=postgres serves from a throwaway PostgreSQL (support/)
 contract-test: $(STAMP) $(if $(filter postgres,$(DATABASE)),postgres)
-	$(if $(SPEC),HUB_SPEC="$(abspath $(SPEC))") $(if $(BASE_SPEC),HUB_BASE_SPEC="$(BASE_SPEC)") \
-	  $(if $(DATABASE),DATABASE="$(DATABASE)") \
-	  $(PY) -m tests.contract.run_live --seed $(SEED) --report-dir reports$(if $(filter postgres,$(DATABASE)),/postgres)
+	PYTHONPATH="$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))" $(VENV)/bin/hub contract \
+	  $(if $(SPEC),--spec "$(abspath $(SPEC))") $(if $(BASE_SPEC),--base-spec "$(BASE_SPEC)") \
+	  $(if $(BASE_URL),--url "$(BASE_URL)") $(if $(TOKEN),--token "$(TOKEN)") $(if $(ACCOUNT),--account "$(ACCOUNT)") \
+	  $(if $(DATABASE),--database "$(DATABASE)") --seed $(SEED) --report-dir reports$(if $(filter postgres,$(DATABASE)),/postgres)
 
 # the same contract run against a server on PostgreSQL
 contract-test-postgres:
@@ -93,5 +95,9 @@ spec-gate: $(STAMP)
 bench: $(STAMP) node
 	$(PY) -m bench.run
 
+# the package as a team installs it: dist/kataven_hub-*.whl (`pip install 'dist/kataven_hub-….whl[contract]'`)
+wheel:
+	python3 -m pip wheel --quiet --no-deps . -w dist
+
 clean:
-	rm -rf $(VENV) reports bench-results .bench-tools .pytest_cache .hypothesis .schemathesis
+	rm -rf $(VENV) dist build reports bench-results .bench-tools .pytest_cache .hypothesis .schemathesis

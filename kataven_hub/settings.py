@@ -15,7 +15,9 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, Pydanti
 
 from kataven_hub.errors import ConfigurationError
 
-DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"
+PROJECT_SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"
+DEFAULT_SPEC = PROJECT_SPEC if PROJECT_SPEC.exists() else Path("openapi.yaml")
+"""This project's document in its checkout; installed without it, the current directory's."""
 PREFIX = "HUB_"
 RESERVED_FILES = 64
 """Open files kept for the process itself: Python, system.db, the ingest workers' pipes, logs."""
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
         "", repr=False,
         description="PostgreSQL URL (postgresql://user@host/db): every account there, shared by replicas (default: SQLite)",
     )
-    spec: Path = Field(DEFAULT_SPEC, description="the OpenAPI document to serve (default: the project's openapi.yaml)")
+    spec: Path = Field(DEFAULT_SPEC, description="the OpenAPI document to serve (default: ./openapi.yaml; in this project's checkout, its own)")
     lenient: Flag = Field(False, description="1 to serve an invalid document as far as it can be: a warning per problem, a 501 per operation it breaks")
     watch: Flag = Field(False, description="1 to serve the document again each time it, or a file it refers to, changes (hub serve --watch)")
     host: str = Field("127.0.0.1", description="address to listen on (default 127.0.0.1)")

@@ -1,6 +1,6 @@
 """A real OpenAPI 3.1 producer: the pets/orders API of tests/fastapi_app under uvicorn. Its
-`/openapi.json` goes through `make contract-test SPEC=…` twice, as a FastAPI team would run it:
-against the application itself (BASE_URL=, the API key as TOKEN=) and against `hub serve`'s mock
+`/openapi.json` goes through `hub contract` twice, as a FastAPI team would run it:
+against the application itself (`--url`, the API key as `--token`) and against `hub serve`'s mock
 of that document. Both must pass every check."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_the_document_is_31_with_the_shapes_fastapi_users_write(fastapi_app: tup
 
 def test_the_contract_run_passes_on_the_application_itself(tmp_path: Path, fastapi_app: tuple[str, Path]) -> None:
     base, document = fastapi_app
-    stdout = _passes(tmp_path, document, BASE_URL=base, TOKEN=KEY)
+    stdout = _passes(tmp_path, document, "--url", base, "--token", KEY)
     assert "ignored_auth is not checked" not in stdout  # its server refuses a missing key: checked
     assert re.search(r"POST /pets/\{pet_id\}/photo .* 201×\d+", stdout), stdout[-3000:]
 
@@ -80,11 +80,11 @@ def test_the_contract_run_passes_on_the_hub_serving_its_document(tmp_path: Path,
     _passes(tmp_path, fastapi_app[1])
 
 
-def _passes(tmp_path: Path, document: Path, **environ: str) -> str:
+def _passes(tmp_path: Path, document: Path, *extra: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "tests.contract.run_live", "--seed", "1", "--max-examples", "25",
-         "--report-dir", str(tmp_path)],
-        cwd=ROOT, env={**os.environ, **environ, "HUB_SPEC": str(document)}, capture_output=True, text=True,
+        [sys.executable, "-m", "kataven_hub", "contract", "--seed", "1", "--max-examples", "25",
+         "--report-dir", str(tmp_path), *extra],
+        cwd=ROOT, env={**os.environ, "HUB_SPEC": str(document)}, capture_output=True, text=True,
         timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]

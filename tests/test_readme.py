@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -104,23 +105,41 @@ def test_adding_an_operation_works_as_written(tmp_path: Path) -> None:
     assert "hub routes --check: every one of the 12 operations has a handler" in checked.stdout
 
 
-def test_serving_your_own_spec_works_as_written(tmp_path: Path) -> None:
-    block = re.search(r"<!-- own-spec -->\n```sh\n(.*?)```", README.read_text(), re.S)
-    assert block, "the README has no own-spec block"
-    port = str(free_port())
-    script = block.group(1).replace("8082", port).replace('cd "$(mktemp -d)"', f"cd {tmp_path}")
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={k: v for k, v in os.environ.items() if not k.startswith("HUB_")},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
+def readme_block(name: str) -> str:
+    block = re.search(rf"<!-- {name} -->\n```sh\n(.*?)```", README.read_text(), re.S)
+    assert block, f"the README has no {name} block"
+    return block.group(1)
+
+
+def own_spec(directory: Path, port: int) -> str:
+    """The README's "Serving your own spec" block, in `directory`, on `port`."""
+    return readme_block("own-spec").replace("8082", str(port)).replace('cd "$(mktemp -d)"', f"cd {directory}")
+
+
+def check_own_spec(done: subprocess.CompletedProcess[str], directory: Path) -> None:
+    """What the block shows when it works, down to `hub contract`'s table."""
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
     out = done.stdout
     assert '"name": ' in out and '"id": ' in out  # the generated pets: Pet's allOf merged
     assert '{"message": "petId: \'seven\' is not of type \'integer\'"}' in out
     assert "wrote list_pets into" in out and "wrote get_pet into" in out
     assert "stub: GET /pets (list pets)" in done.stderr
-    assert "Traceback" not in (tmp_path / "server.log").read_text()
-    assert (tmp_path / "handlers" / "default.py").exists()
+    assert re.search(r"(\d+) generated, \1 passed", out), out[-3000:]
+    assert re.search(r"^  GET /pets/\{petId\} +200 default +200×\d+", out, re.M), out[-3000:]
+    assert "Traceback" not in (directory / "server.log").read_text()
+    assert (directory / "handlers" / "default.py").exists()
+
+
+def test_serving_your_own_spec_works_as_written(tmp_path: Path) -> None:
+    """In this checkout, with its `hub` (the install block is tests/test_installed.py's)."""
+    script = own_spec(tmp_path, free_port())
+    if inherited := os.environ.get("PYTHONPATH"):  # a worktree's package stays after the block's own path
+        script = script.replace("export PYTHONPATH=$PWD ", f"export PYTHONPATH=$PWD:{inherited} ", 1)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environ['PATH']}"
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env=environ)  # fmt: skip
+    check_own_spec(done, tmp_path)
 
 
 def test_the_end_to_end_example_is_the_test_that_runs() -> None:

@@ -5,7 +5,7 @@
    graded `error` fails the gate; a deliberate break passes only by a reviewed line in
    `hub-diff.toml` (there is no flag for it).
 2. If the document changed, the previous contract against the server of the working tree
-   (`make contract-test BASE_SPEC=<base>`): what the old document promised must still hold.
+   (`hub contract --base-spec <base>`): what the old document promised must still hold.
 
 With no default branch to compare with (a repository of one branch, a shallow clone), the gate says
 so and passes. Exit 0 = nothing breaks a client.
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -52,9 +51,9 @@ def main() -> int:
         print("spec-gate: the document is the base's; its contract is the one `make contract-test` checks")
         return diffed.returncode
     previous = subprocess.run(
-        [sys.executable, "-m", "tests.contract.run_live", "--seed", str(args.seed), "--report-dir", str(args.report_dir),
-         "--max-examples", str(args.max_examples)],
-        cwd=ROOT, env={**os.environ, "HUB_BASE_SPEC": base},
+        [str(BIN / "hub"), "contract", "--spec", str(SPEC), "--base-spec", base, "--seed", str(args.seed),
+         "--report-dir", str(args.report_dir), "--max-examples", str(args.max_examples)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
     )  # fmt: skip
     return diffed.returncode or previous.returncode
 

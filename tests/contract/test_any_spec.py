@@ -1,4 +1,4 @@
-"""`make contract-test SPEC=…` on each document of tests/specs/: a live server on that document,
+"""`hub contract --spec …` on each document of tests/specs/: a live server on that document,
 Schemathesis' checks (positive and negative cases) and the per-operation table, no finding."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def test_the_contract_run_passes_on_ours_with_a_mock_under_an_implemented_read(t
 
 def _passes(tmp_path: Path, document: Path) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "tests.contract.run_live", "--seed", "1", "--max-examples", "25",
+        [sys.executable, "-m", "kataven_hub", "contract", "--seed", "1", "--max-examples", "25",
          "--report-dir", str(tmp_path)],
         cwd=ROOT, env={**os.environ, "HUB_SPEC": str(document)}, capture_output=True, text=True, timeout=600,
     )  # fmt: skip

@@ -1,6 +1,6 @@
 """Schemathesis in-process: every operation fuzzed through the ASGI app, responses validated.
 
-The live run over real HTTP is `make contract-test` (tests/contract/run_live.py)."""
+The live run over real HTTP is `hub contract` (kataven_hub/contract/)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-import tests.contract.hooks  # noqa: F401 - registers the hooks that make positive cases valid
+import kataven_hub.contract.hooks  # noqa: F401 - registers the hooks that make positive cases valid
 from kataven_hub import auth
 from kataven_hub.app import create_app
 from kataven_hub.storage import Stores
@@ -20,7 +20,7 @@ _TMP = tempfile.TemporaryDirectory(prefix="hub-inprocess-")
 _DATA = Path(_TMP.name) / "data"
 _SETTINGS = make_settings(_DATA)
 _stores = Stores(_DATA)
-_KEY = auth.create_key(_stores.system, _SETTINGS.pepper, account=tests.contract.hooks.ACCOUNT)[1]
+_KEY = auth.create_key(_stores.system, _SETTINGS.pepper, account=kataven_hub.contract.hooks.ACCOUNT)[1]
 _stores.close()
 
 app = create_app(_SETTINGS)

@@ -1,6 +1,6 @@
 """The dynamic half of the gate on the spec, and a contract run that can be trusted twice: on a copy
 of the project whose handler stops sending a field the previous document required (and whose new
-document dropped it too), `make contract-test BASE_SPEC=<previous>` fails naming the operation and
+document dropped it too), `hub contract --base-spec <previous>` fails naming the operation and
 the field, and passes once the field is back; two runs with one seed report the same cases."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ WITHOUT_CREATED_BY = (
 
 def _contract(copy: Path, *extra: str, **environ: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tests.contract.run_live", "--seed", "3", "--max-examples", "10", "--report-dir",
+        [sys.executable, "-m", "kataven_hub", "contract", "--seed", "3", "--max-examples", "10", "--report-dir",
          str(copy / "reports"), *extra],
         cwd=copy, env={**os.environ, **env(copy), **environ}, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
@@ -46,14 +46,14 @@ def test_the_previous_contract_catches_a_field_the_new_document_dropped_too(tmp_
     assert source.count(READ) == 1
     handlers.write_text(source.replace(READ, WITHOUT_CREATED_BY))
 
-    broken = _contract(copy, HUB_BASE_SPEC=str(previous))
+    broken = _contract(copy, "--base-spec", str(previous))
     assert broken.returncode != 0, broken.stdout[-3000:]
     said = broken.stdout + broken.stderr
     assert "GET /api/v1/campaigns/{id}" in said and '"created_by" is a required property' in said, said[-4000:]
     assert "the previous contract" in broken.stdout
 
     handlers.write_text(source)
-    restored = _contract(copy, HUB_BASE_SPEC=str(previous))
+    restored = _contract(copy, "--base-spec", str(previous))
     assert restored.returncode == 0, restored.stdout[-3000:] + restored.stderr[-2000:]
 
 

@@ -26,6 +26,7 @@ import itertools
 import json
 import os
 import re
+from collections.abc import MutableMapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -66,18 +67,19 @@ def map_case(ctx: object, case: schemathesis.Case) -> schemathesis.Case:
                 del case.body[field]
             for field in OPTIONAL_FORM_FIELDS & {k for k, v in case.body.items() if _sent_empty(v)}:
                 case.body[field] = "-"
-    account = (case.headers or {}).get("X-Account-ID")
+    headers: MutableMapping[str, Any] = case.headers if case.headers is not None else {}
+    account = headers.get("X-Account-ID")
     if isinstance(account, str) and ACCOUNT_NAME.fullmatch(account):
-        case.headers["X-Account-ID"] = ACCOUNT  # type: ignore[index]
-    key = (case.headers or {}).get("Idempotency-Key")
+        headers["X-Account-ID"] = ACCOUNT
+    key = headers.get("Idempotency-Key")
     if isinstance(key, str) and IDEMPOTENCY_KEY.fullmatch(key):  # a valid key, unique to this case
-        case.headers["Idempotency-Key"] = f"{key[:200]}-{next(CASES)}"  # type: ignore[index]
+        headers["Idempotency-Key"] = f"{key[:200]}-{next(CASES)}"
     return case
 
 
 @schemathesis.hook
 def after_call(ctx: object, case: schemathesis.Case, response: Any) -> None:
-    """Every answer, one JSON line, where `make contract-test` asks (HUB_CONTRACT_RECORD)."""
+    """Every answer, one JSON line, where `hub contract` asks (HUB_CONTRACT_RECORD)."""
     if path := os.environ.get("HUB_CONTRACT_RECORD"):
         with open(path, "a") as record:
             sent = f"{case.method.upper()} {case.operation.path}"  # 405 probes send other methods

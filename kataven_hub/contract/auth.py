@@ -1,4 +1,4 @@
-"""The credentials `make contract-test` sends, and whether a server takes any credential (then
+"""The credentials `hub contract` sends, and whether a server takes any credential (then
 Schemathesis' `ignored_auth` cannot hold there)."""
 
 from __future__ import annotations
