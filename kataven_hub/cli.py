@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 _SETTING_FLAGS = {
     "host", "port", "data_dir", "database_url", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
-    "rate_limits", "console", "mock_seed", "control_anywhere", "lenient", "watch",
+    "rate_limits", "console", "mock_seed", "control_anywhere", "lenient", "watch", "record",
 }  # fmt: skip
 log = logging.getLogger("kataven_hub")
 LOG_LINE = 1000
@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
         "--watch", action="store_true", default=None,
         help="serve the document again each time it, or a file it refers to, changes (remembered data is kept)",
     )  # fmt: skip
+    serve.add_argument(
+        "--record", type=Path, metavar="DIR",
+        help="record what each consumer (X-Hub-Consumer, else its key's name) uses into DIR/<consumer>.json",
+    )  # fmt: skip
     serve.add_argument("--sim-time-scale", type=float, help="campaign seconds per real second")
     serve.add_argument("--sim-seed", type=int, help="seed of the simulated carrier")
     serve.add_argument("--latency", metavar="MS|LOW-HIGH", help="dev mode: delay every API answer (milliseconds)")
@@ -101,6 +105,14 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--rules", action="store_true", help="list the rules, their default severities, and exit")
     _spec(diff)
     diff.set_defaults(command=diff_command)
+
+    consumers = commands.add_parser("consumers", help="the consumer contracts --record writes")
+    checking = consumers.add_subparsers(required=True, metavar="ACTION").add_parser(
+        "check", help="every recorded use still valid against the document (exit 1 naming each break, 2 if it cannot check)"
+    )
+    checking.add_argument("directory", type=Path, metavar="DIR", help="the folder of contracts (DIR/<consumer>.json)")
+    _spec(checking)
+    checking.set_defaults(command=consumers_check_command)
 
     from kataven_hub import admin
 
@@ -226,6 +238,20 @@ def diff_command(settings: Settings, args: argparse.Namespace) -> int:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(gate.as_markdown(graded, *names))
     return 1 if gate.verdict(graded) == "breaking" else 0
+
+
+def consumers_check_command(settings: Settings, args: argparse.Namespace) -> int:
+    from kataven_hub import openapi
+    from kataven_hub.consumers.check import check_folder
+
+    try:
+        breaks, checked = check_folder(args.directory, openapi.operations(openapi.load(settings.spec)))
+    except ValueError as err:
+        raise ConfigurationError(f"hub consumers check: {err}") from None
+    for problem in breaks:
+        print(problem)
+    print(f"hub consumers check: {len(breaks)} use(s) broken, of {checked} operation(s) used", file=sys.stderr if breaks else sys.stdout)
+    return 1 if breaks else 0
 
 
 def _bounded(record: logging.LogRecord) -> bool:
