@@ -106,14 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     _spec(diff)
     diff.set_defaults(command=diff_command)
 
-    consumers = commands.add_parser("consumers", help="the consumer contracts --record writes")
-    checking = consumers.add_subparsers(required=True, metavar="ACTION").add_parser(
-        "check", help="every recorded use still valid against the document (exit 1 naming each break, 2 if it cannot check)"
-    )
-    checking.add_argument("directory", type=Path, metavar="DIR", help="the folder of contracts (DIR/<consumer>.json)")
-    _spec(checking)
-    checking.set_defaults(command=consumers_check_command)
+    from kataven_hub.consumers import commands as consumer_commands
 
+    consumer_commands.add_commands(commands, spec=_spec)
     from kataven_hub import admin
 
     admin.add_commands(commands, data_dir=_data_dir)
@@ -238,20 +233,6 @@ def diff_command(settings: Settings, args: argparse.Namespace) -> int:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(gate.as_markdown(graded, *names))
     return 1 if gate.verdict(graded) == "breaking" else 0
-
-
-def consumers_check_command(settings: Settings, args: argparse.Namespace) -> int:
-    from kataven_hub import openapi
-    from kataven_hub.consumers.check import check_folder
-
-    try:
-        breaks, checked = check_folder(args.directory, openapi.operations(openapi.load(settings.spec)))
-    except ValueError as err:
-        raise ConfigurationError(f"hub consumers check: {err}") from None
-    for problem in breaks:
-        print(problem)
-    print(f"hub consumers check: {len(breaks)} use(s) broken, of {checked} operation(s) used", file=sys.stderr if breaks else sys.stdout)
-    return 1 if breaks else 0
 
 
 def _bounded(record: logging.LogRecord) -> bool:

@@ -42,10 +42,19 @@ class Recording:
             return
         seen = _Seen()
         scope.setdefault("extensions", {})  # routing, inside, works on a copy of the scope: this dict is shared
-        await self.app(scope, seen.receiving(receive), seen.sending(send))
+
+        async def sending(message: Message) -> None:
+            seen.saw(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                await self._recorded(scope, seen)  # before the answer ends: a client that has it finds the file written
+            await send(message)
+
+        await self.app(scope, seen.receiving(receive), sending)
+
+    async def _recorded(self, scope: Scope, seen: _Seen) -> None:
         try:
             await self._record(scope, seen)
-        except Exception as err:  # a disk full, a bad file: the answer was sent; say it once
+        except Exception as err:  # a disk full, a bad file: say it once, answer as if nothing happened
             if not self._failed:
                 self._failed = True
                 log.warning("--record: a use could not be recorded (%s: %s); requests go on", type(err).__name__, str(err)[:200])
@@ -95,16 +104,12 @@ class _Seen:
 
         return wrapped
 
-    def sending(self, send: Send) -> Send:
-        async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self.status = message["status"]
-                self.answer_type = next((v.decode("latin-1") for k, v in message.get("headers", []) if k.lower() == b"content-type"), "")
-            elif message["type"] == "http.response.body" and "event-stream" not in self.answer_type:
-                _keep(self.answer, message.get("body", b""))
-            await send(message)
-
-        return wrapped
+    def saw(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.answer_type = next((v.decode("latin-1") for k, v in message.get("headers", []) if k.lower() == b"content-type"), "")
+        elif message["type"] == "http.response.body" and "event-stream" not in self.answer_type:
+            _keep(self.answer, message.get("body", b""))
 
     @staticmethod
     def body(chunks: list[bytes]) -> bytes | None:
