@@ -8,6 +8,7 @@ that only its setting adds:
   * CORSMiddleware                 HUB_CORS_ORIGINS or dev: preflights, headers on every answer
   * PathAliases                    web.aliases: the document's x-hub-aliases (ours: /hub-api/…, /v1/…)
   * Console                        web.console: /console/ in dev mode or with --console
+  * Recording                      web.recording: --record, what each consumer uses of the document
     ExceptionMiddleware            Connexion: every error below goes through web.errormap
     BodyLimit                      web.bodylimit: 413 before an oversized body is read
   * Latency                        web.latency: dev --latency, every API answer waits
@@ -69,6 +70,7 @@ from kataven_hub.web.latency import Latency
 from kataven_hub.web.mockanswers import MockAnswers
 from kataven_hub.web.prefer import Prefer
 from kataven_hub.web.ratelimits import RateLimits
+from kataven_hub.web.recording import Recording
 from kataven_hub.web.reloading import Reloading
 from kataven_hub.web.routing import Routing
 from kataven_hub.web.security import security_map, unverified
@@ -184,6 +186,8 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.
         (CORSMiddleware, bool(settings.allowed_origins), cors),
         (PathAliases, bool(aliases), {"aliases": aliases}),
         (Console, dev or settings.console, {}),
+        (Recording, settings.record is not None, {"directory": settings.record, "document": original or {},
+                                                  "operations": [route.operation for route in served]}),
         (ExceptionMiddleware, True, {}),
         (BodyLimit, True, {"limit": MAX_REQUEST_BYTES}),
         (Latency, dev and settings.latency_bounds is not None, {"bounds": settings.latency_bounds, "seed": settings.fault_seed}),

@@ -28,6 +28,8 @@ class Principal:
 
     account: str
     created_by: str
+    key_name: str = ""
+    """The name given to the API key it called with (`hub keys create --name`), if any."""
 
 
 def check_account_name(name: str) -> str:
@@ -94,7 +96,7 @@ class Authenticator:
         account = check_account_name(record["account"])
         if account_header is not None and check_account_name(account_header) != account:
             raise Forbidden(f"API key is for account {account!r}, not {account_header!r}")
-        return Principal(account=account, created_by=record["id"])
+        return Principal(account=account, created_by=record["id"], key_name=record.get("name") or "")
 
     def _from_jwt(self, token: str, account_header: str | None) -> Principal:
         claims = self._verify_jwt(token)

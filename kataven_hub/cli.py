@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 _SETTING_FLAGS = {
     "host", "port", "data_dir", "database_url", "dev", "sim_time_scale", "sim_seed", "spec", "latency", "error_rate", "fault_seed",
-    "rate_limits", "console", "mock_seed", "control_anywhere", "lenient", "watch",
+    "rate_limits", "console", "mock_seed", "control_anywhere", "lenient", "watch", "record",
 }  # fmt: skip
 log = logging.getLogger("kataven_hub")
 LOG_LINE = 1000
@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
         "--watch", action="store_true", default=None,
         help="serve the document again each time it, or a file it refers to, changes (remembered data is kept)",
     )  # fmt: skip
+    serve.add_argument(
+        "--record", type=Path, metavar="DIR",
+        help="record what each consumer (X-Hub-Consumer, else its key's name) uses into DIR/<consumer>.json",
+    )  # fmt: skip
     serve.add_argument("--sim-time-scale", type=float, help="campaign seconds per real second")
     serve.add_argument("--sim-seed", type=int, help="seed of the simulated carrier")
     serve.add_argument("--latency", metavar="MS|LOW-HIGH", help="dev mode: delay every API answer (milliseconds)")
@@ -104,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     diff.set_defaults(command=diff_command)
 
     _contract(commands)
+    from kataven_hub.consumers import commands as consumer_commands
+
+    consumer_commands.add_commands(commands, spec=_spec)
     from kataven_hub import admin
 
     admin.add_commands(commands, data_dir=_data_dir)

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     spec: Path = Field(DEFAULT_SPEC, description="the OpenAPI document to serve (default: ./openapi.yaml; in this project's checkout, its own)")
     lenient: Flag = Field(False, description="1 to serve an invalid document as far as it can be: a warning per problem, a 501 per operation it breaks")
     watch: Flag = Field(False, description="1 to serve the document again each time it, or a file it refers to, changes (hub serve --watch)")
+    record: Path | None = Field(
+        None, description="a folder: what each consumer uses of the document, recorded into FOLDER/<consumer>.json (hub serve --record)"
+    )
     host: str = Field("127.0.0.1", description="address to listen on (default 127.0.0.1)")
     port: int = Field(8081, description="port to listen on (default 8081)")
     dev: Flag = Field(False, description="1 for dev mode: generated pepper, CORS for all origins, response checks")

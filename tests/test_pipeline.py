@@ -20,7 +20,7 @@ CONNEXION = [
 ]  # fmt: skip
 
 EVERY_LAYER = [
-    "ServerErrorMiddleware", "CORSMiddleware", "PathAliases", "Console", "ExceptionMiddleware", "BodyLimit", "Latency",
+    "ServerErrorMiddleware", "CORSMiddleware", "PathAliases", "Console", "Recording", "ExceptionMiddleware", "BodyLimit", "Latency",
     "SpecDocuments", "Inject", "Routing", "SecurityMiddleware", "RateLimits",
     "RequestValidationMiddleware", "ResponseValidationMiddleware", "LifespanMiddleware", "Prefer", "MockAnswers",
     "ContextMiddleware",
@@ -47,7 +47,7 @@ def test_the_stack_is_the_one_the_docstring_draws(tmp_path: Path) -> None:
 
 
 def test_every_optional_layer_in_its_place(tmp_path: Path) -> None:
-    stack = _stack(tmp_path, dev=True, rate_limits=True, latency="5")  # dev mode answers CORS for any origin
+    stack = _stack(tmp_path, dev=True, rate_limits=True, latency="5", record=tmp_path / "consumers")  # dev mode answers CORS for any origin
     assert stack == EVERY_LAYER
     assert [name for name in stack if name in CONNEXION] == CONNEXION
 

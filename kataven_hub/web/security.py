@@ -51,7 +51,8 @@ def security_map(authenticator: Authenticator, *, dev: bool) -> dict[str, type]:
 
     def keys(token: str, request: Any) -> dict[str, str]:
         principal = authenticator.authenticate(token, request.headers.get("X-Account-ID"))
-        return {"sub": principal.created_by, "account": principal.account}
+        named = {"key_name": principal.key_name} if principal.key_name else {}  # whom `--record` names the consumer after
+        return {"sub": principal.created_by, "account": principal.account, **named}
 
     def fallback(scheme: dict[str, Any], found: Callable[..., Any] | None) -> Callable[..., Any] | None:
         if scheme.get(OURS):
