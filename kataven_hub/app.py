@@ -55,6 +55,7 @@ from kataven_hub.mock.parents import parents
 from kataven_hub.mock.remember import roles
 from kataven_hub.openapi import lenient, routing
 from kataven_hub.openapi.document import InvalidDocument
+from kataven_hub.openapi.oas31 import later
 from kataven_hub.openapi.routing import HubResolver
 from kataven_hub.openapi.served import View, trusted
 from kataven_hub.openapi.served import view as served_view
@@ -105,7 +106,7 @@ def create_app(settings: Settings, shared: Hub | None = None) -> AsyncApp:
         security_map=security_map(hub.authenticator, dev=settings.dev),
         validator_map=VALIDATORS,
     )
-    with contextlib.nullcontext() if settings.lenient else trusted():
+    with contextlib.nullcontext() if settings.lenient and not later(document) else trusted():  # 3.0's meta-schema says nothing of a 3.1 view
         _add_apis(app, settings, (document, view), HubResolver(mocker.answer, operations, view.unserved), itself=itself)
     return _finished(app, served, operations)
 

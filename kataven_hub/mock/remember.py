@@ -49,6 +49,7 @@ def roles(operations: list[Operation]) -> dict[str, Role]:
     create (`POST`, answering the resource: not a bare id) and an item path below it (without a
     create there is nothing to remember)."""
     paths = {op.path for op in operations}
+    operations = [op for op in operations if _succeeds(op)]  # one documenting no success is answered as documented
     creatable = {op.path for op in operations
                  if op.method == "post" and op.definition.get(OPT_OUT) != "stateless" and not _wraps(_success(op)[1])
                  and _an_object(_success(op)[1])}  # fmt: skip
@@ -146,6 +147,11 @@ def answer(conn: Connection, operation: Operation, role: Role, request: Request,
 def _an_object(schema: dict[str, Any] | None) -> bool:
     """Whether a create's answer can be the resource (none, or an object: not a bare id)."""
     return schema is None or flatten(schema).get("type", "object") == "object"
+
+
+def _succeeds(operation: Operation) -> bool:
+    """Whether the operation documents a success (a 2xx, `2XX` or `default`)."""
+    return any(str(code).startswith("2") or code == "default" for code in operation.definition.get("responses") or {})
 
 
 def _success(operation: Operation) -> tuple[int, dict[str, Any] | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import unquote
 
 
 def resolved(document: dict[str, Any], node: Any) -> Any:
@@ -14,8 +15,11 @@ def resolved(document: dict[str, Any], node: Any) -> Any:
             return node
         target: Any = document
         for part in reference[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            target = target.get(part) if isinstance(target, dict) else None
+            part = unquote(part).replace("~1", "/").replace("~0", "~")  # a URI fragment: `%7B` is `{`
+            if isinstance(target, list):
+                target = target[int(part)] if part.isdigit() and int(part) < len(target) else None
+            else:
+                target = target.get(part) if isinstance(target, dict) else None
         if target is None:
             return node
         node = copy.deepcopy(target)
@@ -41,5 +45,24 @@ def values_inlined(document: dict[str, Any]) -> dict[str, Any]:
         if target is not node and not isinstance(target, dict):
             return copy.deepcopy(target)
         return {key: inlined(value) for key, value in node.items()}
+
+    return dict(inlined(document))
+
+
+def path_refs_inlined(document: dict[str, Any], under: tuple[str, ...] = ("#/paths/",)) -> dict[str, Any]:
+    """`document` with each `$ref` to a place `under` these (an operation's parameter used by
+    another) replaced by a copy of its target: the view may replace what it points into."""
+
+    def inlined(node: Any, within: frozenset[str] = frozenset()) -> Any:
+        if isinstance(node, list):
+            return [inlined(item, within) for item in node]
+        if not isinstance(node, dict):
+            return node
+        reference = str(node.get("$ref", ""))
+        if reference.startswith(under) and reference not in within:  # a recursive one stays a reference
+            target = resolved(document, {"$ref": reference})
+            if target is not None and "$ref" not in (target if isinstance(target, dict) else {}):
+                return inlined(target, within | {reference})
+        return {key: inlined(value, within) for key, value in node.items()}
 
     return dict(inlined(document))

@@ -17,8 +17,8 @@ from kataven_hub.openapi.defaults import drop_mistyped
 from kataven_hub.openapi.document import METHODS
 from kataven_hub.openapi.oas31 import as_three_oh, later, prepared
 from kataven_hub.openapi.pointers import escape as _escape
+from kataven_hub.openapi.pointers import path_refs_inlined, values_inlined
 from kataven_hub.openapi.pointers import resolved as _resolved
-from kataven_hub.openapi.pointers import values_inlined
 
 UNDEFINED = "x-hub-undefined-scheme"
 """Marks, in the view, a scheme the document names but does not define (its name under this key,
@@ -40,7 +40,8 @@ class View:
 def view(document: dict[str, Any], unservable: dict[str, str] | None = None, broken: list[str] | None = None) -> View:
     """Connexion's view of a loaded `document`; `unservable` (operationId: why) become 501s, the
     `broken` component schemas (`--lenient`) schemas anything satisfies."""
-    served = values_inlined(prepared(document) if later(document) else document)
+    inside = tuple(f"#/components/schemas/{name}/" for name in broken or [])  # what is left of a broken schema
+    served = values_inlined(path_refs_inlined(prepared(document) if later(document) else document, ("#/paths/", *inside)))
     if later(document):
         as_three_oh(served)
     schemas = (served.get("components") or {}).get("schemas") or {}

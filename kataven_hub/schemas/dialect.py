@@ -7,6 +7,7 @@ checked), a schema of a 3.1 document says so by a mark (`marked`); unmarked, Dra
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,8 +31,14 @@ def _int64(value: object) -> bool:
 
 
 FORMATS_2020 = FormatChecker()
-"""What FORMATS checks, and 2020-12's `date`, `time` and `uuid`: for the schemas of a 3.1 document."""
+"""What FORMATS checks, and 2020-12's `date`, `time`, `uuid` and `uri`: for the schemas of a 3.1 document."""
 FORMATS_2020.checkers = {**FORMATS.checkers, **{name: Draft202012Validator.FORMAT_CHECKER.checkers[name] for name in ("date", "time", "uuid")}}
+
+
+@FORMATS_2020.checks("uri")
+def _uri(value: object) -> bool:
+    """An absolute URI: a scheme, then the rest (RFC 3986), as Schemathesis checks it in a 3.1 answer."""
+    return not isinstance(value, str) or re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", value) is not None
 
 MARK = "x-hub-2020-12"
 """Beside `type` or `format` in a schema of a 3.1 or 3.2 document (in the copies the server reads,

@@ -16,7 +16,7 @@ from connexion.spec import OpenAPISpecification, Specification
 from starlette.types import ASGIApp
 
 from kataven_hub.openapi.oas31 import later
-from kataven_hub.openapi.pointers import values_inlined
+from kataven_hub.openapi.pointers import path_refs_inlined, values_inlined
 
 UI_PATHS = ("/ui", "/docs", "/_ui")
 """Where Swagger UI is served: the first of these no path of the document is under."""
@@ -32,7 +32,7 @@ class _AsWritten(OpenAPISpecification):
     """A document as written, not checked again: it was at loading (or served `--lenient`)."""
 
     def __init__(self, raw_spec: dict[str, Any], *, base_uri: str = "") -> None:
-        super().__init__(values_inlined(raw_spec), base_uri=base_uri)  # Connexion cannot resolve a `$ref` to a list
+        super().__init__(values_inlined(path_refs_inlined(raw_spec)), base_uri=base_uri)  # Connexion cannot resolve a `$ref` to a list, or `%7B`
         self._raw_spec = copy.deepcopy(raw_spec)
 
     @classmethod
