@@ -222,7 +222,11 @@ _NOTES = {
     "info": {"title": "Notes", "version": "1"},
     "paths": {
         "/notes": {"post": {"operationId": "createNote", "requestBody": {"content": {"application/json": {"schema": _NOTE}}},
-                            "responses": {"201": _json(_NOTE)}}},
+                            "responses": {"201": _json(_NOTE)}},
+                   "get": {"operationId": "listNotes", "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+                           "responses": {"200": _json({"type": "array", "items": _NOTE})}}},
+        "/marks": {"post": {"operationId": "mark", "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"type": ["object", "null"]}}}}, "responses": {"204": {"description": "Marked."}, "400": _json({"type": "string"})}}},
         "/notes/{id}": {"parameters": [_ID], "get": {"operationId": "getNote", "responses": {
             "200": _json(_NOTE), "404": _json({"type": "string"})}}},
         "/stats": {"get": {"operationId": "getStats", "responses": {"200": _json({"type": "object", "required": ["notes", "label"],
@@ -260,3 +264,17 @@ def test_a_3_1_answer_is_the_same_for_the_same_seed_and_another_for_another(tmp_
         return [client.get("/stats").text for client in _notes(tmp_path / folder, seed)][0]
 
     assert stats("first", 0) == stats("again", 0) != stats("other", 7)
+
+
+def test_a_page_past_any_database_integer_is_an_empty_page(tmp_path: Path) -> None:
+    for client in _notes(tmp_path):
+        client.post("/notes", json={"kind": "note", "text": "milk"})
+        assert client.get("/notes", params={"limit": str(10**24)}).json()[0]["text"] == "milk"  # a 500 before
+
+
+def test_a_null_body_is_taken_where_the_schema_takes_null(tmp_path: Path) -> None:
+    for client in _notes(tmp_path):
+        headers = {"Content-Type": "application/json"}
+        assert client.post("/marks", content=b"null", headers=headers).status_code == 204  # 400 "must not be empty" before
+        assert client.post("/marks", content=b"", headers=headers).json() == "RequestBody is required"
+        assert client.post("/marks", content=b"3", headers=headers).json() == "3 is not of type 'object', 'null'"

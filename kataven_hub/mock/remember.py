@@ -27,6 +27,8 @@ ROLES = {("post", False): "create", ("get", False): "list", ("get", True): "read
 """(method, on the item path) -> what the operation does to the collection."""
 LIMITS = ("limit", "page_size", "pageSize", "per_page", "perPage", "size")
 OFFSETS = ("offset", "skip")
+MOST = 2**62
+"""The largest limit or offset asked of the database (SQLite's and PostgreSQL's integers are 64-bit)."""
 PAGES = ("page",)
 
 
@@ -214,6 +216,7 @@ def _page(conn: Connection, request: Request, schema: dict[str, Any] | None, see
     if offset is None:
         page = next((int(query[k]) for k in PAGES if query.get(k, "").isdigit()), None)
         offset = 0 if page is None else max(page - 1, 0) * limit
+    limit, offset = min(limit, MOST), min(offset, MOST)  # a database's integers end: past them, nothing is there
     items, total = conn.list_resources(request.path, offset, limit)
     item_schema = _item_schema(schema)
     if complete and item_schema is not None:
