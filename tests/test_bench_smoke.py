@@ -11,6 +11,12 @@ from bench.run import main
 pytestmark = [pytest.mark.bench, pytest.mark.pg]
 
 
+NEAR_ZERO = ("7 ", "15a dispatch, 3 replicas over 2")
+"""Figures that may be 0 on the smoke run's inputs: an idle server may use no CPU; three replicas
+over two cores share the smoke run's 20 accounts for 3 s and settle 0–2 calls a second (the same
+at 663f2b4, before this change: 0 and 0.33 in two runs). The full run holds them to their goals."""
+
+
 def test_the_benchmark_suite_runs_end_to_end(tmp_path: Path) -> None:
     assert main(["--smoke", "--out", str(tmp_path)]) == 0
     [report] = tmp_path.glob("bench-*-smoke.json")
@@ -21,7 +27,7 @@ def test_the_benchmark_suite_runs_end_to_end(tmp_path: Path) -> None:
                        "16a", "16b", "16c"]
     for result in results:
         assert result["baseline"] > 0 and result["passed"] is None, result
-        assert result["figure"] > 0 or result["target"].startswith("7 "), result  # an idle server may use no CPU
+        assert result["figure"] > 0 or result["target"].startswith(NEAR_ZERO), result
     details = {r["target"].split()[0]: r["detail"] for r in results}
     assert "status 413" in details["5"]
     assert "answered 200" in details["8"] and "answered 201" in details["11"]

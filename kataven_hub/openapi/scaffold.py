@@ -106,6 +106,21 @@ def stub(operation: Operation) -> str:
     return f'{head}\n    """{summary}"""\n    return hub.mock({json.dumps(operation.operation_id)})\n'
 
 
+def _kind(schema: Any, default: str) -> str:
+    """The Python type of a value of `schema`: of its one type, or of 3.1's list of them (`T | None`
+    where null is one of two), else `object`."""
+    kind = schema.get("type", default) if isinstance(schema, dict) else default
+    if not isinstance(kind, list):
+        return _TYPES.get(str(kind), "object")
+    others = [k for k in kind if k != "null"]
+    named = _TYPES.get(str(others[0]), "object") if len(others) == 1 else "object"
+    return f"{named} | None" if "null" in kind and named != "object" else named
+
+
+def _optional(kind: str) -> str:
+    return kind if kind.endswith("| None") else f"{kind} | None"
+
+
 def parameters(operation: Operation) -> list[str]:
     """What Connexion passes, as `name: type` (required first, then `name: type = default`)."""
     definition = operation.definition
@@ -116,23 +131,23 @@ def parameters(operation: Operation) -> list[str]:
     for param in definition.get("parameters", []):
         if param["in"] not in ("path", "query"):
             continue  # Connexion validates headers and cookies but passes them to no handler
-        kind = _TYPES.get(param.get("schema", {}).get("type", "string"), "object")
+        kind = _kind(param.get("schema", {}), "string")
         name = pythonic(param["name"])
         if param["in"] == "path" or param.get("required"):
             required.append(f"{name}: {kind}")
         else:
-            optional.append(f"{name}: {kind} | None = {_default(param.get('schema', {}))}")
+            optional.append(f"{name}: {_optional(kind)} = {_default(param.get('schema', {}))}")
     body = definition.get("requestBody")
     if body:
         content = body.get("content", {})
         media_type = next(iter(content), "application/json")
         schema = content.get(media_type, {}).get("schema", {})
-        kind = _TYPES.get(schema.get("type", "object"), "object")
+        kind = _kind(schema, "object")
         body_name = pythonic(body.get("x-body-name", "body"))
         if body.get("required"):
             required.append(f"{body_name}: {kind}")
         else:
-            optional.append(f"{body_name}: {kind} | None = None")
+            optional.append(f"{body_name}: {_optional(kind)} = None")
         if "form" in media_type:  # each file part comes as an argument of its own
             files = [k for k, v in schema.get("properties", {}).items() if v.get("format") in ("binary", "base64")]
             optional.extend(f"{field}: object = None" for field in files)
