@@ -107,35 +107,16 @@ def _parser() -> argparse.ArgumentParser:
     _spec(diff)
     diff.set_defaults(command=diff_command)
 
-    _contract(commands)
     from kataven_hub.consumers import commands as consumer_commands
+    from kataven_hub.contract import commands as contract_commands
+
+    contract_commands.add_commands(commands, spec=_spec)
 
     consumer_commands.add_commands(commands, spec=_spec)
     from kataven_hub import admin
 
     admin.add_commands(commands, data_dir=_data_dir)
     return parser
-
-
-def _contract(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    contract = commands.add_parser(
-        "contract", help="check the document's contract over HTTP with Schemathesis, against our own server or --url's"
-                         " (exit 1 on a finding, 2 if the run breaks)",
-    )  # fmt: skip
-    _spec(contract)
-    contract.add_argument("--url", help="check the server at this base URL instead of starting one (needs --token)")
-    contract.add_argument("--token", help="with --url: sent as a bearer token and as each API key the document reads")
-    contract.add_argument("--account", help="with --url and a JWT: the account it names (X-Account-ID)")
-    contract.add_argument("--seed", type=int, default=20261127, help="the run's seed: the same seed, the same cases")
-    contract.add_argument("--max-examples", type=int, default=100, help="cases per operation (default 100)")
-    contract.add_argument("--report-dir", type=Path, default=Path("reports"), help="where the JUnit report goes")
-    contract.add_argument(
-        "--base-spec", metavar="FILE|REVISION",
-        help="check the previous contract (a file, or a git revision of the document): positive cases only",
-    )  # fmt: skip
-    contract.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
-                          help="what our own server stores in (postgres: a throwaway PostgreSQL)")  # fmt: skip
-    contract.set_defaults(command=contract_command)
 
 
 def _data_dir(parser: argparse.ArgumentParser) -> None:
@@ -227,16 +208,6 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
         app, host=settings.host, port=settings.port, log_level="info", limit_concurrency=settings.connection_bound
     )
     return 0
-
-
-def contract_command(settings: Settings, args: argparse.Namespace) -> int:
-    from kataven_hub.contract import run
-
-    options = run.Options(
-        spec=settings.spec.resolve(), url=args.url, token=args.token, account=args.account, seed=args.seed,
-        max_examples=args.max_examples, report_dir=args.report_dir, base_spec=args.base_spec, database=args.database,
-    )  # fmt: skip
-    return run.run(options)
 
 
 def diff_command(settings: Settings, args: argparse.Namespace) -> int:
