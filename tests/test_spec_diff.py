@@ -14,8 +14,9 @@ import yaml
 
 from kataven_hub import openapi
 from kataven_hub.diff.compare import compare
-from kataven_hub.diff.gate import Override, grade
+from kataven_hub.diff.gate import Override, grade, merge_base
 from kataven_hub.diff.rules import RULES
+from kataven_hub.errors import ConfigurationError
 
 CORPUS = Path(__file__).parent / "specdiff"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text())
@@ -122,3 +123,22 @@ def test_exit_codes_reports_and_an_allowed_break(tmp_path: Path) -> None:
     assert _hub_diff(str(base), str(tmp_path / "invalid.yaml"), cwd=tmp_path).returncode == 2
     (tmp_path / "bad.toml").write_text('[[rules]]\nrule = "no-such-rule"\nseverity = "info"\n')
     assert _hub_diff(str(base), str(base), "--config", "bad.toml", cwd=tmp_path).returncode == 2
+
+
+def test_auto_compares_with_the_target_branch_ci_names(tmp_path: Path) -> None:
+    """`auto` is the merge base with the pull request's target where CI names it, else with the
+    default branch: here a feature branch off develop, itself off main."""
+    git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    document(tmp_path, "openapi", None)
+    for command in (["init", "--quiet", "-b", "main"], ["add", "openapi.yaml"], ["commit", "--quiet", "-m", "v1"],
+                    ["checkout", "--quiet", "-b", "develop"], ["commit", "--quiet", "--allow-empty", "-m", "v2"],
+                    ["checkout", "--quiet", "-b", "feature"], ["commit", "--quiet", "--allow-empty", "-m", "v3"]):  # fmt: skip
+        subprocess.run([*git, *command], cwd=tmp_path, check=True)
+    main, develop = (subprocess.run(["git", "rev-parse", b], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
+                     for b in ("main", "develop"))  # fmt: skip
+    assert merge_base(tmp_path, {}) == main
+    assert merge_base(tmp_path, {"GITHUB_BASE_REF": ""}) == main  # GitHub sets it empty outside pull requests
+    assert merge_base(tmp_path, {"GITHUB_BASE_REF": "develop"}) == develop
+    assert merge_base(tmp_path, {"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "develop"}) == develop
+    with pytest.raises(ConfigurationError, match=r"^no branch release \(the pull request's target: fetch it\)"):
+        merge_base(tmp_path, {"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "release"})

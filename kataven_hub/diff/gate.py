@@ -1,7 +1,8 @@
 """`hub diff`: the changes `diff.compare` finds between two versions of the document, graded by the
 repository's own rules (`hub-diff.toml`) and reported as text, Markdown (for a pull-request
 comment) or JSON. A version is a file, or a git revision of the document (`origin/main`, read
-with `git show`), or `auto`: the merge base of HEAD with the default branch.
+with `git show`), or `auto`: the merge base of HEAD with the branch it is to be merged into (the
+pull request's target where CI names one, else the default branch).
 
 The config file overrides a rule's severity (`error`, `warning`, `info` or `off`), for every
 operation or for one; a deliberate break is such a line for one rule and one operation, with its
@@ -18,8 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,8 @@ from kataven_hub.errors import ConfigurationError
 SEVERITIES = (ERROR, WARNING, INFO, "off")
 CONFIG = "hub-diff.toml"
 DEFAULT_BRANCHES = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
+CI_TARGETS = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+"""Where CI names a pull request's target branch: GitHub Actions, GitLab CI."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,21 +96,25 @@ def read_version(version: str, document: Path) -> tuple[str, str]:
     if Path(version).is_file():
         return Path(version).read_text(), version
     if version == "auto":
-        version = merge_base()
+        version = merge_base(document.resolve().parent)
     root = _git("rev-parse", "--show-toplevel", cwd=document.parent).strip()
     inside = document.resolve().relative_to(Path(root).resolve())
     return _git("show", f"{version}:{inside.as_posix()}", cwd=Path(root)), f"{version}:{inside.as_posix()}"
 
 
-def merge_base(cwd: Path | None = None) -> str:
-    """The commit where HEAD left the default branch (the first of DEFAULT_BRANCHES there is)."""
-    for branch in DEFAULT_BRANCHES:
+def merge_base(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The commit where HEAD left the branch it is to be merged into: the pull request's target
+    where CI names one (CI_TARGETS), else the default branch (the first of DEFAULT_BRANCHES there is)."""
+    target = next((v for v in map((os.environ if environ is None else environ).get, CI_TARGETS) if v), None)
+    branches = (f"origin/{target}", target) if target else DEFAULT_BRANCHES
+    for branch in branches:
         try:
             _git("rev-parse", "--verify", "--quiet", f"{branch}^{{commit}}", cwd=cwd)
         except ConfigurationError:
             continue
         return _git("merge-base", "HEAD", branch, cwd=cwd).strip()
-    raise ConfigurationError(f"no default branch to compare with (tried {', '.join(DEFAULT_BRANCHES)})")
+    which = f"no branch {target} (the pull request's target: fetch it)" if target else "no default branch"
+    raise ConfigurationError(f"{which} to compare with (tried {', '.join(branches)})")
 
 
 def _git(*args: str, cwd: Path | None = None) -> str:
