@@ -58,7 +58,7 @@ def read_all(directory: Path, leaving_out: Collection[Path] = ()) -> list[tuple[
     """Every contract in the folder but the files left out (pacts), by file name; ValueError naming
     the first file that is not one."""
     return [(path, loads(path.read_text(encoding="utf-8"), str(path))) for path in sorted(directory.glob("*" + SUFFIX))
-            if path not in leaving_out]  # fmt: skip
+            if path not in leaving_out and path.is_file()]  # fmt: skip
 
 
 class _FileLock:

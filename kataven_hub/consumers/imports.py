@@ -51,7 +51,7 @@ def check_folder(directory: Path, document: dict[str, Any], operations: list[Ope
     folder holds neither or a file that is not one."""
     if not directory.is_dir():
         raise ValueError(f"{directory}: no such folder of consumer contracts")
-    pact_files = [path for path in sorted(directory.glob("*.json")) if is_pact(path)]
+    pact_files = [path for path in sorted(directory.glob("*.json")) if path.is_file() and is_pact(path)]
     contracts, pacts = read_all(directory, leaving_out=pact_files), [read_pact(path) for path in pact_files]
     if not contracts and not pacts:
         raise ValueError(f"{directory}: no consumer contract or pact (*.json) in it")

@@ -13,6 +13,7 @@ from jsonschema import ValidationError
 
 from kataven_hub.consumers.check import Break, raw_fits, shown
 from kataven_hub.consumers.contract import REDACTED, ROOT, fields, join, segments
+from kataven_hub.consumers.files import consumer_name
 from kataven_hub.consumers.interactions import Routed, base_paths, name, route, sent
 from kataven_hub.consumers.pacts import Interaction, Pact, Part, relaxed
 from kataven_hub.consumers.record import CREDENTIAL_HEADERS, credentials, documented_status, is_secret, redacted
@@ -36,16 +37,17 @@ def check_pact(pact: Pact, document: dict[str, Any], operations: list[Operation]
     """Every way an interaction of the pact does not hold against the document, in the pact's order."""
     bases, hidden = base_paths(document), credentials(document)
     found: list[Break] = []
+    consumer = consumer_name(pact.consumer)  # as its contract's file names it
     for interaction in pact.interactions:
         routed = route(operations, bases, interaction.method, interaction.path)
         where = f'{name(interaction, routed)} ("{interaction.description}")'
         if routed is None:
             what = "no operation of the document has this method and path"
-            found.append(Break(pact.consumer, where, what, f"{interaction.method} {interaction.path}"))
+            found.append(Break(consumer, where, what, f"{interaction.method} {interaction.path}"))
             continue
         problems = _parameters(interaction, routed, hidden) + _request(routed[0], interaction.request)
         problems += _answer(routed[0], interaction)
-        found += [Break(pact.consumer, where, what, example) for what, example in problems]
+        found += [Break(consumer, where, what, example) for what, example in problems]
     return found
 
 
@@ -105,13 +107,14 @@ def _body(what: str, documented: dict[str, Any], part: Part, *, answer: bool) ->
                 if path != ROOT and not any(locate(schema, segments(path)) for schema in schemas)]  # fmt: skip
     invalid = [_errors(schema, part, answer) for schema in schemas]
     if all(invalid):
-        problems += [(f"{what} field {_path(e)} does not hold: {_said(e)}", f"{_path(e)} = {_value(e)}") for e in invalid[0][:_SHOWN_ERRORS]]
+        problems += [(f"{what} field {_path(e)} does not hold: {_said(e)}", _shown(e)) for e in invalid[0][:_SHOWN_ERRORS]]
     return problems
 
 
 def _errors(schema: dict[str, Any], part: Part, answer: bool) -> list[ValidationError]:
     validator = (AnswerValidator if answer else RequestValidator)(schema, format_checker=FORMATS)
-    return [error for error in validator.iter_errors(part.body) if _counts(error, part, answer)]
+    found = [error for error in validator.iter_errors(part.body) if _counts(error, part, answer)]
+    return sorted(found, key=lambda error: (_path(error), str(error.validator)))
 
 
 def _counts(error: ValidationError, part: Part, answer: bool) -> bool:
@@ -146,14 +149,15 @@ def _said(error: ValidationError) -> str:
     return f"{error.validator}: {message[:117] + '…' if len(message) > 120 else message}"
 
 
-def _value(error: ValidationError) -> str:
-    """The value that breaks the schema as shown: secret values and fields redacted, long ones cut."""
+def _shown(error: ValidationError) -> str:
+    """The value that breaks the schema (`price = -1`; an object's first fields): secret values
+    redacted, long ones cut."""
     instance, schema = error.instance, error.schema if isinstance(error.schema, dict) else {}
     if isinstance(instance, (dict, list)):
         return shown(redacted(fields(instance), [schema])) or json.dumps(instance)
     steps = [step for step in error.absolute_path if isinstance(step, str)]
     text = json.dumps(REDACTED if is_secret(steps[-1] if steps else "", instance, [schema]) else instance, ensure_ascii=False)
-    return text if len(text) <= 80 else text[:79] + "…"
+    return f"{_path(error)} = {text if len(text) <= 80 else text[:79] + '…'}"
 
 
 def _call(interaction: Interaction) -> str:

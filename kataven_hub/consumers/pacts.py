@@ -68,7 +68,7 @@ def is_pact(path: Path) -> bool:
         return True
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (OSError, ValueError):
         return False
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         return False
