@@ -111,7 +111,7 @@ def _edited(tmp_path: Path, edit: Any) -> Path:
 
 def test_check_passes_on_the_document_recorded_against(recorded: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, lines = _check(recorded, SPEC, capsys)
-    assert (status, lines) == (0, ["hub consumers check: 0 use(s) broken, of 3 operation(s) used"])
+    assert (status, lines) == (0, ["hub consumers check: 0 use(s) broken, of 3 operation(s) and interaction(s) used"])
 
 
 def test_a_removed_answer_field_names_each_consumer_operation_and_example(

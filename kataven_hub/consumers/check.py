@@ -7,11 +7,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from kataven_hub.consumers.contract import REDACTED, ROOT, Contract, segments
-from kataven_hub.consumers.files import read_all
 from kataven_hub.consumers.record import documented_status, key
 from kataven_hub.consumers.schemapaths import fitting, locate
 from kataven_hub.openapi import Operation
@@ -55,13 +53,13 @@ def _uses(operation: Operation, used: dict[str, Any]) -> list[tuple[str, str]]:
                 if (problem := _parameter(operation, where_name, value))]  # fmt: skip
     request = operation.definition.get("requestBody") or {}
     if used.get("request") and not request:
-        problems.append(("the request body is no longer documented", _shown(used["request"])))
+        problems.append(("the request body is no longer documented", shown(used["request"])))
     elif used.get("request"):
         problems += _fields("request field", _schemas(request), used["request"])
     for status, answered in sorted((used.get("answers") or {}).items()):
         documented = documented_status(operation, int(status)) if status.isdigit() else None
         if documented is None:
-            problems.append((f"status {status} is no longer documented", _shown(answered)))
+            problems.append((f"status {status} is no longer documented", shown(answered)))
         else:
             problems += _fields(f"answer {status} field", _schemas(operation.definition["responses"][documented]), answered)
     return problems
@@ -74,7 +72,7 @@ def _parameter(operation: Operation, where_name: str, value: Any) -> tuple[str, 
                   if p.get("in") == where and fold(str(p.get("name"))) == fold(name)]  # fmt: skip
     if not documented:
         return f"{where} parameter {name} is no longer documented", json.dumps(value)
-    if value != REDACTED and not _raw_fits(str(value), documented[0].get("schema") or {}):
+    if value != REDACTED and not raw_fits(str(value), documented[0].get("schema") or {}):
         return f"{where} parameter {name} is no longer of the type sent ({_kind(documented[0].get('schema'))})", json.dumps(value)
     return None
 
@@ -96,12 +94,12 @@ def _schemas(documented: Any) -> list[Any]:
     return [media.get("schema") for media in content.values() if isinstance(media, dict) and "schema" in media]
 
 
-def _raw_fits(text: str, schema: dict[str, Any]) -> bool:
+def raw_fits(text: str, schema: dict[str, Any]) -> bool:
     """Whether a parameter's text still parses as the schema's type (each item of an array)."""
     kind = schema.get("type")
     if kind == "array":
         items = schema.get("items")
-        return all(_raw_fits(part, items if isinstance(items, dict) else {}) for part in text.split(","))
+        return all(raw_fits(part, items if isinstance(items, dict) else {}) for part in text.split(","))
     check = _SCALARS.get(kind) if isinstance(kind, str) else None
     return check is None or bool(check(text))
 
@@ -125,17 +123,5 @@ def _example_call(name: str, used: dict[str, Any]) -> str:
     return f"{method} {path}"
 
 
-def _shown(fields: dict[str, Any]) -> str:
+def shown(fields: dict[str, Any]) -> str:
     return ", ".join(f"{p} = {json.dumps(v, ensure_ascii=False)}" for p, v in sorted(fields.items())[:3])
-
-
-def check_folder(directory: Path, operations: list[Operation]) -> tuple[list[Break], int]:
-    """Every break of every contract in the folder, and how many uses were checked; ValueError,
-    in a line, where the folder holds no contract or a file that is not one."""
-    if not directory.is_dir():
-        raise ValueError(f"{directory}: no such folder of consumer contracts")
-    contracts = read_all(directory)
-    if not contracts:
-        raise ValueError(f"{directory}: no consumer contract (*.json) in it")
-    found = [problem for _path, contract in contracts for problem in check(contract, operations)]
-    return found, sum(len(contract["operations"]) for _path, contract in contracts)

@@ -9,6 +9,7 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Collection
 from pathlib import Path
 
 from kataven_hub.consumers.contract import Contract, dumps, loads, union
@@ -53,9 +54,11 @@ class ContractFiles:
         return loads(path.read_text(encoding="utf-8"), str(path))
 
 
-def read_all(directory: Path) -> list[tuple[Path, Contract]]:
-    """Every contract in the folder, by file name; ValueError naming the first file that is not one."""
-    return [(path, loads(path.read_text(encoding="utf-8"), str(path))) for path in sorted(directory.glob("*" + SUFFIX))]
+def read_all(directory: Path, leaving_out: Collection[Path] = ()) -> list[tuple[Path, Contract]]:
+    """Every contract in the folder but the files left out (pacts), by file name; ValueError naming
+    the first file that is not one."""
+    return [(path, loads(path.read_text(encoding="utf-8"), str(path))) for path in sorted(directory.glob("*" + SUFFIX))
+            if path not in leaving_out and path.is_file()]  # fmt: skip
 
 
 class _FileLock:

@@ -56,7 +56,7 @@ def use(operation: Operation, seen: Exchange, hidden: frozenset[tuple[str, str]]
     status = documented_status(operation, seen.status)
     if status is not None:
         schemas = _schemas(operation.definition["responses"][status])
-        entry["answers"] = {str(seen.status): _redacted(_answer_fields(seen), schemas)}
+        entry["answers"] = {str(seen.status): redacted(_answer_fields(seen), schemas)}
     return entry
 
 
@@ -77,7 +77,7 @@ def _parameters(operation: Operation, seen: Exchange, hidden: frozenset[tuple[st
             continue
         value = seen.headers.get(name.lower()) if where == "header" else sent.get(where, {}).get(name)
         if value is not None:
-            found[f"{where} {name}"] = REDACTED if _secret(name, value, [parameter.get("schema") or {}]) else example(str(value))
+            found[f"{where} {name}"] = REDACTED if is_secret(name, value, [parameter.get("schema") or {}]) else example(str(value))
     return found
 
 
@@ -102,7 +102,7 @@ def _request_fields(operation: Operation, seen: Exchange) -> dict[str, Any]:
     else:
         return {}
     content = ((operation.definition.get("requestBody") or {}).get("content")) or {}
-    return _redacted(found, [media_type.get("schema") for media_type in content.values() if isinstance(media_type, dict)])
+    return redacted(found, [media_type.get("schema") for media_type in content.values() if isinstance(media_type, dict)])
 
 
 def _answer_fields(seen: Exchange) -> dict[str, Any]:
@@ -116,17 +116,17 @@ def _schemas(documented: Any) -> list[Any]:
     return [media_type.get("schema") for media_type in content.values() if isinstance(media_type, dict)]
 
 
-def _redacted(found: dict[str, Any], schemas: list[Any]) -> dict[str, Any]:
+def redacted(found: dict[str, Any], schemas: list[Any]) -> dict[str, Any]:
     """The fields with the value of each secret one written `<redacted>`."""
     kept = {}
     for path, value in found.items():
         parts = segments(path)
         reached = [leaf for schema in schemas for leaf in locate(schema, parts)]
-        kept[path] = REDACTED if _secret(parts[-1] if parts else "", value, reached) else value
+        kept[path] = REDACTED if is_secret(parts[-1] if parts else "", value, reached) else value
     return kept
 
 
-def _secret(name: str, value: Any, schemas: list[dict[str, Any]]) -> bool:
+def is_secret(name: str, value: Any, schemas: list[dict[str, Any]]) -> bool:
     return (secret(schemas) or bool(_SECRET_NAME.search(name))
             or (isinstance(value, str) and bool(_SECRET_VALUE.search(value))))  # fmt: skip
 
