@@ -103,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="what to print")
     diff.add_argument("--report", type=Path, help="also write the Markdown report to this file")
     diff.add_argument("--config", type=Path, help="the severities and allowed breaks (default: hub-diff.toml beside the spec)")
+    diff.add_argument("--consumers", type=Path, metavar="DIR", help="grade each break by use: the consumer contracts"
+                      " (`hub serve --record DIR`) that use it, else `unused` (hub-diff.toml's [consumers])")
     diff.add_argument("--rules", action="store_true", help="list the rules, their default severities, and exit")
     _spec(diff)
     diff.set_defaults(command=diff_command)
@@ -212,7 +214,7 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
 
 def diff_command(settings: Settings, args: argparse.Namespace) -> int:
     from kataven_hub import openapi
-    from kataven_hub.diff import compare, gate, rules
+    from kataven_hub.diff import compare, consumers, gate, rules
 
     if args.rules:
         for rule, (severity, meaning) in rules.RULES.items():
@@ -225,7 +227,10 @@ def diff_command(settings: Settings, args: argparse.Namespace) -> int:
     try:
         versions = [gate.read_version(version, settings.spec) for version in (base, revision)]
         before, after = (openapi.operations(openapi.load_text(text, name)) for text, name in versions)
-        graded = gate.grade(compare.compare(before, after), gate.load_config(args.config or settings.spec.parent / gate.CONFIG))
+        config = args.config or settings.spec.parent / gate.CONFIG
+        graded = gate.grade(compare.compare(before, after), gate.load_config(config))
+        if args.consumers is not None:
+            graded = consumers.by_use(graded, consumers.read_contracts(args.consumers), consumers.unused_severity(config))
     except Exception as err:  # whatever the cause, a failure to compare is exit 2, never 1 ("breaking")
         failure = str(err) if isinstance(err, ConfigurationError) else _short(f"could not compare: {type(err).__name__}: {err}", 300)
         if args.report:  # a failed comparison must not read as a clean one

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -49,3 +50,54 @@ def with_paths(tmp_path: Path, paths: dict[str, Any]) -> Path:
     path = tmp_path / "openapi.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
     return path
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: null removes a key, a list is replaced whole."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
+CONSUMERS = ROOT / "consumers"
+"""The committed consumer contracts: what our own frontends use of openapi.yaml (the spec gate reads them)."""
+RERECORD = "HUB_RERECORD_CONSUMERS"
+"""Set (by `make consumers`), the browser tests merge what they record into CONSUMERS instead of checking it."""
+
+
+def assert_recorded_is_committed(recorded: Path, environ: dict[str, str]) -> None:
+    """Every use recorded in `recorded` (a `hub serve --record` folder) is already in the committed
+    contracts: a frontend that starts using a field fails here until its contract is re-recorded."""
+    from kataven_hub.consumers.files import ContractFiles, read_all
+
+    contracts = read_all(recorded)
+    assert contracts, f"nothing recorded in {recorded}"
+    for path, contract in contracts:
+        if environ.get(RERECORD):
+            ContractFiles(CONSUMERS).save(contract)
+            continue
+        committed = CONSUMERS / path.name
+        missing = _missing(contract, json.loads(committed.read_text()) if committed.exists() else {}, "")
+        assert not missing, (
+            f"consumers/{path.name} lacks what the frontend now uses: {', '.join(missing[:5])}"
+            f"{' …' if len(missing) > 5 else ''}. Re-record it with `make consumers` (the README's"
+            " \"The gate knows your consumers\"), and commit it"
+        )
+
+
+def _missing(recorded: Any, committed: Any, at: str) -> list[str]:
+    """The keys of `recorded`, at any depth, that `committed` lacks (their values are examples: not compared)."""
+    if not isinstance(recorded, dict):
+        return []
+    if not isinstance(committed, dict):
+        return [at or "/"]
+    found = []
+    for key, value in sorted(recorded.items()):
+        found += _missing(value, committed[key], f"{at}/{key}") if key in committed else [f"{at}/{key}"]
+    return found

@@ -1,9 +1,11 @@
 """The campaign console in headless Chromium (Playwright) against a live dev server with a fast
-simulated carrier: create from a CSV, start, watch the bars move, pause, resume, see the end."""
+simulated carrier: create from a CSV, start, watch the bars move, pause, resume, see the end; what
+the console used of the document (`--record`) is already in the committed `consumers/console.json`."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from playwright.sync_api import Browser, Locator, expect
 
 from support.servers import hub, serving
 from tests.conftest import REPORTS
+from tests.helpers import assert_recorded_is_committed
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -28,7 +31,8 @@ def test_a_campaign_watched_live_in_the_console(tmp_path: Path, browser: Browser
     key = hub("keys", "create", "--account", "console", "--data-dir", str(data_dir), env=env).stdout.split()[-1]
     (tmp_path / "contacts.csv").write_text(CSV)
     (tmp_path / "bad.csv").write_text("phone_number\nnot-a-number\n")
-    with serving(data_dir, env, "--dev", "--sim-time-scale", "60") as (base, log):
+    record = tmp_path / "consumers"
+    with serving(data_dir, env, "--dev", "--sim-time-scale", "60", "--record", str(record)) as (base, log):
         page = browser.new_page(viewport={"width": 1400, "height": 700})
         page.goto(f"{base}/console/")
         page.get_by_label("API key").fill(key)
@@ -75,6 +79,7 @@ def test_a_campaign_watched_live_in_the_console(tmp_path: Path, browser: Browser
         statuses = page.locator("#contacts tbody tr td:nth-child(3)").all_inner_texts()
         assert set(statuses) == {"completed"}
     assert "Traceback" not in log.read_text()
+    assert_recorded_is_committed(record, dict(os.environ))
 
 
 def _until(check: object, seconds: float = 60) -> None:

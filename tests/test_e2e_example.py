@@ -1,10 +1,12 @@
 """The end-to-end tests a frontend team writes against this server (the README's example): each test
 takes a fresh account from the control surface, so parallel workers never meet; time is moved,
-not waited for. Headless Chromium (Debian's), driven by Playwright, against a live dev server."""
+not waited for. Headless Chromium (Debian's), driven by Playwright, against a live dev server; the
+console's requests are recorded (`--record`), and must be in the committed `consumers/console.json`."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from support.servers import serving
-from tests.helpers import SPECS
+from tests.helpers import SPECS, assert_recorded_is_committed
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 CONTACTS = "phone_number,first_name\n" + "".join(f"+1415555{3000 + i},Person {i}\n" for i in range(40))
@@ -22,7 +24,8 @@ CONTACTS = "phone_number,first_name\n" + "".join(f"+1415555{3000 + i},Person {i}
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    with serving(tmp_path / "data", {"HUB_EVENTS_INTERVAL": "0.5", "HUB_SIM_SEED": "7"}, "--dev") as (base, _log):
+    flags = ("--dev", "--record", str(tmp_path / "consumers"))
+    with serving(tmp_path / "data", {"HUB_EVENTS_INTERVAL": "0.5", "HUB_SIM_SEED": "7"}, *flags) as (base, _log):
         yield base
 
 
@@ -56,6 +59,7 @@ def test_a_campaign_created_in_the_console_completes_when_the_clock_moves(server
     counts = json.loads(row.locator(".bar").get_attribute("data-counts") or "{}")
     assert sum(counts.values()) == 40 and counts.get("pending", 0) == counts.get("dialing", 0) == 0
     assert counts["completed"] > 0
+    assert_recorded_is_committed(tmp_path / "consumers", dict(os.environ))
 
 
 @pytest.fixture

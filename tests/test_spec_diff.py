@@ -17,6 +17,7 @@ from kataven_hub.diff.compare import compare
 from kataven_hub.diff.gate import Override, grade, merge_base
 from kataven_hub.diff.rules import RULES
 from kataven_hub.errors import ConfigurationError
+from tests.helpers import merge_patch as patched
 
 CORPUS = Path(__file__).parent / "specdiff"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text())
@@ -25,19 +26,6 @@ JSON_BODY = "/content/application~1json/schema"
 SHORT = {"$req": "/requestBody" + JSON_BODY, "$201": "/responses/201" + JSON_BODY, "$200": "/responses/200" + JSON_BODY,
          "$items": "/responses/200" + JSON_BODY + "/items"}  # fmt: skip
 THING = [("createThing", "$201"), ("getThing", "$200"), ("listThings", "$items")]
-
-
-def patched(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch."""
-    if not isinstance(patch, dict):
-        return patch
-    merged = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = patched(merged.get(key), value)
-    return merged
 
 
 def document(tmp_path: Path, name: str, *patches: dict[str, Any] | None) -> Path:

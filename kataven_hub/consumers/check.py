@@ -42,7 +42,7 @@ def check(contract: Contract, operations: list[Operation]) -> list[Break]:
         operation = by_call.get(_call(name))
         if operation is None:
             what = "the operation is no longer in the document"
-            found.append(Break(contract["consumer"], name, what, _example_call(name, used)))
+            found.append(Break(contract["consumer"], name, what, example_call(name, used)))
             continue
         found += [Break(contract["consumer"], name, what, example) for what, example in _uses(operation, used)]
     return found
@@ -114,7 +114,7 @@ def _call(name: str) -> str:
     return _TEMPLATE.sub("{}", name)
 
 
-def _example_call(name: str, used: dict[str, Any]) -> str:
+def example_call(name: str, used: dict[str, Any]) -> str:
     method, _, path = name.partition(" ")
     for where_name, value in (used.get("parameters") or {}).items():
         where, _, parameter = where_name.partition(" ")

@@ -13,6 +13,9 @@ reason, reviewed like any change:
     operation = "getApiV1CampaignsId"      # an operationId, or "GET /api/v1/campaigns/{id}"
     severity = "info"
     reason = "clients were told in release notes 0.3"
+
+With `--consumers DIR`, an `error` no recorded consumer uses takes `[consumers] unused`'s severity
+(`diff.consumers`).
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ class Graded:
     severity: str
     reason: str = ""
     """The config line's reason, where one changed the severity."""
+    use: str = ""
+    """Who uses what the change breaks, with `--consumers` (`diff.consumers`): `used by web (GET
+    /pets/7: answer 200 field name = "Rex")`, or `unused by consumers: web`."""
 
 
 def load_config(path: Path) -> list[Override]:
@@ -87,6 +93,11 @@ def grade(changes: list[Change], overrides: list[Override]) -> list[Graded]:
         severity = chosen.severity if chosen else change.default_severity
         if severity != "off":
             graded.append(Graded(change, severity, chosen.reason if chosen else ""))
+    return ordered(graded)
+
+
+def ordered(graded: list[Graded]) -> list[Graded]:
+    """Errors first, then warnings, then infos; by operation, place and rule within each."""
     order = {s: n for n, s in enumerate(SEVERITIES)}
     return sorted(graded, key=lambda g: (order[g.severity], g.change.label, g.change.where, g.change.rule))
 
@@ -136,7 +147,8 @@ def as_text(graded: list[Graded], base: str, revision: str) -> str:
     for g in graded:
         c = g.change
         allowed = f" (allowed: {g.reason})" if g.reason else ""
-        lines.append(f"{g.severity:<7} {c.rule:<36} {c.label} ({c.operation}) {c.where or '/'}: {c.message}{allowed}")
+        use = f" [{g.use}]" if g.use else ""
+        lines.append(f"{g.severity:<7} {c.rule:<36} {c.label} ({c.operation}) {c.where or '/'}: {c.message}{allowed}{use}")
     return "\n".join(lines) + "\n"
 
 
@@ -147,7 +159,7 @@ def as_markdown(graded: list[Graded], base: str, revision: str) -> str:
         lines += ["| severity | rule | operation | where | change |", "|---|---|---|---|---|"]
         for g in graded:
             c = g.change
-            note = f" — allowed: {g.reason}" if g.reason else ""
+            note = (f" — allowed: {g.reason}" if g.reason else "") + (f" — {g.use}".replace("|", "\\|") if g.use else "")
             lines.append(f"| {g.severity} | `{c.rule}` | `{c.label}` ({c.operation}) | `{c.where or '/'}` | {c.message}{note} |")
         lines += ["", "A deliberate break is allowed by a reviewed line in `hub-diff.toml` naming the rule and the operation."]
     return "\n".join(lines) + "\n"
@@ -157,7 +169,8 @@ def as_json(graded: list[Graded], base: str, revision: str) -> str:
     counts = {s: sum(g.severity == s for g in graded) for s in SEVERITIES[:3]}
     report: dict[str, Any] = {
         "base": base, "revision": revision, "result": verdict(graded), "counts": counts,
-        "changes": [{**dataclasses.asdict(g.change), "severity": g.severity, "allowed": g.reason or None} for g in graded],
+        "changes": [{**dataclasses.asdict(g.change), "severity": g.severity, "allowed": g.reason or None,
+                     "consumers": g.use or None} for g in graded],
     }  # fmt: skip
     return json.dumps(report, indent=2) + "\n"
 

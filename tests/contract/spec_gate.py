@@ -3,7 +3,8 @@
 1. `hub diff` between the document at the merge base with the default branch and the working
    tree's; the Markdown report goes to `reports/spec-diff.md` (for a pull-request comment). A change
    graded `error` fails the gate; a deliberate break passes only by a reviewed line in
-   `hub-diff.toml` (there is no flag for it).
+   `hub-diff.toml` (there is no flag for it). Where the repository has a `consumers/` folder (the
+   committed consumer contracts: `make consumers`), each break is graded by use (`--consumers`).
 2. If the document changed, the previous contract against the server of the working tree
    (`hub contract --base-spec <base>`): what the old document promised must still hold.
 
@@ -23,6 +24,7 @@ from support.servers import BIN
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi.yaml"
+CONSUMERS = ROOT / "consumers"
 
 
 def main() -> int:
@@ -44,7 +46,8 @@ def main() -> int:
         print(f"spec-gate: {err}: nothing to compare with; passing")
         return 0
     print(f"spec-gate: {SPEC.name} at {base[:12]} (the merge base with the default branch) -> the working tree")
-    diffed = subprocess.run([str(BIN / "hub"), "diff", base, "--spec", str(SPEC), "--report", str(report)], cwd=ROOT)
+    by_use = ["--consumers", str(CONSUMERS)] if CONSUMERS.is_dir() else []
+    diffed = subprocess.run([str(BIN / "hub"), "diff", base, "--spec", str(SPEC), "--report", str(report), *by_use], cwd=ROOT)
     if diffed.returncode == 2:
         return 2
     if read_version(base, SPEC)[0] == SPEC.read_text():

@@ -14,9 +14,11 @@ let contactsOf = null, contactsPage = 0;
 
 const $ = (selector) => document.querySelector(selector);
 const key = () => sessionStorage.getItem("hub-key") || "";
+// X-Hub-Consumer names this client to a server that records what its consumers use (`--record`)
+const headers = () => ({ Authorization: `Bearer ${key()}`, "X-Hub-Consumer": "console" });
 
 async function api(path, options = {}) {
-  const response = await fetch(`/api/v1${path}`, { ...options, headers: { Authorization: `Bearer ${key()}` } });
+  const response = await fetch(`/api/v1${path}`, { ...options, headers: headers() });
   const body = response.status === 204 ? null : await response.json();
   if (!response.ok) throw new Error(typeof body === "string" ? body : JSON.stringify(body));
   return body;
@@ -46,7 +48,7 @@ async function follow(id, row) {
   row.stream = new AbortController();
   try {
     const response = await fetch(`/api/v1/campaigns/${id}/events`, {
-      headers: { Authorization: `Bearer ${key()}` }, signal: row.stream.signal,
+      headers: headers(), signal: row.stream.signal,
     });
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffered = "";
