@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from kataven_hub import openapi
 from kataven_hub.app import create_app
-from kataven_hub.consumers.check import check_folder
+from kataven_hub.consumers.imports import check_folder
 from kataven_hub.diff.compare import compare
 from kataven_hub.diff.consumers import by_use, read_contracts, unused_severity
 from kataven_hub.diff.gate import grade, load_config
@@ -49,7 +49,8 @@ def _use(use: str) -> str:
 
 
 def test_the_corpus_contracts_hold_against_the_template(tmp_path: Path) -> None:
-    breaks, checked = check_folder(CORPUS / "consumers", openapi.operations(openapi.load(_write(tmp_path / "t.yaml"))))
+    document = openapi.load(_write(tmp_path / "t.yaml"))
+    breaks, checked = check_folder(CORPUS / "consumers", document, openapi.operations(document))
     assert breaks == [] and checked == 4
 
 
