@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 export CHROMIUM ?= /usr/bin/chromium
 comma := ,
 
-.PHONY: run test lint routes browser node postgres unit suite contract-test contract-test-postgres spec-gate consumers wheel bench clean
+.PHONY: run test lint docs routes browser node postgres unit suite contract-test contract-test-postgres spec-gate consumers wheel bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -17,19 +17,24 @@ $(STAMP): pyproject.toml
 	@# swagger-ui-bundle (Swagger UI 4, of a venv made before pyproject pinned swagger-ui-bundle-v2) writes the same
 	@# files: removing it after v2 would take v2's __init__.py with it, so both go and v2 comes back alone
 	$(PY) -m pip uninstall --quiet -y swagger-ui-bundle swagger-ui-bundle-v2 2>/dev/null
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,docs]'
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/hub serve --dev --data-dir ./data $(ARGS)
 
 # the one full gate: lint, the routes check, every pytest test (live servers, browser, PostgreSQL,
-# bench smoke included), the contract run on each storage driver and the gate on the spec
-test: lint routes browser postgres suite contract-test contract-test-postgres spec-gate
+# bench smoke included), the contract run on each storage driver, the gate on the spec and the documentation site
+test: lint docs routes browser postgres suite contract-test contract-test-postgres spec-gate
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# the documentation site from docs/ (mkdocs.yml), strict: a broken link or anchor, or a page left out
+# of the nav, fails it
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict --site-dir build/site
 
 routes: $(STAMP)
 	$(VENV)/bin/hub routes --check

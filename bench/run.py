@@ -305,7 +305,7 @@ TARGETS: dict[str, Callable[[Config, Path], Result | list[Result]]] = {
     "11": scale.concurrent_memory, "12": peers.beside_prism, "13": mocks.remembering,
     "14": specgate.gate, "15": replicas.all_targets, "16": corpus.beside_prism,
 }  # fmt: skip
-"""Every target by its published id (the README's table); a target may give several results
+"""Every target by its published id (docs/reference/performance.md's table); a target may give several results
 (2a and 2b), each named by its id first."""
 
 

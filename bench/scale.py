@@ -197,8 +197,8 @@ def working_set(config: Config, tmp: Path) -> list[Result]:
 
 def calls_in_flight(config: Config, tmp: Path) -> list[Result]:
     """10. 100 accounts, each with 2 running campaigns of 10 concurrent calls: 2,000 calls in flight
-    on the simulated carrier at time scale 60 (the README's), with rounds every 0.25 s as
-    `HUB_DISPATCH_INTERVAL=0.25` runs them: the README's advice for thousands of calls in flight."""
+    on the simulated carrier at time scale 60 (the walkthrough's), with rounds every 0.25 s as
+    `HUB_DISPATCH_INTERVAL=0.25` runs them: docs/reference/performance.md's advice for thousands of calls in flight."""
     accounts, seconds = (10, 3.0) if config.smoke else (100, 15.0)
     interval, scale, per_campaign = IN_FLIGHT_INTERVAL, 60.0, 10
     cap = accounts * 2 * per_campaign

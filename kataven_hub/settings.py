@@ -45,8 +45,8 @@ Origins = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
 
 
 class Settings(BaseSettings):
-    """Every setting; its variable is `HUB_` and its name in capitals. The README's table of
-    settings is tested against these declarations."""
+    """Every setting; its variable is `HUB_` and its name in capitals. The table of
+    docs/reference/settings.md is tested against these declarations."""
 
     model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True, frozen=True, extra="forbid")
 

@@ -86,7 +86,7 @@ def assert_recorded_is_committed(recorded: Path, environ: dict[str, str]) -> Non
         missing = _missing(contract, json.loads(committed.read_text()) if committed.exists() else {}, "")
         assert not missing, (
             f"consumers/{path.name} lacks what the frontend now uses: {', '.join(missing[:5])}"
-            f"{' …' if len(missing) > 5 else ''}. Re-record it with `make consumers` (the README's"
+            f"{' …' if len(missing) > 5 else ''}. Re-record it with `make consumers` (docs/guides/frontend/consumer-gate.md,"
             " \"The gate knows your consumers\"), and commit it"
         )
 

@@ -1,4 +1,4 @@
-"""The end-to-end tests a frontend team writes against this server (the README's example): each test
+"""The end-to-end tests a frontend team writes against this server (the example of docs/guides/frontend/control-surface.md): each test
 takes a fresh account from the control surface, so parallel workers never meet; time is moved,
 not waited for. Headless Chromium (Debian's), driven by Playwright, against a live dev server; the
 console's requests are recorded (`--record`), and must be in the committed `consumers/console.json`."""

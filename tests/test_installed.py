@@ -1,6 +1,6 @@
 """The package as a team installs it, without this checkout: the wheel `make wheel` builds,
 installed with its `contract` extra into a new virtualenv as the README's install block says, then
-the README's "Serving your own spec" block run as written, ending in `hub contract`."""
+the "Serving your own spec" page's block (docs/guides/own-spec/serving.md) run as written, ending in `hub contract`."""
 
 from __future__ import annotations
 

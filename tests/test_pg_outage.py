@@ -24,7 +24,7 @@ BOUND = 8.0
 """The longest a request may take while the database is away: the pool's wait (5 s) and a
 connection attempt's."""
 BACK_WITHIN = 2.0
-"""Every replica answers again this soon after the database accepts connections: the README's
+"""Every replica answers again this soon after the database accepts connections: docs/guides/replicas.md's
 "within about a second" (`RECONNECT_FOR`'s attempts 1 s apart). Measured: under 0.1 s; with
 psycopg_pool's default backoff, 3.5 to 5.1 s."""
 

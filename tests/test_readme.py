@@ -1,4 +1,5 @@
-"""The README's walkthrough, run as written against a live server."""
+"""The walkthroughs of README.md and of the documentation site's pages (docs/), run as written against a
+live server: each block is found by the `<!-- name -->` comment above it, in the page it lives in."""
 
 from __future__ import annotations
 
@@ -23,14 +24,20 @@ pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+WALKTHROUGH = DOCS / "reference" / "campaigns" / "start-to-finish.md"
+ADD_OPERATION = DOCS / "guides" / "own-spec" / "adding-an-operation.md"
+OWN_SPEC = DOCS / "guides" / "own-spec" / "serving.md"
+CONTROL_SURFACE = DOCS / "guides" / "frontend" / "control-surface.md"
+REPLICAS = DOCS / "guides" / "replicas.md"
 # fail on an HTTP error; a --max-time that runs out (exit 28) is how the walkthrough stops watching
 CURL = 'curl() { command curl --fail-with-body "$@" || { rc=$?; [ "$rc" -eq 28 ] || exit "$rc"; }; }\n'
 
 
 def walkthrough() -> str:
-    text = README.read_text()
+    text = WALKTHROUGH.read_text()
     block = re.search(r"<!-- walkthrough:[^>]*-->\n```sh\n(.*?)```", text, re.S)
-    assert block, "the README has no walkthrough block"
+    assert block, f"{WALKTHROUGH} has no walkthrough block"
     return block.group(1)
 
 
@@ -54,8 +61,8 @@ def test_the_walkthrough_works_as_written(tmp_path: Path) -> None:
 
 
 def _block(name: str, language: str) -> str:
-    block = re.search(rf"<!-- add-operation: {name} -->\n```{language}\n(.*?)```", README.read_text(), re.S)
-    assert block, f"the README has no add-operation {name} block"
+    block = re.search(rf"<!-- add-operation: {name} -->\n```{language}\n(.*?)```", ADD_OPERATION.read_text(), re.S)
+    assert block, f"{ADD_OPERATION} has no add-operation {name} block"
     return block.group(1)
 
 
@@ -87,7 +94,7 @@ def test_adding_an_operation_works_as_written(tmp_path: Path) -> None:
     assert re.findall(r"getApiV1CampaignsIdSummary +(\S+)", out, re.M) == ["mock", "stub"]
     assert "wrote get_api_v1_campaigns_id_summary into" in out
 
-    # 3. implement it: the README's handler replaces the stub
+    # 3. implement it: the page's handler replaces the stub
     module = copy / "handlers" / "campaigns.py"
     source = module.read_text()
     stub_at = source.index("async def get_api_v1_campaigns_id_summary(")
@@ -105,15 +112,16 @@ def test_adding_an_operation_works_as_written(tmp_path: Path) -> None:
     assert "hub routes --check: every one of the 12 operations has a handler" in checked.stdout
 
 
-def readme_block(name: str) -> str:
-    block = re.search(rf"<!-- {name} -->\n```sh\n(.*?)```", README.read_text(), re.S)
-    assert block, f"the README has no {name} block"
+def readme_block(name: str, page: Path = README) -> str:
+    """The `sh` block under `<!-- name -->` in `page` (README.md unless another is given)."""
+    block = re.search(rf"<!-- {name} -->\n```sh\n(.*?)```", page.read_text(), re.S)
+    assert block, f"{page} has no {name} block"
     return block.group(1)
 
 
 def own_spec(directory: Path, port: int) -> str:
-    """The README's "Serving your own spec" block, in `directory`, on `port`."""
-    return readme_block("own-spec").replace("8082", str(port)).replace('cd "$(mktemp -d)"', f"cd {directory}")
+    """The "Serving your own spec" page's block, in `directory`, on `port`."""
+    return readme_block("own-spec", OWN_SPEC).replace("8082", str(port)).replace('cd "$(mktemp -d)"', f"cd {directory}")
 
 
 def check_own_spec(done: subprocess.CompletedProcess[str], directory: Path) -> None:
@@ -143,8 +151,8 @@ def test_serving_your_own_spec_works_as_written(tmp_path: Path) -> None:
 
 
 def test_the_end_to_end_example_is_the_test_that_runs() -> None:
-    block = re.search(r"<!-- e2e-example -->\n```python\n(.*?)```", README.read_text(), re.S)
-    assert block, "the README has no e2e-example block"
+    block = re.search(r"<!-- e2e-example -->\n```python\n(.*?)```", CONTROL_SURFACE.read_text(), re.S)
+    assert block, f"{CONTROL_SURFACE} has no e2e-example block"
     assert block.group(1) in (ROOT / "tests" / "test_e2e_example.py").read_text()
 
 
@@ -152,9 +160,7 @@ def test_the_end_to_end_example_is_the_test_that_runs() -> None:
 def test_the_replicas_recipe_works_as_written(tmp_path: Path, pg_cluster: postgres.Cluster) -> None:
     """From `export HUB_DATABASE_URL` on (installing PostgreSQL and making a role are the
     machine's business), against a fresh database, on three free ports."""
-    block = re.search(r"<!-- replicas -->\n```sh\n(.*?)```", README.read_text(), re.S)
-    assert block, "the README has no replicas block"
-    recipe = block.group(1)
+    recipe = readme_block("replicas", REPLICAS)
     recipe = recipe[recipe.index("export HUB_DATABASE_URL"):]
     ports = [free_port() for _ in range(3)]
     script = recipe.replace("postgresql:///hub", pg_cluster.create_database()).replace("8081 8082 8083", " ".join(map(str, ports)))

@@ -80,10 +80,11 @@ def test_the_seed_contract_is_kept(spec: dict[str, Any]) -> None:
     assert any(s["url"] == "http://localhost:8081" for s in spec["servers"])
 
 
-def test_the_readme_table_of_settings_is_the_declarations() -> None:
-    """One row per declared setting, no other; its flag column names the flag `hub serve` has for it."""
-    readme = (ROOT / "README.md").read_text()
-    table = readme[readme.index("## Settings"):readme.index("\n\n", readme.index("| variable | flag |"))]
+def test_the_table_of_settings_is_the_declarations() -> None:
+    """One row per declared setting in docs/reference/settings.md, no other; its flag column names the
+    flag `hub serve` has for it."""
+    page = (ROOT / "docs" / "reference" / "settings.md").read_text()
+    table = page[page.index("# Settings"):page.index("\n\n", page.index("| variable | flag |"))]
     rows = {m[1]: m[2] for m in re.finditer(r"^\| `(HUB_[A-Z_]+)` \| ?(`--[a-z-]+`)? ?\|", table, flags=re.MULTILINE)}
     assert sorted(rows) == sorted(ENVIRONMENT)
     flags = {name: f"`--{name.replace('_', '-')}`" for name in cli._SETTING_FLAGS}

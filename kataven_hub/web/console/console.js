@@ -4,7 +4,7 @@
 
 const STATES = ["pending", "dialing", "completed", "no_answer", "busy", "failed", "skipped"];
 const TERMINAL = ["completed", "failed"];
-// what each action needs, as the state machine in the README says
+// what each action needs, as the state machine in docs/reference/campaigns/start-to-finish.md says
 const ACTIONS = {
   start: ["draft", "paused"], pause: ["running"], resume: ["paused"],
   stop: ["scheduled", "running", "paused"], delete: ["draft"],
