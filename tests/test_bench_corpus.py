@@ -44,13 +44,13 @@ def test_a_document_whose_prism_does_not_start_is_recorded_and_the_run_goes_on(
     monkeypatch.setattr(corpus, "ours", lambda document, tmp: corpus.started(
         [str(peer), "mock", "--host", "127.0.0.1", "ours.yaml"], {}, tmp / f"ours-{document.name}.log"))  # fmt: skip
     monkeypatch.setattr(corpus, "clean", lambda base, document, reports, config: (4 if reports.name.startswith("ours") else 2, 5))
-    monkeypatch.setattr(Server, "START_SECONDS", 2.0)
+    monkeypatch.setattr(Server, "START_SECONDS", 6.0)  # a peer starts in 0.1–1.2 s on a busy 2-core machine
     config = Config(smoke=False, rows=1, repeat=1, seconds=1.0, large=b"", small=b"")
 
     clean, start = corpus.served_clean(config, tmp_path)
 
     exited = "Prism did not start (exited with 3: Error: the document cannot be dereferenced)"
-    hung = "Prism did not start (no HTTP answer within 2 s)"
+    hung = "Prism did not start (no HTTP answer within 6 s)"
     assert clean.detail.endswith(f"broken (3.0) 4 vs {exited} of 5; hangs (3.0) 4 vs {hung} of 5; fine (3.0) 4 vs 2 of 5")
     assert (clean.figure, clean.baseline, clean.passed) == (12, 2, False)  # 12 of 15 is under 95 %
     assert "broken (3.0) " in start.detail and f"/{exited}; hangs" in start.detail and start.detail.startswith("worst fine")
