@@ -70,8 +70,19 @@ def pinned(cores: list[int]) -> Iterator[None]:
 # --- servers --------------------------------------------------------------------------------
 
 
+class DidNotStart(RuntimeError):
+    """A server that exited, or gave no HTTP answer within `Server.START_SECONDS`; `reason` in a line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"server did not start: {reason}")
+        self.reason = reason
+
+
 class Server:
     """A server process on a free port of 127.0.0.1, pinned to `cores`."""
+
+    START_SECONDS = 60.0
+    """How long a server has to give its first HTTP answer."""
 
     def __init__(
         self, command: list[str], env: dict[str, str], cores: list[int], log: Path, open_files: int | None = None
@@ -87,15 +98,26 @@ class Server:
             stderr=subprocess.STDOUT,
             preexec_fn=lambda: _confine(cores, open_files),
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + self.START_SECONDS
         while True:
             try:
                 httpx.get(self.base + "/openapi.json", timeout=1)
                 break
             except httpx.TransportError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {log.read_text()}") from None
+                    raise DidNotStart(self._failed()) from None
                 time.sleep(0.1)
+
+    def _failed(self) -> str:
+        """Why it did not start, in a line (its exit status and last line of output); it is stopped."""
+        exited = self.process.poll()
+        if exited is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+        self._log.close()
+        lines = [line.strip() for line in self.log.read_text(errors="replace").splitlines() if line.strip()]
+        last = f": {lines[-1][:200]}" if lines else ""
+        return (f"no HTTP answer within {self.START_SECONDS:g} s" if exited is None else f"exited with {exited}") + last
 
     def stop(self) -> None:
         self.process.terminate()

@@ -8,7 +8,7 @@ that only its setting adds:
   * CORSMiddleware                 HUB_CORS_ORIGINS or dev: preflights, headers on every answer
   * PathAliases                    web.aliases: the document's x-hub-aliases (ours: /hub-api/…, /v1/…)
   * Console                        web.console: /console/ in dev mode or with --console
-  * Recording                      web.recording: --record, what each consumer uses of the document
+  * Recording                      web.recording: --record or dev, what each consumer uses of the document
     ExceptionMiddleware            Connexion: every error below goes through web.errormap
     BodyLimit                      web.bodylimit: 413 before an oversized body is read
   * Latency                        web.latency: dev --latency, every API answer waits
@@ -187,8 +187,9 @@ def pipeline(settings: Settings, hub: Hub, mocker: Mocker, served: list[routing.
         (CORSMiddleware, bool(settings.allowed_origins), cors),
         (PathAliases, bool(aliases), {"aliases": aliases}),
         (Console, dev or settings.console, {}),
-        (Recording, settings.record is not None, {"directory": settings.record, "document": original or {},
-                                                  "operations": [route.operation for route in served]}),
+        (Recording, settings.record is not None or dev, {"directory": settings.record, "document": original or {},
+                                                         "operations": [route.operation for route in served],
+                                                         "accounts": hub.recordings, "authenticator": hub.authenticator}),
         (ExceptionMiddleware, True, {}),
         (BodyLimit, True, {"limit": MAX_REQUEST_BYTES}),
         (Latency, dev and settings.latency_bounds is not None, {"bounds": settings.latency_bounds, "seed": settings.fault_seed}),

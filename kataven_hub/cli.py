@@ -88,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true",
         help="exit 1 if an operation is served by the mock or a stub, or a handler function by no operation",
     )  # fmt: skip
+    routes.add_argument("--lenient", action="store_true", default=None,
+                        help="list an invalid document as `hub serve --lenient` serves it: each operation it breaks marked 501")  # fmt: skip
     _spec(routes)
     routes.set_defaults(command=routes_command)
     stubs = commands.add_parser("scaffold", help="write a handler stub for every operation served by the mock")
@@ -135,10 +137,16 @@ def _spec(parser: argparse.ArgumentParser) -> None:
 def routes_command(settings: Settings, args: argparse.Namespace) -> int:
     from kataven_hub import openapi
     from kataven_hub.app import mock_answers
-    from kataven_hub.openapi import routing, sent
+    from kataven_hub.openapi import lenient, routing, sent
+    from kataven_hub.openapi.document import InvalidDocument
+    from kataven_hub.schemas.satisfy import short
 
-    document = openapi.load(settings.spec)
+    try:
+        document = openapi.load(settings.spec, lenient=settings.lenient)
+    except InvalidDocument as err:
+        raise ConfigurationError(f"{err} (list it as `hub serve --lenient` serves it with --lenient)") from None
     operations = openapi.operations(document)
+    broken = lenient.unservable(document, lenient.problems(document)) if settings.lenient else {}
     found = routing.routes(operations)
     path_width = max((len(r.operation.path) for r in found), default=0)
     id_width = max((len(r.operation.operation_id) for r in found), default=0)
@@ -148,7 +156,8 @@ def routes_command(settings: Settings, args: argparse.Namespace) -> int:
         kept = f" (remembered: {mocks['remembered'][op.operation_id].kind})" if op.operation_id in mocks["remembered"] else ""
         if op.operation_id in mocks["parents"]:
             kept += f" (under {mocks['parents'][op.operation_id].read.label})"
-        print(f"{op.method.upper():<7} {op.path:<{path_width}}  {op.operation_id:<{id_width}}  {route.served_by}{kept}")
+        served_by = f"501: {short(broken[op.operation_id], 200)}" if op.operation_id in broken else route.served_by + kept
+        print(f"{op.method.upper():<7} {op.path:<{path_width}}  {op.operation_id:<{id_width}}  {served_by}")
     for line in sent.listing(document)[1 if not found else 0 :]:  # no blank line first on a document of no paths
         print(line)
     if not args.check:

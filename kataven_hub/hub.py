@@ -19,6 +19,7 @@ from kataven_hub import clock
 from kataven_hub.auth import Authenticator
 from kataven_hub.campaigns.ingest import ingest_pool, warm_up
 from kataven_hub.campaigns.turns import IngestTurns
+from kataven_hub.consumers.accounts import AccountRecordings
 from kataven_hub.dispatch.dialer import Dialer, SimulatedCarrier, parse_weights
 from kataven_hub.dispatch.lock import DispatchLock
 from kataven_hub.dispatch.loop import Dispatcher, run_forever
@@ -51,6 +52,8 @@ class Hub:
         self._lock = None if settings.database_url else DispatchLock(settings.data_dir)
         self.ingest_pool = ingest_pool(settings.ingest_workers)
         self.ingest_turns = IngestTurns(settings.ingests_at_once, settings.ingest_wait)
+        self.recordings = AccountRecordings()
+        """What the accounts recording on the control surface used (dev mode)."""
         self._owner = True
         """Whether its lifespan runs the services (False: another hub's, `sharing`)."""
 

@@ -98,3 +98,24 @@ def test_limits_set_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "concurrent_max\t3" in out and "calls_per_minute\t60" in out
     assert cli.main(["limits", "set", "--account", "acme", "--daily-calls-max", "-1", *data]) == 2
     assert "negative" in capsys.readouterr().err
+
+
+INVALID = Path(__file__).parent / "specs" / "invalid" / "generated.yaml"
+
+
+def test_routes_lenient_marks_the_operations_lenient_serves_as_501(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kataven_hub.app import create_app
+    from tests.conftest import make_settings
+
+    assert cli.main(["routes", "--spec", str(INVALID)]) == 2
+    refused = capsys.readouterr().err.splitlines()
+    assert len(refused) == 1 and "invalid OpenAPI at $" in refused[0] and "--lenient" in refused[0]
+    assert cli.main(["routes", "--lenient", "--spec", str(INVALID)]) == 0
+    listed = {line.split()[2]: line.split(None, 3)[3] for line in capsys.readouterr().out.splitlines()}
+    marked = sorted(operation for operation, served_by in listed.items() if served_by.startswith("501: not served: "))
+    assert marked == ["deleteOwner", "getPet"] and listed["getOwner"] == listed["listPets"] == "mock"
+    assert "$.paths['/pets/{id}'].get" in listed["getPet"]
+    with create_app(make_settings(tmp_path, spec=INVALID, dev=True, lenient=True)).test_client() as client:  # what serve does
+        answered = {"getPet": client.get("/pets/1"), "deleteOwner": client.delete("/owners/1"),
+                    "getOwner": client.get("/owners/1"), "listPets": client.get("/pets")}  # fmt: skip
+    assert sorted(operation for operation, answer in answered.items() if answer.status_code == 501) == marked

@@ -136,4 +136,4 @@ def test_the_control_document_is_a_valid_document_of_its_own() -> None:
 
     operations = openapi.operations(openapi.load(DOCUMENT))
     assert {op.operation_id.rsplit(".", 1)[1] for op in operations} == {
-        "create_account", "reset_account", "load_demo", "read_clock", "advance_clock"}  # fmt: skip
+        "create_account", "reset_account", "load_demo", "read_clock", "advance_clock", "read_recording", "switch_recording"}  # fmt: skip

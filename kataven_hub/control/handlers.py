@@ -37,6 +37,7 @@ async def create_account(hub: Hub, body: dict[str, Any] | None = None) -> tuple[
 
 async def reset_account(hub: Hub, account: str) -> dict[str, Any]:
     deleted = await hub.in_account(_existing(hub, account), empty)
+    hub.recordings.forget(account)
     return {"account": account, "deleted_campaigns": deleted}
 
 
@@ -54,6 +55,16 @@ async def read_clock(hub: Hub, account: str) -> dict[str, Any]:
 async def advance_clock(hub: Hub, account: str, body: dict[str, Any]) -> dict[str, Any]:
     _end, rounds = await anyio.to_thread.run_sync(hub.dispatcher.advance, _existing(hub, account), float(body["seconds"]))
     return {**await read_clock(hub, account), "rounds": rounds}
+
+
+async def read_recording(hub: Hub, account: str) -> dict[str, Any]:
+    _existing(hub, account)
+    return {"account": account, "on": hub.recordings.is_on(account), "consumers": hub.recordings.contracts(account)}
+
+
+async def switch_recording(hub: Hub, account: str, body: dict[str, Any]) -> dict[str, Any]:
+    hub.recordings.switch(_existing(hub, account), bool(body["on"]))
+    return await read_recording(hub, account)
 
 
 def _allowed(hub: Hub) -> None:

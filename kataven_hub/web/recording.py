@@ -1,6 +1,8 @@
 """`hub serve --record DIR`: what each consumer uses of the document, recorded from its traffic
-(`consumers.record`) into `DIR/<consumer>.json` (`consumers.files`). The consumer is named by its
-`X-Hub-Consumer` header, else by its API key's name, else `default`. It sits outside the exception
+(`consumers.record`) into `DIR/<consumer>.json` (`consumers.files`) and, in dev mode, into the
+memory of each account recording on the control surface (`consumers.accounts`). The consumer is
+named by its `X-Hub-Consumer` header, else by its API key's name, else `default`; the account is
+the one the request's credential proves (an API key of ours). It sits outside the exception
 layer, so it sees every answer as sent, and reads the operation that routing, inside, put in the
 scope. Recording never fails a request: a fault is logged once and the request goes on."""
 
@@ -15,9 +17,12 @@ import anyio.to_thread
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kataven_hub.auth import KEY_PREFIX, Authenticator
+from kataven_hub.consumers.accounts import AccountRecordings
 from kataven_hub.consumers.contract import Contract, empty, union
 from kataven_hub.consumers.files import DEFAULT, ContractFiles, consumer_name
 from kataven_hub.consumers.record import Exchange, credentials, key, use
+from kataven_hub.errors import HubError
 from kataven_hub.openapi import Operation
 
 CONSUMER_HEADER = "x-hub-consumer"
@@ -27,9 +32,12 @@ log = logging.getLogger(__name__)
 
 
 class Recording:
-    def __init__(self, app: ASGIApp, directory: Path, operations: list[Operation], document: dict[str, Any]) -> None:
+    def __init__(self, app: ASGIApp, directory: Path | None, operations: list[Operation], document: dict[str, Any],
+                 accounts: AccountRecordings | None = None, authenticator: Authenticator | None = None) -> None:  # fmt: skip
         self.app = app
-        self.files = ContractFiles(directory)
+        self.files = ContractFiles(directory) if directory is not None else None
+        self.accounts = accounts or AccountRecordings()
+        self.authenticator = authenticator
         self.operations = {op.operation_id: op for op in operations}
         self.hidden = credentials(document)
         self.known: dict[str, Contract] = {}
@@ -37,7 +45,7 @@ class Recording:
         self._failed = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (self.files is None and not self.accounts.any_on()):
             await self.app(scope, receive, send)
             return
         seen = _Seen()
@@ -72,12 +80,35 @@ class Recording:
         )  # fmt: skip
         consumer = consumer_name(headers.get(CONSUMER_HEADER) or _key_name(scope) or DEFAULT)
         new = {"consumer": consumer, "operations": {key(operation): use(operation, exchange, self.hidden)}}
+        if self.accounts.any_on() and (account := await self._account(scope, headers)):
+            self.accounts.add(account, new)
+        if self.files is not None:
+            await self._saved(consumer, new)
+
+    async def _saved(self, consumer: str, new: Contract) -> None:
+        assert self.files is not None
         known = self.known.get(consumer, empty(consumer))
         merged = union(known, new)
         if merged == known:
             return
         self.known[consumer] = merged
         self.known[consumer] = await anyio.to_thread.run_sync(self.files.save, copy.deepcopy(merged))
+
+
+    async def _account(self, scope: Scope, headers: dict[str, str]) -> str:
+        """The account the request's credential proves: its security layer's, else (a document whose
+        schemes are not ours) an API key of ours sent as a bearer token; "" if none."""
+        token_info = scope.get("extensions", {}).get("connexion_context", {}).get("token_info")
+        if isinstance(token_info, dict) and token_info.get("account"):
+            return str(token_info["account"])
+        kind, _, token = headers.get("authorization", "").partition(" ")
+        if self.authenticator is None or kind.lower() != "bearer" or not token.startswith(KEY_PREFIX):
+            return ""
+        try:
+            principal = await anyio.to_thread.run_sync(self.authenticator.authenticate, token.strip(), None)
+        except HubError:
+            return ""
+        return principal.account
 
 
 def _key_name(scope: Scope) -> str:
