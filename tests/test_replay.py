@@ -53,6 +53,7 @@ def test_each_field_is_checked_for_its_json_type_and_an_empty_array_is_no_failur
     assert problems == ['200 field next: expected null, got nothing (missing)', '200 field total: expected number, got string ("3")']
     assert notes == ["items is empty, so items[].name not seen"]
     assert against_consumer(answers, 404, "gone")[0] == ["answered 404, the consumer received 200 (its fields not checked)"]
+    assert against_consumer({}, 200, {}) == ([], [])  # no answer recorded (its status was not documented)
 
 
 def test_creates_go_first_deletes_last_and_parents_before_children() -> None:

@@ -40,8 +40,10 @@ def against_document(operation: Operation, status: int, media: str, body: Any) -
 def against_consumer(answers: dict[str, dict[str, Any]], status: int, body: Any) -> tuple[list[str], list[str]]:
     """What the consumer no longer gets (each field named, with the type expected and what came),
     and notes: the fields not seen only because an array is empty. A status the consumer never
-    received is a problem of its own (it handled the one recorded); a field recorded `null` need
-    only be there (its type was never seen)."""
+    received is a problem of its own (it handled the one recorded; with none recorded there is
+    nothing to check); a field recorded `null` need only be there (its type was never seen)."""
+    if not answers:
+        return [], []
     if str(status) not in answers:
         received = ", ".join(sorted(answers)) or "no status"
         return [f"answered {status}, the consumer received {received} (its fields not checked)"], []

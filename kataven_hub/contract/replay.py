@@ -150,7 +150,7 @@ def _received(recorded: str, uses: dict[str, Any], answers: Answers) -> tuple[st
     found.sort(key=lambda f: (not f[0].startswith("POST "), not _id_like(f[2])))
     for operation, status, path in found:
         values, _empty = reach(answers[operation][1], segments(path))
-        if values and isinstance(values[0], (str, int)) and answers[operation][0] == int(status):
+        if values and isinstance(values[0], (str, int)) and str(answers[operation][0]) == status:
             return str(values[0]), f"{operation} {status} {path}"
     return None
 
