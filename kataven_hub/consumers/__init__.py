@@ -3,4 +3,4 @@ the traffic `hub serve --record` sees (`record`; the middleware is `web.recordin
 (`pacts`, each interaction as a use: `interactions`, checked: `pactcheck`), kept in a folder (`files`)
 or, for an account recording on the control surface, in memory (`accounts`), and checked against a
 document (`check`, walking field paths down schemas: `schemapaths`; the commands: `commands`, their
-work on files: `imports`)."""
+work on files: `imports`); field paths back into JSON (`unflatten`)."""

@@ -29,12 +29,18 @@ def add_commands(commands: Any, spec: Callable[[argparse.ArgumentParser], None])
         "--base-spec", metavar="FILE|REVISION",
         help="check the previous contract (a file, or a git revision of the document): positive cases only",
     )  # fmt: skip
+    contract.add_argument(
+        "--replay", type=Path, metavar="DIR",
+        help="instead: send each consumer contract's recorded requests (hub serve --record DIR) and check the answers",
+    )  # fmt: skip
     contract.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
                           help="what our own server stores in (postgres: a throwaway PostgreSQL)")  # fmt: skip
     contract.set_defaults(command=contract_command)
 
 
 def contract_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.replay is not None:
+        return replay_command(settings, args)
     from kataven_hub.contract import run
 
     options = run.Options(
@@ -42,3 +48,13 @@ def contract_command(settings: Settings, args: argparse.Namespace) -> int:
         max_examples=args.max_examples, report_dir=args.report_dir, base_spec=args.base_spec, database=args.database,
     )  # fmt: skip
     return run.run(options)
+
+
+def replay_command(settings: Settings, args: argparse.Namespace) -> int:
+    from kataven_hub.contract import replay
+
+    options = replay.Options(
+        spec=settings.spec.resolve(), directory=args.replay, url=args.url, token=args.token, account=args.account,
+        seed=args.seed, report_dir=args.report_dir,
+    )  # fmt: skip
+    return replay.run(options)
