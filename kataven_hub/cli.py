@@ -153,8 +153,9 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     from kataven_hub import admin
     from kataven_hub import settings as settings_module
     from kataven_hub.dispatch.lock import DispatchLock
+    from kataven_hub.serving import serving
     from kataven_hub.storage import writable
-    from kataven_hub.web.mounts import Mounts, serving
+    from kataven_hub.web.mounts import Mounts
 
     settings = settings_module.finalize(settings)
     writable(settings.data_dir)  # a read-only or missing disk refuses the start in one line

@@ -1,5 +1,5 @@
-"""Several documents in one server (`hub serve --spec A --spec /billing=B`): each document's own app,
-built as a lone document's is (its security, error shapes, `/openapi.json`, `--watch`), served
+"""Several documents in one server (`hub serve --spec A --spec /billing=B`, `serving` builds it): each
+document's own app, as a lone document's (its security, error shapes, `/openapi.json`), served
 under its prefix with the path it sees made its own; one hub's services (accounts, keys, storage)
 for all; and, outside every mount, one Swagger UI listing every document."""
 
@@ -10,7 +10,6 @@ import json
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from functools import partial
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -19,40 +18,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
-from kataven_hub.hub import Hub
-from kataven_hub.mock.mocker import Mocker
-from kataven_hub.openapi.mounts import Mounted, documents, overlap, several
-from kataven_hub.settings import Settings
+from kataven_hub.openapi.mounts import Mounted, overlap
 from kataven_hub.web import MOUNT
-from kataven_hub.web.reloading import Lifespan, Reloading
+from kataven_hub.web.reloading import Lifespan
 from kataven_hub.web.specdocs import UI_PATHS
 
 log = logging.getLogger(__name__)
-
-
-def serving(settings: Settings) -> ASGIApp:
-    """`hub serve`'s app: a lone document's as ever (`app.create_app`, `app.watching`), else several mounted."""
-    from kataven_hub.app import create_app, watching
-
-    if not several(settings.spec):
-        return (watching if settings.watch else create_app)(settings)
-    return mounted(settings, documents(settings.spec))
-
-
-def mounted(settings: Settings, documents: list[Mounted]) -> Mounts:
-    """The app serving each of `documents` under its prefix (`hub serve` with several), each built
-    again on its own edits with `--watch`; ConfigurationError, in one line, if one does not serve."""
-    from kataven_hub.app import create_app
-
-    owner = Hub(settings, Mocker([], seed=settings.mock_seed))
-    apps: list[tuple[Mounted, ASGIApp]] = []
-    for document in documents:
-        build = partial(create_app, settings.model_copy(update={"spec": document.path}), owner)
-        app = Reloading(build, contextlib.nullcontext, document.path, lenient=settings.lenient, stores=owner.stores,
-                        mount=document.prefix) if settings.watch else build()  # fmt: skip
-        apps.append((document, app))
-        log.info("%s: served under %s/ (its document at %s/openapi.json)", document.path, document.prefix, document.prefix)
-    return Mounts(apps, owner.services)
 
 
 class Mounts:
@@ -61,6 +32,8 @@ class Mounts:
 
     def __init__(self, apps: list[tuple[Mounted, ASGIApp]], services: Callable[[], AbstractAsyncContextManager[None]]) -> None:
         self.apps = sorted(apps, key=lambda pair: len(pair[0].prefix), reverse=True)
+        for document, _app in apps:
+            log.info("%s: served under %s/ (its document at %s/openapi.json)", document.path, document.prefix, document.prefix)
         self._services = services
         self.pages = pages([document for document, _app in apps])
 
