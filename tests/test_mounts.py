@@ -22,7 +22,7 @@ PETSTORE = SPECS / "petstore-expanded.yaml"
 """Served at its first `servers` entry's path, /v2; no security; errors as an object {code, message}."""
 SHELTER = SPECS / "shelter.yaml"
 """Served at the prefix given with it, /shelter; an API key asked for; errors as JSON strings."""
-KEY = {"X-Shelter-Key": "any key in dev mode"}
+KEY = {"X-API-Key": "any key in dev mode"}
 
 
 @pytest.fixture(scope="module")
