@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -34,11 +35,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # connexion imports starlette's test client, which warns about httpx on every import
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     args = _parser().parse_args(argv)
-    overrides = {
-        k: v for k, v in vars(args).items() if k in _SETTING_FLAGS and v is not None
-    }
+    overrides = {k: v for k, v in vars(args).items() if k in _SETTING_FLAGS and v is not None}
+    if args.spec if "spec" in args else None:  # several: as HUB_SPEC holds them (`openapi.mounts`)
+        overrides["spec"] = Path(os.pathsep.join(args.spec))
     try:
         settings = settings_module.from_environment(settings_module.environ(), **overrides)
+        if "mount" in args and not getattr(args, "several", False):
+            from kataven_hub.openapi import mounts
+
+            settings = settings.model_copy(update={"spec": mounts.one(settings.spec, args.mount)})
         return int(args.command(settings, args) or 0)
     except (ConfigurationError, HubError) as err:
         print(f"hub: {err}", file=sys.stderr)
@@ -53,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8081)")
     _data_dir(serve)
-    _spec(serve)
+    _spec(serve, mount=False)
     serve.add_argument("--dev", action="store_true", default=None, help="dev mode")
     serve.add_argument(
         "--lenient", action="store_true", default=None,
@@ -81,17 +86,11 @@ def _parser() -> argparse.ArgumentParser:
         "--control-anywhere", action="store_true", default=None,
         help="dev mode: answer the control surface (/_hub/) from any address, not only 127.0.0.1",
     )  # fmt: skip
-    serve.set_defaults(command=serve_command)
+    serve.set_defaults(command=serve_command, several=True)
 
-    routes = commands.add_parser("routes", help="which code serves each operation: a handler, a stub or the mock")
-    routes.add_argument(
-        "--check", action="store_true",
-        help="exit 1 if an operation is served by the mock or a stub, or a handler function by no operation",
-    )  # fmt: skip
-    routes.add_argument("--lenient", action="store_true", default=None,
-                        help="list an invalid document as `hub serve --lenient` serves it: each operation it breaks marked 501")  # fmt: skip
-    _spec(routes)
-    routes.set_defaults(command=routes_command)
+    from kataven_hub import routes
+
+    routes.add_commands(commands, spec=_spec)
     stubs = commands.add_parser("scaffold", help="write a handler stub for every operation served by the mock")
     _spec(stubs)
     stubs.set_defaults(command=scaffold_command)
@@ -128,48 +127,13 @@ def _data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", metavar="URL", help="PostgreSQL instead of the SQLite files (HUB_DATABASE_URL)")
 
 
-def _spec(parser: argparse.ArgumentParser) -> None:
+def _spec(parser: argparse.ArgumentParser, mount: bool = True) -> None:
     parser.add_argument(
-        "--spec", type=Path, help="the OpenAPI document (HUB_SPEC; default: ./openapi.yaml, in this project's checkout its own)",
-    )
-
-
-def routes_command(settings: Settings, args: argparse.Namespace) -> int:
-    from kataven_hub import openapi
-    from kataven_hub.app import mock_answers
-    from kataven_hub.openapi import lenient, routing, sent
-    from kataven_hub.openapi.document import InvalidDocument
-    from kataven_hub.schemas.satisfy import short
-
-    try:
-        document = openapi.load(settings.spec, lenient=settings.lenient)
-    except InvalidDocument as err:
-        raise ConfigurationError(f"{err} (list it as `hub serve --lenient` serves it with --lenient)") from None
-    operations = openapi.operations(document)
-    broken = lenient.unservable(document, lenient.problems(document)) if settings.lenient else {}
-    found = routing.routes(operations)
-    path_width = max((len(r.operation.path) for r in found), default=0)
-    id_width = max((len(r.operation.operation_id) for r in found), default=0)
-    mocks = mock_answers(found)
-    for route in found:
-        op = route.operation
-        kept = f" (remembered: {mocks['remembered'][op.operation_id].kind})" if op.operation_id in mocks["remembered"] else ""
-        if op.operation_id in mocks["parents"]:
-            kept += f" (under {mocks['parents'][op.operation_id].read.label})"
-        served_by = f"501: {short(broken[op.operation_id], 200)}" if op.operation_id in broken else route.served_by + kept
-        print(f"{op.method.upper():<7} {op.path:<{path_width}}  {op.operation_id:<{id_width}}  {served_by}")
-    for line in sent.listing(document)[1 if not found else 0 :]:  # no blank line first on a document of no paths
-        print(line)
-    if not args.check:
-        return 0
-    problems = routing.problems(operations)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print(f"hub routes --check: {len(problems)} problem(s), listed above", file=sys.stderr)
-        return 1
-    print(f"hub routes --check: every one of the {len(found)} operations has a handler, and every handler an operation")
-    return 0
+        "--spec", action="append", metavar="[/PREFIX=]FILE", help="the OpenAPI document (HUB_SPEC; default: ./openapi.yaml,"
+        " in this project's checkout its own); given again, each is served under its prefix (default: its servers' path)",
+    )  # fmt: skip
+    if mount:
+        parser.add_argument("--mount", metavar="PREFIX", help="of several documents (--spec, HUB_SPEC), the one served at PREFIX")
 
 
 def scaffold_command(settings: Settings, _args: argparse.Namespace) -> int:
@@ -190,9 +154,10 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
 
     from kataven_hub import admin
     from kataven_hub import settings as settings_module
-    from kataven_hub.app import create_app, watching
     from kataven_hub.dispatch.lock import DispatchLock
+    from kataven_hub.serving import serving
     from kataven_hub.storage import writable
+    from kataven_hub.web.mounts import Mounts
 
     settings = settings_module.finalize(settings)
     writable(settings.data_dir)  # a read-only or missing disk refuses the start in one line
@@ -204,8 +169,8 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(_bounded)
-    app = (watching if settings.watch else create_app)(settings)  # an invalid spec is refused here, before anything is written
-    if settings.dev:
+    app = serving(settings)  # an invalid spec is refused here, before anything is written
+    if settings.dev and not isinstance(app, Mounts):
         admin.greet(settings)
     if settings.database_url:
         where = settings.database_url.rsplit("@", 1)[-1]  # no password in the log

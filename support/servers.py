@@ -40,10 +40,11 @@ PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
 
 @contextmanager
 def serving(
-    data_dir: Path, env: dict[str, str], *flags: str, open_files: int | None = None
+    data_dir: Path, env: dict[str, str], *flags: str, open_files: int | None = None, up: str = "/openapi.json"
 ) -> Iterator[tuple[str, Path]]:
     """`hub serve` until the block ends; yields its base URL and the file its output goes to.
-    `open_files` is its limit of open files, as `ulimit -n` would set it."""
+    `open_files` is its limit of open files, as `ulimit -n` would set it; `up` the page that
+    answers once it serves (several documents: one of theirs)."""
     if not ALLOWED:
         raise RuntimeError("this test starts a server: mark it @pytest.mark.live")
     port = free_port()
@@ -57,7 +58,7 @@ def serving(
         base = f"http://127.0.0.1:{port}"
         PROCESSES[base] = server
         try:
-            wait_until_up(base + "/openapi.json", server, log)
+            wait_until_up(base + up, server, log)
             yield base, log
         finally:
             del PROCESSES[base]

@@ -4,6 +4,7 @@ every other `hub` command starts without it (it is the `contract` extra)."""
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,26 +36,32 @@ def add_commands(commands: Any, spec: Callable[[argparse.ArgumentParser], None])
     )  # fmt: skip
     contract.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
                           help="what our own server stores in (postgres: a throwaway PostgreSQL)")  # fmt: skip
-    contract.set_defaults(command=contract_command)
+    contract.set_defaults(command=contract_command, several=True)
 
 
 def contract_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.replay is not None:
         return replay_command(settings, args)
-    from kataven_hub.contract import run
+    from kataven_hub.contract import run, walk
+    from kataven_hub.openapi import mounts
 
+    spec, documents = mounts.one(settings.spec, args.mount), mounts.documents(settings.spec)
     options = run.Options(
-        spec=settings.spec.resolve(), url=args.url, token=args.token, account=args.account, seed=args.seed,
+        spec=spec.resolve(), url=args.url, token=args.token, account=args.account, seed=args.seed,
         max_examples=args.max_examples, report_dir=args.report_dir, base_spec=args.base_spec, database=args.database,
+        mount=mounts.chosen(settings.spec, args.mount).prefix if args.mount else "",
+        served=os.pathsep.join(f"{d.prefix}={d.path.resolve()}" if d.prefix else str(d.path.resolve()) for d in documents),
+        dev=not all(walk.ours(d.path.resolve()) for d in documents),
     )  # fmt: skip
     return run.run(options)
 
 
 def replay_command(settings: Settings, args: argparse.Namespace) -> int:
     from kataven_hub.contract import replay
+    from kataven_hub.openapi import mounts
 
     options = replay.Options(
-        spec=settings.spec.resolve(), directory=args.replay, url=args.url, token=args.token, account=args.account,
+        spec=mounts.one(settings.spec, args.mount).resolve(), directory=args.replay, url=args.url, token=args.token, account=args.account,
         seed=args.seed, report_dir=args.report_dir,
     )  # fmt: skip
     return replay.run(options)

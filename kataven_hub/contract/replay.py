@@ -67,7 +67,7 @@ def run(options: Options) -> int:
         if options.url:
             target = server.remote(options.url, options.token, options.account)
         else:
-            target = server.ours(Path(tmp), options.spec, dev=not walk.ours(options.spec), database="sqlite")
+            target = server.ours(Path(tmp), str(options.spec), dev=not walk.ours(options.spec), database="sqlite")
         with target as there, _client(there, options.spec) as client:
             results = [found for contract in contracts for found in replay(client, contract, operations, there.account, options.seed)]
     for result in results:

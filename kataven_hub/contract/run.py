@@ -46,6 +46,12 @@ class Options:
     report_dir: Path = Path("reports")
     base_spec: str | None = None
     database: str = "sqlite"
+    mount: str = ""
+    """Where the document is served, on our server or --url's (several documents in one server)."""
+    served: str = ""
+    """What our server serves (HUB_SPEC: the document, or it and others under their prefixes)."""
+    dev: bool | None = None
+    """Whether our server runs in dev mode (None: unless the document is ours)."""
 
 
 def run(options: Options) -> int:
@@ -55,9 +61,11 @@ def run(options: Options) -> int:
         record = Path(tmp) / "answers.jsonl"
         document = _previous(options.base_spec, options.spec, Path(tmp)) if options.base_spec else options.spec
         if options.url:
-            target = server.remote(options.url, options.token, options.account)
+            target = server.remote(options.url.rstrip("/") + options.mount, options.token, options.account)
         else:
-            target = server.ours(Path(tmp), options.spec, dev=not walk.ours(options.spec), database=options.database)
+            dev = not walk.ours(options.spec) if options.dev is None else options.dev
+            target = server.ours(Path(tmp), options.served or str(options.spec), dev=dev, database=options.database,
+                                 mount=options.mount)  # fmt: skip
         with target as there:
             env = {**there.env, "HUB_CONTRACT_RECORD": str(record)}
             code = schemathesis(there, options, env, document)

@@ -41,12 +41,13 @@ def remote(url: str, token: str | None, account: str | None) -> Iterator[Target]
 
 
 @contextmanager
-def ours(tmp: Path, spec: Path, *, dev: bool, database: str) -> Iterator[Target]:
-    """`hub serve` on `spec`: dev mode for a document not ours, no dispatcher (a started campaign
-    stays as it is while the run looks at it), every answer checked against the document."""
+def ours(tmp: Path, spec: str, *, dev: bool, database: str, mount: str = "") -> Iterator[Target]:
+    """`hub serve` on `spec` (HUB_SPEC: a document, or several under their prefixes, the one checked
+    at `mount`): dev mode for a document not ours, no dispatcher (a started campaign stays as it is
+    while the run looks at it), every answer checked against the document."""
     data_dir = tmp / "data"
     env = {"HUB_PEPPER": secrets.token_hex(16), "HUB_VALIDATE_RESPONSES": "1", "HUB_CONTRACT_ACCOUNT": ACCOUNT,
-           "HUB_SPEC": str(spec), "HUB_DEV": "1" if dev else "", "HUB_DISPATCH": "0"}  # fmt: skip
+           "HUB_SPEC": spec, "HUB_DEV": "1" if dev else "", "HUB_DISPATCH": "0"}  # fmt: skip
     with ExitStack() as stack:
         if database == "postgres":
             env["HUB_DATABASE_URL"] = stack.enter_context(_postgres())
@@ -57,8 +58,8 @@ def ours(tmp: Path, spec: Path, *, dev: bool, database: str) -> Iterator[Target]
         # room for every generated campaign to start, so that the stateful phase reaches pause and resume
         _hub("limits", "set", "--account", ACCOUNT, "--concurrent-max", "1000000",
              "--calls-per-minute", "1000000", "--data-dir", str(data_dir), env=env)  # fmt: skip
-        with _serving(data_dir, env) as (base, log):
-            yield Target(base, key, ACCOUNT, False, env)
+        with _serving(data_dir, env, mount) as (base, log):
+            yield Target(base + mount, key, ACCOUNT, False, env)
         if "Traceback" in log.read_text():
             raise ConfigurationError(f"hub contract: the server logged a traceback:\n{log.read_text()[-4000:]}")
 
@@ -87,7 +88,7 @@ def _hub(*args: str, env: dict[str, str]) -> str:
 
 
 @contextmanager
-def _serving(data_dir: Path, env: dict[str, str]) -> Iterator[tuple[str, Path]]:
+def _serving(data_dir: Path, env: dict[str, str], mount: str) -> Iterator[tuple[str, Path]]:
     port = _free_port()
     log = data_dir.parent / f"server-{port}.log"
     with open(log, "w") as out:
@@ -97,7 +98,7 @@ def _serving(data_dir: Path, env: dict[str, str]) -> Iterator[tuple[str, Path]]:
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_up(base + "/openapi.json", server, log)
+            _wait_until_up(f"{base}{mount}/openapi.json", server, log)
             yield base, log
         finally:
             server.terminate()

@@ -80,11 +80,12 @@ def changes(before: list[Operation], after: list[Operation], config: Path) -> li
     return lines
 
 
-def unvalidated(stores: Backend, operations: list[Operation]) -> tuple[int, int, int]:
+def unvalidated(stores: Backend, operations: list[Operation], mount: str = "") -> tuple[int, int, int]:
     """(records remembered under a collection the document reads, those its read answer no longer
-    validates as stored, those it does not validate even completed: the plain mock answers them)."""
+    validates as stored, those it does not validate even completed: the plain mock answers them);
+    a document served under a prefix (`mount`) has its collections under it."""
     found = roles(operations)
-    reads = [(_template(op.path.rsplit("/", 1)[0]), role.schema) for op in operations
+    reads = [(_template(mount + op.path.rsplit("/", 1)[0]), role.schema) for op in operations
              if (role := found.get(op.operation_id)) and role.kind == "read" and role.schema is not None]  # fmt: skip
     counts = [0, 0, 0]
     for account in stores.account_names():

@@ -28,6 +28,7 @@ from kataven_hub.openapi import Operation
 from kataven_hub.schemas.answers import answer_errors
 from kataven_hub.schemas.satisfy import short
 from kataven_hub.storage import Backend
+from kataven_hub.web import MOUNT
 
 SHARED_ACCOUNT = "mock"
 """Whose resources a request keeps when its credential names no account (a document not ours)."""
@@ -103,7 +104,7 @@ class MockAnswers:
         """GET `path` from the server itself, with the request's credentials (headers, cookies);
         in a task of its own, so that nothing it sets in the request's context leaks back."""
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in NOT_PASSED] + [(b"accept", b"application/json")]
-        asked = {key: scope[key] for key in ("asgi", "http_version", "scheme", "server", "client", "root_path") if key in scope}
+        asked = {key: scope[key] for key in ("asgi", "http_version", "scheme", "server", "client", "root_path", MOUNT) if key in scope}
         asked |= {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
                   "headers": headers}  # fmt: skip
         status, answer_headers, chunks = 500, {}, []
@@ -124,7 +125,7 @@ class MockAnswers:
 
     async def _remembered(self, scope: Scope, receive: Receive, operation: Operation, role: Role) -> Response:
         request = Request(
-            path=scope["path"], path_params=dict(scope.get("path_params") or {}),
+            path=scope.get(MOUNT, "") + scope["path"], path_params=dict(scope.get("path_params") or {}),
             query=dict(parse_qsl(scope.get("query_string", b"").decode())) if role.kind == "list" else {},
             body=await _json_body(receive) if role.kind in ("create", "replace", "update") else None,
         )  # fmt: skip

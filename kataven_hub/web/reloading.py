@@ -36,8 +36,10 @@ class Reloading:
     the watch."""
 
     def __init__(self, build: Callable[[], ASGIApp], services: Callable[[], AbstractAsyncContextManager[None]],
-                 spec: Path, *, lenient: bool, stores: Backend, poll: float = POLL) -> None:  # fmt: skip
+                 spec: Path, *, lenient: bool, stores: Backend, poll: float = POLL, mount: str = "") -> None:  # fmt: skip
         self._build, self._services, self.spec, self._lenient, self._stores = build, services, spec, lenient, stores
+        self.mount = mount
+        """The prefix it is served under (`web.mounts`), which its remembered collections start with."""
         self.poll = poll
         self._files = edits.sources(spec)
         self._stamps = edits.stamps(self._files)
@@ -109,7 +111,7 @@ class Reloading:
         """The edit in `hub diff`'s words, and the remembered records it leaves invalid, logged."""
         for line in edits.changes(before, after, self.spec.parent / "hub-diff.toml"):
             log.info("%s: %s", self.spec.name, short(line, 400))
-        records, invalid, unfixable = edits.unvalidated(self._stores, after)
+        records, invalid, unfixable = edits.unvalidated(self._stores, after, self.mount)
         log.info(
             "%s: %d of %d remembered records no longer validate against it as stored: reads complete %d of them"
             " to it, the plain mock answers the other %d (nothing is deleted)",
@@ -135,13 +137,13 @@ class _Version:
 
     app: ASGIApp
     requests: int = 0
-    lifespan: _Lifespan = dataclasses.field(init=False)
+    lifespan: Lifespan = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
-        self.lifespan = _Lifespan(self.app)
+        self.lifespan = Lifespan(self.app)
 
 
-class _Lifespan:
+class Lifespan:
     """An app's lifespan, driven as a server drives it: start-up, and shut-down when asked."""
 
     def __init__(self, app: ASGIApp) -> None:

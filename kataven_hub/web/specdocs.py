@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 
 from kataven_hub.openapi.oas31 import later
 from kataven_hub.openapi.pointers import path_refs_inlined, values_inlined
+from kataven_hub.web import MOUNT
 
 UI_PATHS = ("/ui", "/docs", "/_ui")
 """Where Swagger UI is served: the first of these no path of the document is under."""
@@ -49,6 +50,10 @@ class _Documents(SwaggerUIAPI):
             self._resolved = not later(specification.raw)
         except ValueError:  # a circular structure: a recursive schema, resolved
             self._resolved = False
+
+    def _base_path_for_prefix(self, request: Any) -> str:
+        """Connexion's, under the prefix the document is mounted at (`web.mounts`)."""
+        return str(request.scope.get(MOUNT, "")) + str(super()._base_path_for_prefix(request))
 
     def _spec_for_prefix(self, request: Any) -> dict[str, Any]:
         """The document for the base path the request came under, made once per base path (a copy
