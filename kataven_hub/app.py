@@ -87,8 +87,8 @@ def create_app(settings: Settings, shared: Hub | None = None) -> AsyncApp:
     """A Connexion app over `settings.data_dir`; settings must have passed `settings.finalize`.
     ConfigurationError, in one line, if the spec is not valid OpenAPI 3.0. With `shared`, the app
     uses that hub's services (`watching`), which its lifespan does not start."""
-    document, view = _served(settings)
-    operations = openapi.operations(document)
+    document, repaired, view = _served(settings)
+    operations = openapi.operations(repaired)  # the mock and its checks read what Connexion validates with
     schemes = view.document["components"]["securitySchemes"]
     if not settings.dev and (problems := unverified(operations, schemes, environ())):
         raise ConfigurationError(f"{settings.spec}: nothing verifies the security scheme {problems[0]}; or serve with --dev")
@@ -143,18 +143,20 @@ def _add_apis(app: AsyncApp, settings: Settings, documents: tuple[dict[str, Any]
         raise ConfigurationError(f"{settings.spec}: Connexion cannot serve it even --lenient: {short(err.message.splitlines()[0], 300)}") from None
 
 
-def _served(settings: Settings) -> tuple[dict[str, Any], View]:
-    """The document as written, and Connexion's view of it; each problem (`--lenient`) and each
-    change the view makes logged once, in a line."""
+def _served(settings: Settings) -> tuple[dict[str, Any], dict[str, Any], View]:
+    """The document as written, as served (`--lenient`: repaired, `openapi.lenient.repaired`;
+    else the same), and Connexion's view of it; each problem and each change the view makes
+    logged once, in a line."""
     try:
         document = openapi.load(settings.spec, lenient=settings.lenient)
     except InvalidDocument as err:
         raise ConfigurationError(f"{err} (serve it anyway with --lenient)") from None
     found = lenient.problems(document) if settings.lenient else []
-    view = served_view(document, lenient.unservable(document, found), lenient.broken_schemas(found))
+    repaired = lenient.repaired(document, found)
+    view = served_view(repaired, lenient.unservable(document, found))
     for line in [str(problem) for problem in found] + view.warnings:
         log.warning("%s: %s", settings.spec.name, short(line, 300))
-    return document, view
+    return document, repaired, view
 
 
 

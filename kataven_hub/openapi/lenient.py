@@ -1,5 +1,6 @@
 """What is wrong with a document served `--lenient`: every problem openapi-spec-validator finds,
-each with its place, and the operations they leave unservable (answered `501`, saying why)."""
+each with its place, the operations they leave unservable (answered `501`, saying why), and the
+document repaired as far as it is served (what the view, the mock and its checks all read)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from kataven_hub.openapi.document import METHODS
 from kataven_hub.openapi.loader import one_line
+from kataven_hub.openapi.pointers import escape, path_refs_inlined
 
 _TOP = {"openapi", "info", "servers", "paths", "components", "security", "tags", "externalDocs"}
 _UNRESOLVED = re.compile(r"for '(\w+)' operation in '([^']*)'")
@@ -63,6 +65,20 @@ def broken_schemas(found: list[Problem]) -> list[str]:
     """The names of the component schemas with a problem (served as schemas anything satisfies)."""
     names = [str(p.where[2]) for p in found if p.where[:2] == ("components", "schemas") and len(p.where) > 2]
     return list(dict.fromkeys(names))
+
+
+def repaired(document: dict[str, Any], found: list[Problem]) -> dict[str, Any]:
+    """The document as `--lenient` serves it: each broken component schema one any value satisfies
+    (a `$ref` into what it was replaced first by a copy of its target). Connexion's view, the mock
+    and its checks are all built from it; `/openapi.json` shows the document as written."""
+    broken = broken_schemas(found)
+    if not broken:
+        return document
+    fixed = path_refs_inlined(document, tuple(f"#/components/schemas/{escape(name)}/" for name in broken))
+    schemas = fixed["components"]["schemas"]  # a copy: path_refs_inlined builds every mapping anew
+    for name in broken:
+        schemas[name] = {}
+    return fixed
 
 
 def _problem(error: Any, where: list[Any]) -> Problem:

@@ -1,6 +1,7 @@
 """Connexion's view of a document: a copy it can serve without failing at request time, and one
 warning line (naming its JSON pointer) for each thing changed. Clients, `/openapi.json`, the mock
-and our validators see the document itself; only Connexion routes and coerces through the view."""
+and our validators see the document itself (served `--lenient`, the mock sees it repaired, as the
+view is built from); only Connexion routes and coerces through the view."""
 
 from __future__ import annotations
 
@@ -37,16 +38,12 @@ class View:
     """operationId: why it answers 501."""
 
 
-def view(document: dict[str, Any], unservable: dict[str, str] | None = None, broken: list[str] | None = None) -> View:
-    """Connexion's view of a loaded `document`; `unservable` (operationId: why) become 501s, the
-    `broken` component schemas (`--lenient`) schemas anything satisfies."""
-    inside = tuple(f"#/components/schemas/{name}/" for name in broken or [])  # what is left of a broken schema
-    served = values_inlined(path_refs_inlined(prepared(document) if later(document) else document, ("#/paths/", *inside)))
+def view(document: dict[str, Any], unservable: dict[str, str] | None = None) -> View:
+    """Connexion's view of a loaded `document` (served `--lenient`: as `openapi.lenient.repaired`
+    mends it); `unservable` (operationId: why) become 501s."""
+    served = values_inlined(path_refs_inlined(prepared(document) if later(document) else document))
     if later(document):
         as_three_oh(served)
-    schemas = (served.get("components") or {}).get("schemas") or {}
-    for name in broken or []:
-        schemas[name] = {}
     unserved = dict(unservable or {})
     for path, method, operation in _operations(served):
         if operation.get("operationId") in unserved:

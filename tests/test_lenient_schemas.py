@@ -1,0 +1,56 @@
+"""A broken component schema served `--lenient` (tests/specs/invalid/broken-schema.yaml): the
+operations that use it, in a response or a request body, are still served, their bodies drawn
+from the repaired schema (one any value satisfies): never a 500, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from kataven_hub import openapi
+from kataven_hub.app import create_app
+from support.servers import serving
+from tests.conftest import make_settings
+
+DOCUMENT = Path(__file__).parent / "specs" / "invalid" / "broken-schema.yaml"
+CALLS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "listAnimals": ("GET", "/animals", {}),
+    "addAnimal": ("POST", "/animals", {"json": {"name": "Rex", "legs": 4}}),
+    "getAnimal": ("GET", "/animals/3", {}),
+}
+"""A call of every operation of the document (a test checks none is missing)."""
+
+
+def _documented(operation_id: str, status: int) -> bool:
+    operations = {op.operation_id: op for op in openapi.operations(openapi.load(DOCUMENT, lenient=True))}
+    return str(status) in operations[operation_id].definition["responses"]
+
+
+def test_every_operation_of_the_document_is_called() -> None:
+    assert {op.operation_id for op in openapi.operations(openapi.load(DOCUMENT, lenient=True))} == set(CALLS)
+
+
+def test_operations_using_a_broken_schema_answer_a_documented_status(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = make_settings(tmp_path / "data", spec=DOCUMENT, dev=True, lenient=True)
+    with caplog.at_level(logging.WARNING), create_app(settings).test_client(raise_server_exceptions=False) as client:
+        answers = {operation_id: client.request(method, path, **kwargs) for operation_id, (method, path, kwargs) in CALLS.items()}
+    assert {operation_id: answer.status_code for operation_id, answer in answers.items()} == {
+        "listAnimals": 200, "addAnimal": 201, "getAnimal": 404}  # fmt: skip
+    assert {"id", "animal"} <= set(answers["addAnimal"].json())  # the schema around the broken one still holds
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage()[:200] for r in caplog.records]
+
+
+@pytest.mark.live
+def test_over_real_http_no_operation_answers_500_nor_logs_a_traceback(tmp_path: Path) -> None:
+    with serving(tmp_path / "data", {}, "--dev", "--lenient", "--spec", str(DOCUMENT)) as (base, log):
+        statuses = {operation_id: httpx.request(method, base + path, **kwargs).status_code
+                    for operation_id, (method, path, kwargs) in CALLS.items()}  # fmt: skip
+        written = log.read_text()
+    assert all(_documented(operation_id, status) for operation_id, status in statuses.items()), statuses
+    assert 500 not in statuses.values(), statuses
+    assert "Traceback" not in written, written[written.find("Traceback") :][:2000]
+    assert "invalid OpenAPI at $.components.schemas.Animal" in written
