@@ -11,7 +11,7 @@ from typing import Any
 import handlers.campaigns
 from kataven_hub import cli
 
-DROPPED = "contacts_total"
+DROPPED = "contacts_total"  # tests/test_replay.py says the same: it must not import this module
 _read = handlers.campaigns.get_api_v1_campaigns_id
 
 
