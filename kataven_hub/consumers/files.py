@@ -13,6 +13,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from kataven_hub.consumers.contract import Contract, dumps, loads, union
+from kataven_hub.errors import ConfigurationError
 
 SUFFIX = ".json"
 LOCK = ".lock"
@@ -59,6 +60,20 @@ def read_all(directory: Path, leaving_out: Collection[Path] = ()) -> list[tuple[
     the first file that is not one."""
     return [(path, loads(path.read_text(encoding="utf-8"), str(path))) for path in sorted(directory.glob("*" + SUFFIX))
             if path not in leaving_out and path.is_file()]  # fmt: skip
+
+
+def contracts_in(directory: Path, command: str) -> list[Contract]:
+    """The contracts of the folder a command (`hub diff --consumers`) was given; ConfigurationError,
+    in a line naming the command, where there is no such folder, no contract or a bad one."""
+    if not directory.is_dir():
+        raise ConfigurationError(f"{command}: {directory}: no such folder of consumer contracts")
+    try:
+        found = [contract for _path, contract in read_all(directory)]
+    except ValueError as err:
+        raise ConfigurationError(f"{command}: {err}") from None
+    if not found:
+        raise ConfigurationError(f"{command}: {directory}: no consumer contract (*{SUFFIX}) in it")
+    return found
 
 
 class _FileLock:

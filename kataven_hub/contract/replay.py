@@ -19,7 +19,7 @@ import httpx
 
 from kataven_hub import openapi
 from kataven_hub.consumers.contract import REDACTED, Contract, segments
-from kataven_hub.consumers.files import read_all
+from kataven_hub.consumers.files import contracts_in
 from kataven_hub.consumers.record import key
 from kataven_hub.consumers.unflatten import reach
 from kataven_hub.contract import server, walk
@@ -80,15 +80,7 @@ def run(options: Options) -> int:
 
 
 def _contracts(directory: Path) -> list[Contract]:
-    if not directory.is_dir():
-        raise ConfigurationError(f"hub contract --replay: {directory}: no such folder of consumer contracts")
-    try:
-        contracts = [contract for _path, contract in read_all(directory)]
-    except ValueError as err:
-        raise ConfigurationError(f"hub contract --replay: {err}") from None
-    if not contracts:
-        raise ConfigurationError(f"hub contract --replay: {directory}: no consumer contract (*.json) in it")
-    return contracts
+    return contracts_in(directory, "hub contract --replay")
 
 
 def _client(there: server.Target, spec: Path) -> httpx.Client:

@@ -15,7 +15,7 @@ from typing import Any
 
 from kataven_hub.consumers.check import example_call
 from kataven_hub.consumers.contract import Contract, segments
-from kataven_hub.consumers.files import read_all
+from kataven_hub.consumers.files import contracts_in
 from kataven_hub.diff.compare import Change
 from kataven_hub.diff.gate import Graded, ordered
 from kataven_hub.diff.rules import ERROR, INFO, WARNING
@@ -32,15 +32,7 @@ _MISSING = ("request-property-added-required", "request-property-made-required",
 
 def read_contracts(directory: Path) -> list[Contract]:
     """The contracts of the folder; ConfigurationError, in a line, if there is none or a bad one."""
-    if not directory.is_dir():
-        raise ConfigurationError(f"hub diff --consumers: {directory}: no such folder of consumer contracts")
-    try:
-        found = [contract for _path, contract in read_all(directory)]
-    except ValueError as err:
-        raise ConfigurationError(f"hub diff --consumers: {err}") from None
-    if not found:
-        raise ConfigurationError(f"hub diff --consumers: {directory}: no consumer contract (*.json) in it")
-    return found
+    return contracts_in(directory, "hub diff --consumers")
 
 
 def unused_severity(config: Path) -> str:
