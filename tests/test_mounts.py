@@ -1,6 +1,6 @@
 """Several documents in one server (`hub serve --spec A --spec /PREFIX=B`, or HUB_SPEC), against a
 real process: two foreign documents, each with its own `/pets`, served at two prefixes; overlapping
-mounts refused; `hub routes` and `hub contract` on one mount."""
+mounts refused; `hub routes` on one mount, and `hub contract` on each mount of a server serving those two and ours."""
 
 from __future__ import annotations
 
@@ -98,13 +98,21 @@ def test_routes_lists_each_mount_or_the_one_chosen() -> None:
     assert unknown.stderr == f"hub: --mount /billing: no document is served there; the mounts are /v2 ({PETSTORE}), /shelter ({SHELTER})\n"
 
 
-def test_contract_checks_one_mount_of_the_server_serving_both(tmp_path: Path) -> None:
-    done = _hub("contract", "--spec", str(PETSTORE), "--spec", f"/shelter={SHELTER}", "--mount", "/shelter",
-                "--seed", "1", "--max-examples", "5", "--report-dir", str(tmp_path), timeout=600)  # fmt: skip
+OURS = Path(__file__).parent.parent / "openapi.yaml"
+"""Our own document, mounted at /hub beside the two foreign ones (its first server is the root)."""
+
+
+@pytest.mark.parametrize(("mount", "created"), [("/shelter", "POST /pets .* 201"), ("/v2", "POST /pets .* 200"),
+                                               ("/hub", "POST /api/v1/campaigns .* 201")])  # fmt: skip
+def test_contract_checks_each_mount_of_a_server_serving_three(tmp_path: Path, mount: str, created: str) -> None:
+    """Two foreign documents and ours in one server: each mount's contract run passes on its own."""
+    done = _hub("contract", "--spec", str(PETSTORE), "--spec", f"/shelter={SHELTER}", "--spec", f"/hub={OURS}",
+                "--mount", mount, "--seed", "1", "--max-examples", "5", "--report-dir", str(tmp_path), timeout=900)  # fmt: skip
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert re.search(r"(\d+) generated, \1 passed", done.stdout), done.stdout[-2000:]
-    assert re.search(r"POST /pets .* 201×\d+", done.stdout), done.stdout[-3000:]
-    assert "findPets" not in done.stdout and "addPet" not in done.stdout  # the petstore's operations: not this run's
+    assert re.search(created + r"×\d+", done.stdout), done.stdout[-3000:]  # created something, under its mount
+    others = {"/shelter": "findPets", "/v2": "/api/v1/campaigns", "/hub": "findPets"}[mount]
+    assert others not in done.stdout  # another mount's operations: not this run's
 
 
 def _hub(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
