@@ -15,10 +15,12 @@ let contactsOf = null, contactsPage = 0;
 const $ = (selector) => document.querySelector(selector);
 const key = () => sessionStorage.getItem("hub-key") || "";
 // X-Hub-Consumer names this client to a server that records what its consumers use (`--record`)
+// the API beside the console: at the root, or under the mount serving it (`/hub/console/` calls `/hub/api/v1`)
+const API = `${location.pathname.replace(/\/console(\/.*)?$/, "")}/api/v1`;
 const headers = () => ({ Authorization: `Bearer ${key()}`, "X-Hub-Consumer": "console" });
 
 async function api(path, options = {}) {
-  const response = await fetch(`/api/v1${path}`, { ...options, headers: headers() });
+  const response = await fetch(`${API}${path}`, { ...options, headers: headers() });
   const body = response.status === 204 ? null : await response.json();
   if (!response.ok) throw new Error(typeof body === "string" ? body : JSON.stringify(body));
   return body;
@@ -47,7 +49,7 @@ async function loadCampaigns() {
 async function follow(id, row) {
   row.stream = new AbortController();
   try {
-    const response = await fetch(`/api/v1/campaigns/${id}/events`, {
+    const response = await fetch(`${API}/campaigns/${id}/events`, {
       headers: headers(), signal: row.stream.signal,
     });
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
