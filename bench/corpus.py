@@ -17,6 +17,7 @@ same seed. `HUB_BENCH_CORPUS=name,name` measures only those documents; the smoke
 from __future__ import annotations
 
 import asyncio
+import codecs
 import dataclasses
 import os
 import secrets
@@ -77,7 +78,7 @@ def clean(base: str, document: Document, reports: Path, config: Config) -> tuple
     reports.mkdir(parents=True, exist_ok=True)
     settings = reports / "schemathesis.toml"
     settings.write_text(_credentials(document.path))
-    command = [str(BIN / "schemathesis"), "--config-file", str(settings), "run", str(document.path), "--url", base,
+    command = [str(BIN / "schemathesis"), "--config-file", str(settings), "run", str(_readable(document.path, reports)), "--url", base,
                "--mode", "positive", "--checks", CHECKS, "--seed", "1", "--workers", "1",
                "--max-examples", "3" if config.smoke else "10", "--phases", "examples,coverage,fuzzing",
                "--request-timeout", "10", "--report", "junit", "--report-dir", str(reports), "--no-color",
@@ -89,6 +90,17 @@ def clean(base: str, document: Document, reports: Path, config: Config) -> tuple
     cases = list(ET.parse(reports_found[0]).getroot().iter("testcase"))
     outcomes = [not any(child.tag in ("failure", "error") for child in case) for case in cases]
     return sum(outcomes), max(len(outcomes), document.operations)
+
+
+def _readable(path: Path, reports: Path) -> Path:
+    """The document as Schemathesis can read it: a copy without the UTF-8 byte order mark a file
+    may start with (Schemathesis refuses such a file: no operation would be called, on either server)."""
+    data = path.read_bytes()
+    if not data.startswith(codecs.BOM_UTF8):
+        return path
+    copy = reports / path.name
+    copy.write_bytes(data[len(codecs.BOM_UTF8) :])
+    return copy
 
 
 def _credentials(path: Path) -> str:

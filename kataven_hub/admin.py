@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kataven_hub import auth, storage
 from kataven_hub import settings as settings_module
@@ -14,6 +14,9 @@ from kataven_hub.auth import check_account_name
 from kataven_hub.campaigns.limits import ALL_LIMITS, all_limits, set_limits
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.settings import Settings
+
+if TYPE_CHECKING:
+    from kataven_hub.openapi import Operation
 
 DEMO_ACCOUNT = "demo"
 log = logging.getLogger("kataven_hub")
@@ -75,15 +78,13 @@ CAMPAIGN_OPERATIONS = {"postApiV1Campaigns", "getApiV1CampaignsId", "postApiV1Ca
 """What a document must serve for dev mode to fill the demo account."""
 
 
-def greet(settings: Settings) -> None:
-    """Dev mode's greeting for the document served: ours (its campaign operations) gets the demo
-    account; any other its title and a `curl` for one of its operations."""
-    from kataven_hub import openapi
+def greet(settings: Settings, document: dict[str, Any], operations: list[Operation]) -> None:
+    """Dev mode's greeting for the document served (as written, and its operations): ours (its
+    campaign operations) gets the demo account; any other its title and a `curl` for one of its
+    operations."""
     from kataven_hub.openapi.curl import curl, pick
     from kataven_hub.web.specdocs import ui_path
 
-    document = openapi.load(settings.spec, lenient=settings.lenient)
-    operations = openapi.operations(document)
     if CAMPAIGN_OPERATIONS <= {op.operation_id for op in operations}:
         greet_demo(settings)
         return

@@ -83,7 +83,15 @@ STRICT = "x-hub-strict"
 refused; without it they are accepted, as OpenAPI allows."""
 
 
-def create_app(settings: Settings, shared: Hub | None = None) -> AsyncApp:
+class ServedApp(AsyncApp):
+    """Connexion's app, knowing the document it serves as written and its operations (dev mode's
+    greeting reads them rather than loading the document again)."""
+
+    document: dict[str, Any]
+    operations: list[openapi.Operation]
+
+
+def create_app(settings: Settings, shared: Hub | None = None) -> ServedApp:
     """A Connexion app over `settings.data_dir`; settings must have passed `settings.finalize`.
     ConfigurationError, in one line, if the spec is not valid OpenAPI 3.0. With `shared`, the app
     uses that hub's services (`watching`), which its lifespan does not start."""
@@ -98,7 +106,7 @@ def create_app(settings: Settings, shared: Hub | None = None) -> AsyncApp:
     if itself and not settings.dev:
         raise ConfigurationError(f"{settings.spec}: the control surface is served in dev mode only (--dev)")
     served = [] if itself else routing.routes([op for op in operations if op.operation_id not in view.unserved])
-    app = AsyncApp(
+    app = ServedApp(
         __name__,
         lifespan=hub.lifespan,
         middlewares=pipeline(settings, hub, mocker, served, server=lambda: app, aliases=aliases(document),
@@ -108,6 +116,7 @@ def create_app(settings: Settings, shared: Hub | None = None) -> AsyncApp:
     )
     with contextlib.nullcontext() if settings.lenient and not later(document) else trusted():  # 3.0's meta-schema says nothing of a 3.1 view
         _add_apis(app, settings, (document, view), HubResolver(mocker.answer, operations, view.unserved), itself=itself)
+    app.document, app.operations = document, operations
     return _finished(app, served, operations)
 
 
@@ -160,7 +169,7 @@ def _served(settings: Settings) -> tuple[dict[str, Any], dict[str, Any], View]:
 
 
 
-def _finished(app: AsyncApp, served: list[routing.Route], operations: list[openapi.Operation]) -> AsyncApp:
+def _finished(app: ServedApp, served: list[routing.Route], operations: list[openapi.Operation]) -> ServedApp:
     for route in served:
         if route.served_by in (routing.MOCK, routing.STUB):
             operation = route.operation

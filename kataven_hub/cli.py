@@ -155,9 +155,8 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     from kataven_hub import admin
     from kataven_hub import settings as settings_module
     from kataven_hub.dispatch.lock import DispatchLock
-    from kataven_hub.serving import serving
+    from kataven_hub.serving import lone, serving
     from kataven_hub.storage import writable
-    from kataven_hub.web.mounts import Mounts
 
     settings = settings_module.finalize(settings)
     writable(settings.data_dir)  # a read-only or missing disk refuses the start in one line
@@ -170,8 +169,8 @@ def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
     for handler in logging.getLogger().handlers:
         handler.addFilter(_bounded)
     app = serving(settings)  # an invalid spec is refused here, before anything is written
-    if settings.dev and not isinstance(app, Mounts):
-        admin.greet(settings)
+    if settings.dev and (served := lone(app)) is not None:
+        admin.greet(settings, served.document, served.operations)
     if settings.database_url:
         where = settings.database_url.rsplit("@", 1)[-1]  # no password in the log
         log.info("storage: PostgreSQL (%s); replicas on this database share the accounts and the dispatching", where)

@@ -9,7 +9,7 @@ from functools import partial
 
 from starlette.types import ASGIApp
 
-from kataven_hub.app import create_app, watching
+from kataven_hub.app import ServedApp, create_app, watching
 from kataven_hub.hub import Hub
 from kataven_hub.mock.mocker import Mocker
 from kataven_hub.openapi.mounts import Mounted, documents, several
@@ -36,3 +36,8 @@ def mounted(settings: Settings, found: list[Mounted]) -> Mounts:
                         mount=document.prefix) if settings.watch else build()  # fmt: skip
         apps.append((document, app))
     return Mounts(apps, owner.services)
+
+
+def lone(app: ASGIApp) -> ServedApp | None:
+    """The app serving a lone document (the current version with `--watch`); None for several."""
+    return app.current.app if isinstance(app, Reloading) else app if isinstance(app, ServedApp) else None  # type: ignore[return-value]

@@ -35,9 +35,9 @@ def test_the_spec_is_valid_openapi_3_0() -> None:
 
 
 def test_every_operation_id_resolves_to_a_handler(spec: dict[str, Any]) -> None:
-    modules = routing.handler_modules()
+    handlers = routing.handlers(routing.handler_modules())
     for operation in spec_module.operations(spec):
-        handler = routing.find_handler(operation.function, modules)
+        handler = handlers.get(operation.function)
         assert handler is not None and inspect.iscoroutinefunction(handler), operation.operation_id
         assert not routing.is_stub(handler), operation.operation_id
 

@@ -9,6 +9,12 @@ from urllib.parse import unquote
 
 def resolved(document: dict[str, Any], node: Any) -> Any:
     """`node`, its local `$ref` followed (a few times at most); a copy where it was a reference."""
+    target = followed(document, node)
+    return node if target is node else copy.deepcopy(target)
+
+
+def followed(document: dict[str, Any], node: Any) -> Any:
+    """What `node`'s local `$ref` points at (a few times at most), not copied: to read, never to change."""
     for _ in range(8):
         reference = node.get("$ref") if isinstance(node, dict) else None
         if not isinstance(reference, str) or not reference.startswith("#/"):
@@ -22,7 +28,7 @@ def resolved(document: dict[str, Any], node: Any) -> Any:
                 target = target.get(part) if isinstance(target, dict) else None
         if target is None:
             return node
-        node = copy.deepcopy(target)
+        node = target
     return node
 
 
@@ -41,7 +47,7 @@ def values_inlined(document: dict[str, Any]) -> dict[str, Any]:
             return [inlined(item) for item in node]
         if not isinstance(node, dict):
             return node
-        target = resolved(document, node) if "$ref" in node else node
+        target = followed(document, node) if "$ref" in node else node
         if target is not node and not isinstance(target, dict):
             return copy.deepcopy(target)
         return {key: inlined(value) for key, value in node.items()}
@@ -60,7 +66,7 @@ def path_refs_inlined(document: dict[str, Any], under: tuple[str, ...] = ("#/pat
             return node
         reference = str(node.get("$ref", ""))
         if reference.startswith(under) and reference not in within:  # a recursive one stays a reference
-            target = resolved(document, {"$ref": reference})
+            target = followed(document, {"$ref": reference})
             if target is not None and "$ref" not in (target if isinstance(target, dict) else {}):
                 return inlined(target, within | {reference})
         return {key: inlined(value, within) for key, value in node.items()}

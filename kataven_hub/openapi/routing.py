@@ -55,9 +55,12 @@ def handler_functions(module: ModuleType) -> dict[str, Callable[..., Any]]:
     }
 
 
-def find_handler(name: str, modules: list[ModuleType]) -> Callable[..., Any] | None:
-    """The public coroutine function called `name` in any of the modules."""
-    return next((handler_functions(m)[name] for m in modules if name in handler_functions(m)), None)
+def handlers(modules: list[ModuleType]) -> dict[str, Callable[..., Any]]:
+    """The public coroutine functions of the modules by name, the first module's where two have one."""
+    found: dict[str, Callable[..., Any]] = {}
+    for module in reversed(modules):
+        found.update(handler_functions(module))
+    return found
 
 
 @functools.cache
@@ -91,10 +94,10 @@ class Route:
 
 
 def routes(operations: list[Operation]) -> list[Route]:
-    modules = handler_modules()
+    functions = handlers(handler_modules())
     found = []
     for operation in operations:
-        function = find_handler(operation.function, modules)
+        function = functions.get(operation.function)
         handler = None if function is None else f"{function.__module__}:{function.__name__}"
         if function is None:
             served_by = MOCK
@@ -170,7 +173,7 @@ class HubResolver(Resolver):
         super().__init__()
         self.mock = mock
         self.unserved = unserved or {}
-        self.modules = handler_modules()
+        self.handlers = handlers(handler_modules())
         self.functions = {op.operation_id: op.function for op in operations}
 
     def resolve_operation_id(self, operation: Any) -> str:
@@ -182,7 +185,7 @@ class HubResolver(Resolver):
         operation_id = self.resolve_operation_id(operation)
         if operation_id in self.unserved:
             return Resolution(_refusing(self.unserved[operation_id]), operation_id)
-        function = find_handler(self.functions[operation_id], self.modules)
+        function = self.handlers.get(self.functions[operation_id])
         return Resolution(_answers_json(function) if function else self._mock(operation_id), operation_id)
 
     def _mock(self, operation_id: str) -> Callable[..., Any]:

@@ -18,6 +18,7 @@ from kataven_hub.openapi.defaults import drop_mistyped
 from kataven_hub.openapi.document import METHODS
 from kataven_hub.openapi.oas31 import as_three_oh, later, prepared
 from kataven_hub.openapi.pointers import escape as _escape
+from kataven_hub.openapi.pointers import followed as _followed
 from kataven_hub.openapi.pointers import path_refs_inlined, values_inlined
 from kataven_hub.openapi.pointers import resolved as _resolved
 
@@ -115,19 +116,19 @@ def _untyped_parameters(document: dict[str, Any]) -> list[str]:
                 if isinstance(schema, dict) and _needs_us(document, schema):
                     parameter["schema"] = _stand_in(document, schema)
                     warnings.append(f"{place}/{index}: the schema of {parameter.get('name')!r} has no type Connexion can coerce by; validated by its own schema")
-                elif isinstance(schema, dict) and parameter.get("in") == "path" and _resolved(document, schema).get("type") == "number":
+                elif isinstance(schema, dict) and parameter.get("in") == "path" and _followed(document, schema).get("type") == "number":
                     parameter["schema"] = _stand_in(document, schema)  # Connexion routes no exponent (`5e-3`): a 404
     return warnings
 
 
 def _needs_us(document: dict[str, Any], schema: dict[str, Any]) -> bool:
-    schema = _resolved(document, schema)
+    schema = _followed(document, schema)
     if not _typed(schema):
         return True
     if schema["type"] == "array":
-        return not _typed(_resolved(document, schema.get("items", {})))
+        return not _typed(_followed(document, schema.get("items", {})))
     properties = schema.get("properties") or {} if schema["type"] == "object" else {}
-    return any(not _typed(_resolved(document, p)) for p in properties.values())
+    return any(not _typed(_followed(document, p)) for p in properties.values())
 
 
 def _typed(schema: Any) -> bool:
@@ -136,7 +137,7 @@ def _typed(schema: Any) -> bool:
 
 
 def _stand_in(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    kind = _resolved(document, schema).get("type")
+    kind = _followed(document, schema).get("type")
     if kind == "array":
         return {"type": "array", "items": dict(_UNTOUCHED), ORIGINAL: schema}
     if kind == "object":

@@ -40,13 +40,18 @@ class ParameterChecker(ParameterValidator):
 
 class FormURIParser(OpenAPIURIParser):
     """An optional form field sent empty is a field not given: an HTML form (Swagger UI's among
-    them) sends every field, the blank ones as `name=`. Both the validator and the handler read
-    the form through here. A required field sent empty stays, and fails its own rules. A
+    them) sends every field, the blank ones as `name=`. So is an optional query parameter sent
+    empty where the document allows it (`allowEmptyValue: true`, `?opt_pretty=`). Both the
+    validator and the handler read the form through here. A required field sent empty stays, and
+    fails its own rules. A
     parameter or form field whose schema Connexion cannot coerce by (`openapi.coercion`), an
     object query parameter sent `explode: false` (`f=x,a,n,1`), and an object form field (JSON
     text, a multipart part's default for an object) are read here."""
 
     def resolve_params(self, params: dict[str, Any], _in: str) -> dict[str, Any]:
+        if _in == "query":
+            defined = self.param_defns
+            params = {name: value for name, value in params.items() if not (_blank(value) and _may_be_empty(defined.get(name)))}
         resolved: dict[str, Any] = super().resolve_params(params, _in)
         for name, value in resolved.items():
             schema = self.param_schemas.get(name) or {}
@@ -68,6 +73,10 @@ class FormURIParser(OpenAPIURIParser):
             elif isinstance(fields.get(name), dict) and fields[name].get("type") == "object" and isinstance(value, str):
                 resolved[name] = _json_object(value)
         return resolved
+
+
+def _may_be_empty(parameter: dict[str, Any] | None) -> bool:
+    return isinstance(parameter, dict) and parameter.get("allowEmptyValue") is True and not parameter.get("required")
 
 
 def _unexploded_object(parameter: dict[str, Any], schema: dict[str, Any]) -> bool:

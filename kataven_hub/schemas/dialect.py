@@ -16,8 +16,15 @@ from jsonschema.exceptions import FormatError
 from jsonschema.validators import extend
 
 FORMATS = FormatChecker()
-"""The formats jsonschema checks for draft 4, and OpenAPI's integer formats `int32` and `int64`."""
-FORMATS.checkers = dict(Draft4Validator.FORMAT_CHECKER.checkers)
+"""The formats jsonschema checks for draft 4, and those Schemathesis checks in answers: OpenAPI's
+`date` (RFC 3339's full-date), `uri`, `int32` and `int64`."""
+FORMATS.checkers = {**Draft4Validator.FORMAT_CHECKER.checkers, "date": Draft202012Validator.FORMAT_CHECKER.checkers["date"]}
+
+
+@FORMATS.checks("uri")
+def _uri(value: object) -> bool:
+    """An absolute URI: a scheme, then the rest (RFC 3986), as Schemathesis checks it."""
+    return not isinstance(value, str) or re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", value) is not None
 
 
 @FORMATS.checks("int32")
@@ -31,14 +38,8 @@ def _int64(value: object) -> bool:
 
 
 FORMATS_2020 = FormatChecker()
-"""What FORMATS checks, and 2020-12's `date`, `time`, `uuid` and `uri`: for the schemas of a 3.1 document."""
-FORMATS_2020.checkers = {**FORMATS.checkers, **{name: Draft202012Validator.FORMAT_CHECKER.checkers[name] for name in ("date", "time", "uuid")}}
-
-
-@FORMATS_2020.checks("uri")
-def _uri(value: object) -> bool:
-    """An absolute URI: a scheme, then the rest (RFC 3986), as Schemathesis checks it in a 3.1 answer."""
-    return not isinstance(value, str) or re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", value) is not None
+"""What FORMATS checks, and 2020-12's `time` and `uuid`: for the schemas of a 3.1 document."""
+FORMATS_2020.checkers = {**FORMATS.checkers, **{name: Draft202012Validator.FORMAT_CHECKER.checkers[name] for name in ("time", "uuid")}}
 
 MARK = "x-hub-2020-12"
 """Beside `type` or `format` in a schema of a 3.1 or 3.2 document (in the copies the server reads,
@@ -137,6 +138,7 @@ _OPENAPI = {
     "type": _type,
     "format": _format,
     "enum": _nullable("enum"),
+    **{keyword: _nullable(keyword) for keyword in ("allOf", "anyOf", "oneOf", "$ref")},  # `nullable` beside a composition, as Schemathesis reads it
     "exclusiveMinimum": _exclusive("exclusiveMinimum", "minimum", "less than"),
     "exclusiveMaximum": _exclusive("exclusiveMaximum", "maximum", "greater than"),
 }

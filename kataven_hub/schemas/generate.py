@@ -26,6 +26,7 @@ from kataven_hub.schemas import keywords2020 as kw
 from kataven_hub.schemas import ranges
 from kataven_hub.schemas.answers import answer_errors
 from kataven_hub.schemas.branches import composition
+from kataven_hub.schemas.dialect import FORMATS
 from kataven_hub.schemas.fieldnames import WORDS, named
 from kataven_hub.schemas.flatten import IMPOSSIBLE, _merge, flatten, flatten_branch
 
@@ -144,6 +145,8 @@ class _Draw:
         text = _formatted(self.rng, schema.get("format")) or kw.content(self.rng, schema, WORDS)
         if "pattern" in schema and (text is None or not _matches(schema["pattern"], text)):
             text = self._patterned(schema["pattern"], low, high)
+            if schema.get("format") == "uri" and not FORMATS.conforms(text, "uri") and not schema["pattern"].startswith("^"):
+                text = f"urn:{text}"  # a URI still matching the unanchored pattern (`/magnet:\?xt=…/i`)
         if text is None:
             text = self.rng.choice(WORDS)
         if len(text) < low:

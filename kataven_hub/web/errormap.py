@@ -1,5 +1,6 @@
-"""The one error map: every error the app raises leaves as JSON (`Content-Type: application/json`),
-in the shape the operation documents for it (`web.errorshapes`: a JSON string in our document);
+"""The one error map: every error the app raises leaves as JSON (`Content-Type: application/json`,
+or the JSON type its operation documents for it: `application/problem+json`), in the shape the
+operation documents for it (`web.errorshapes`: a JSON string in our document);
 a 401 with `WWW-Authenticate`, a 413 closing the connection, a 503 with `Retry-After`. The one
 answer made elsewhere is the opt-in `429` of `web.ratelimits`, in `text/plain` as the spec
 documents it. The handlers run inside Connexion's ExceptionMiddleware: see the pipeline in
@@ -57,7 +58,9 @@ STATUS: dict[type[HubError], int] = {
 }
 
 
-def json_error(status: int, message: Any, headers: dict[str, str] | None = None) -> ConnexionResponse:
+def json_error(
+    status: int, message: Any, headers: dict[str, str] | None = None, media_type: str = "application/json"
+) -> ConnexionResponse:
     """`message` (a string, or a documented error object) as the JSON body of a `status` answer."""
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
@@ -65,7 +68,7 @@ def json_error(status: int, message: Any, headers: dict[str, str] | None = None)
         headers = {**(headers or {}), "Connection": "close"}
     return ConnexionResponse(
         status_code=status,
-        mimetype="application/json",
+        mimetype=media_type,
         body=json.dumps(message),
         headers=headers or {},
     )
@@ -89,7 +92,7 @@ class ErrorMap:
 
     def _answer(self, request: ConnexionRequest, status: int, message: str, headers: dict[str, str] | None = None) -> ConnexionResponse:
         status = self.shapes.status(request.scope, status)
-        return json_error(status, self.shapes.body(request.scope, status, message), headers)
+        return json_error(status, self.shapes.body(request.scope, status, message), headers, self.shapes.media_type(request.scope, status))
 
     def _hub_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, HubError)

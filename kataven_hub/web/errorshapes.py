@@ -71,6 +71,12 @@ class ErrorShapes:
         responses = (operation.definition.get("responses") or {}) if operation else {}
         return 422 if status == 400 and "422" in responses and "400" not in responses else status
 
+    def media_type(self, scope: Scope, status: int) -> str:
+        """The content type of the error's answer: the JSON type its operation documents for it."""
+        operation = self.operation(scope)
+        found = error_media(operation, status) if operation else None
+        return found[0] if found else "application/json"
+
     def body(self, scope: Scope, status: int, message: str) -> Any:
         """What the error's body is: the message, or the documented error object filled with it."""
         operation = self.operation(scope)
@@ -97,11 +103,18 @@ def _filled(schema: dict[str, Any], status: int, message: str) -> Any:
 
 
 def error_schema(operation: Operation, status: int) -> dict[str, Any] | None:
+    found = error_media(operation, status)
+    return found[1].get("schema") if found else None
+
+
+def error_media(operation: Operation, status: int) -> tuple[str, dict[str, Any]] | None:
+    """The JSON media type the operation documents for a `status` answer (`application/json` first,
+    else another such as `application/problem+json`) and what it says of it; None if none."""
     responses = operation.definition.get("responses", {})
     response = responses.get(str(status)) or responses.get(f"{status // 100}XX") or responses.get("default")
     content = (response or {}).get("content") or {}
-    media = content.get("application/json") or next((v for k, v in content.items() if "json" in k), None)
-    return (media or {}).get("schema")
+    found = [(kind, media) for kind, media in content.items() if "json" in kind and isinstance(media, dict)]
+    return next((pair for pair in found if pair[0] == "application/json"), found[0] if found else None)
 
 
 def _pattern(template: str) -> re.Pattern[str]:
