@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from kataven_hub.app import create_app
 from kataven_hub.schemas.answers import answer_errors
+from kataven_hub.schemas.dialect import FORMATS, RequestValidator
 from tests.conftest import make_settings
 
 OK = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
@@ -103,3 +104,10 @@ def test_the_document_is_served_as_written_its_references_kept(tmp_path: Path) -
         served = client.get("/openapi.json").json()
     assert served["paths"]["/things"]["post"]["requestBody"] == body
     assert served["components"]["schemas"]["Status"] == STATUS and served["servers"] == [{"url": ""}]
+
+
+def test_a_required_that_is_not_a_list_is_no_rule_not_a_crash() -> None:
+    """`required: true` on a property, a Swagger 2 habit (Directus's document, served --lenient)."""
+    schema = {"type": "object", "properties": {"fields": {"type": "array", "required": True}}, "required": True}
+    assert RequestValidator(schema, format_checker=FORMATS).is_valid({"fields": []})
+    assert answer_errors(schema, {"fields": 1}) is not None

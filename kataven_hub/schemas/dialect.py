@@ -119,7 +119,9 @@ def _required_unless(flag: str) -> Any:
     """`required`, leaving out the properties marked `flag`: a `readOnly` property in `required` is
     required in answers only, a `writeOnly` one in requests only (OpenAPI's rule)."""
 
-    def check(validator: Any, required: list[str], instance: Any, schema: dict[str, Any]) -> Keyword:
+    def check(validator: Any, required: Any, instance: Any, schema: dict[str, Any]) -> Keyword:
+        if not isinstance(required, list):  # `required: true` on a property (a Swagger 2 habit, in a document served --lenient)
+            return
         properties = schema.get("properties", {})
         wanted = [name for name in required if not (isinstance(properties.get(name), dict) and properties[name].get(flag) is True)]
         yield from _KEYWORDS["required"](validator, wanted, instance, schema)
