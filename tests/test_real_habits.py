@@ -49,6 +49,15 @@ def test_an_optional_query_parameter_that_allows_an_empty_value_may_be_sent_empt
         assert client.get("/things?strict=").status_code == 400  # no allowEmptyValue: a boolean it is not
 
 
+def test_an_array_query_parameter_sent_empty_is_an_empty_list(tmp_path: Path) -> None:
+    fields = {"name": "fields", "in": "query", "style": "form", "explode": False,
+              "schema": {"type": "array", "items": {"type": "string", "enum": ["id", "title"]}}}  # fmt: skip
+    with _served(tmp_path, {"/things": {"get": {"parameters": [fields], "responses": OK}}}) as client:
+        assert client.get("/things?fields=").status_code == 200
+        assert client.get("/things?fields=id,title").status_code == 200
+        assert client.get("/things?fields=id,").status_code == 400  # an empty item is not one of them
+
+
 def test_nullable_beside_a_composition_takes_null(tmp_path: Path) -> None:
     body = {"type": "object", "properties": {
         "status": {"nullable": True, "allOf": [{"$ref": "#/components/schemas/Status"}]},

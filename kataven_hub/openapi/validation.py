@@ -41,7 +41,8 @@ class ParameterChecker(ParameterValidator):
 class FormURIParser(OpenAPIURIParser):
     """An optional form field sent empty is a field not given: an HTML form (Swagger UI's among
     them) sends every field, the blank ones as `name=`. So is an optional query parameter sent
-    empty where the document allows it (`allowEmptyValue: true`, `?opt_pretty=`). Both the
+    empty where the document allows it (`allowEmptyValue: true`, `?opt_pretty=`); an array query
+parameter sent empty (`?fields=`) is an empty list. Both the
     validator and the handler read the form through here. A required field sent empty stays, and
     fails its own rules. A
     parameter or form field whose schema Connexion cannot coerce by (`openapi.coercion`), an
@@ -59,6 +60,8 @@ class FormURIParser(OpenAPIURIParser):
                 resolved[name] = coerce(value, schema[ORIGINAL])
             elif _in == "query" and _unexploded_object(self.param_defns.get(name) or {}, schema) and isinstance(value, str):
                 resolved[name] = coerce(_pairs(value), schema)
+            elif _in == "query" and schema.get("type") == "array" and value == [""]:
+                resolved[name] = []  # `?fields=`: an empty list, as clients send one (Schemathesis does)
         return resolved
 
     def resolve_form(self, form_data: dict[str, Any]) -> dict[str, Any]:
