@@ -13,6 +13,7 @@ import pytest
 
 from kataven_hub import openapi
 from kataven_hub.app import create_app
+from kataven_hub.openapi.lenient import mended
 from support.servers import serving
 from tests.conftest import make_settings
 
@@ -54,3 +55,14 @@ def test_over_real_http_no_operation_answers_500_nor_logs_a_traceback(tmp_path: 
     assert 500 not in statuses.values(), statuses
     assert "Traceback" not in written, written[written.find("Traceback") :][:2000]
     assert "invalid OpenAPI at $.components.schemas.Animal" in written
+
+
+def test_only_the_part_of_a_3_0_schema_its_meta_schema_refuses_is_replaced() -> None:
+    """Blockfrost's habit: a 3.1 `type: "null"` deep in a 3.0 schema. Only that part is replaced
+    (by one anything satisfies); the rules around it still hold."""
+    schema = {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {
+        "id": {"type": "string"}, "meta": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}}  # fmt: skip
+    repaired = mended(schema)
+    assert repaired["items"]["properties"]["meta"] == {"anyOf": [{"type": "string"}, {}]}
+    assert repaired["items"]["required"] == ["id"] and repaired["items"]["properties"]["id"] == {"type": "string"}
+    assert mended({"type": "animal"}) == {} and mended({"$ref": "#/components/schemas/X"}) == {"$ref": "#/components/schemas/X"}

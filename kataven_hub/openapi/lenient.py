@@ -5,9 +5,13 @@ document repaired as far as it is served (what the view, the mock and its checks
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import re
+from importlib import resources
 from typing import Any
 
+from jsonschema import Draft4Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from kataven_hub.openapi.document import METHODS
@@ -68,17 +72,51 @@ def broken_schemas(found: list[Problem]) -> list[str]:
 
 
 def repaired(document: dict[str, Any], found: list[Problem]) -> dict[str, Any]:
-    """The document as `--lenient` serves it: each broken component schema one any value satisfies
-    (a `$ref` into what it was replaced first by a copy of its target). Connexion's view, the mock
-    and its checks are all built from it; `/openapi.json` shows the document as written."""
+    """The document as `--lenient` serves it: in each broken component schema of a 3.0 document,
+    each smallest part the meta-schema refuses one any value satisfies (the whole schema, in a 3.1
+    one; a `$ref` into what is replaced is first replaced by a copy of its target). Connexion's
+    view, the mock and its checks are all built from it; `/openapi.json` shows the document as written."""
     broken = broken_schemas(found)
     if not broken:
         return document
     fixed = path_refs_inlined(document, tuple(f"#/components/schemas/{escape(name)}/" for name in broken))
     schemas = fixed["components"]["schemas"]  # a copy: path_refs_inlined builds every mapping anew
+    three_oh = str(document.get("openapi", "")).startswith("3.0")
     for name in broken:
-        schemas[name] = {}
+        schemas[name] = mended(schemas[name]) if three_oh else {}
     return fixed
+
+
+_PARTS = {"properties": dict, "patternProperties": dict, "allOf": list, "anyOf": list, "oneOf": list,
+          "items": None, "additionalProperties": None, "not": None}  # fmt: skip
+"""Where a schema holds schemas: a mapping of them, a list of them, or one (None)."""
+
+
+def mended(schema: Any) -> Any:
+    """A 3.0 schema with each smallest part its meta-schema refuses (`type: "null"`, a 3.1 habit)
+    made one any value satisfies, its other rules kept."""
+    if _schema_checker().is_valid(schema):
+        return schema
+    if not isinstance(schema, dict):
+        return {}
+    whole = dict(schema)
+    for key, holds in _PARTS.items():
+        part = schema.get(key)
+        if holds is dict and isinstance(part, dict):
+            whole[key] = {name: mended(sub) for name, sub in part.items()}
+        elif holds is list and isinstance(part, list):
+            whole[key] = [mended(sub) for sub in part]
+        elif holds is None and isinstance(part, dict):
+            whole[key] = mended(part)
+    return whole if _schema_checker().is_valid(whole) else {}
+
+
+@functools.cache
+def _schema_checker() -> Draft4Validator:
+    """OpenAPI 3.0's meta-schema of a Schema object (a `$ref` one is a Reference object, valid)."""
+    meta = json.loads((resources.files("openapi_spec_validator") / "resources/schemas/v3.0/schema.json").read_text())
+    return Draft4Validator({"oneOf": [{"$ref": "#/definitions/Schema"}, {"$ref": "#/definitions/Reference"}],
+                            "definitions": meta["definitions"]})  # fmt: skip
 
 
 def _problem(error: Any, where: list[Any]) -> Problem:
