@@ -111,7 +111,14 @@ class FormValidator(MultiPartFormDataValidator):
 
 
 class UrlencodedValidator(FormDataValidator):
-    """Connexion's, with our messages and the document's own schema of each field (`openapi.forms`)."""
+    """Connexion's, with our messages and the document's own schema of each field (`openapi.forms`);
+    an optional body left out is not checked (Connexion checks it as an empty form, which a
+    `required` field of the schema refuses)."""
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        if not self._required and not int(Headers(scope=scope).get("content-length", 0) or 0) and "default" not in self._schema:
+            return receive, scope
+        return await super().wrap_receive(receive, scope=scope)
 
     def _validate(self, body: Any) -> None:
         _validate_form(self, body)
