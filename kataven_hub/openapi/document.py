@@ -16,12 +16,12 @@ from typing import Any
 
 import inflection
 from connexion.json_schema import resolve_refs
-from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing.exceptions import Unresolvable
 
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.openapi import loader, verdicts
+from kataven_hub.openapi.metacheck import validate
 from kataven_hub.openapi.oas31 import later, prepared, refused
 from kataven_hub.openapi.pointers import values_inlined
 from kataven_hub.schemas.flatten import DISCRIMINATOR_VALUES

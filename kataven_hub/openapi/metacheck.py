@@ -1,0 +1,57 @@
+"""openapi-spec-validator's check of a document, with its check of each schema of a 3.1 or 3.2
+document against the schema dialect's meta-schema made by jsonschema-rs first: a schema it finds
+valid is passed at once, one it refuses is checked again by openapi-spec-validator's own Python
+check, which says why in its words. The verdicts are the library's; on a 3.1 document that check
+was most of a cold start (3 s of airflow's 4)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import jsonschema_rs
+from openapi_spec_validator import validate as library_validate
+from openapi_spec_validator.validation import OpenAPIV31SpecValidator, OpenAPIV32SpecValidator
+
+
+def _faster(spec_validator: type[Any]) -> type[Any]:
+    """The library's validator of a version, its check of each schema by its dialect's meta-schema
+    made by jsonschema-rs first."""
+    library = spec_validator.keyword_validators["schema"]
+
+    class SchemaValidator(library):  # type: ignore[valid-type,misc]
+        def _get_schema_checker(self, schema: Any, schema_value: Any) -> Callable[[Any], None]:
+            checker = super()._get_schema_checker(schema, schema_value)
+            fast = _meta_validator(self._get_schema_dialect_id(schema, schema_value))
+
+            def check(value: Any) -> None:
+                if fast is None or not fast.is_valid(value):
+                    checker(value)
+
+            return check
+
+    return type(spec_validator.__name__, (spec_validator,),
+                {"keyword_validators": {**spec_validator.keyword_validators, "schema": SchemaValidator}})  # fmt: skip
+
+
+_VALIDATORS = {"3.1.": _faster(OpenAPIV31SpecValidator), "3.2.": _faster(OpenAPIV32SpecValidator)}
+
+
+def validate(document: dict[str, Any]) -> None:
+    """openapi-spec-validator's `validate`: OpenAPIValidationError where the document is invalid."""
+    version = str(document.get("openapi", ""))
+    library_validate(document, cls=next((cls for prefix, cls in _VALIDATORS.items() if version.startswith(prefix)), None))
+
+
+@functools.cache
+def _meta_validator(dialect: str) -> Any:
+    """jsonschema-rs's validator of a dialect's meta-schema (formats checked), from the meta-schemas
+    openapi-schema-validator ships; None for a dialect it does not hold."""
+    from openapi_schema_validator._specifications import REGISTRY
+
+    if dialect not in REGISTRY:
+        return None
+    resources = [(uri, REGISTRY.contents(uri)) for uri in REGISTRY]
+    return jsonschema_rs.validator_for(REGISTRY.contents(dialect), registry=jsonschema_rs.Registry(resources),
+                                       validate_formats=True)  # fmt: skip
