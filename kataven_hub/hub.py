@@ -33,6 +33,10 @@ from kataven_hub.web.mockanswers import PARENT, request_key
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+QUIET_START = 1.0
+"""Seconds after start-up before the work no request waits for begins (the ingest workers' start,
+the mock's walk of every answer): the first requests, and the middleware Connexion builds on the
+first one, have the interpreter (and a server pinned to one core, the core) to themselves."""
 
 
 class Hub:
@@ -110,11 +114,14 @@ class Hub:
             await anyio.to_thread.run_sync(self.dispatcher.recover)
             interval = self.settings.dispatch_interval
             dispatching = asyncio.create_task(run_forever(self.dispatcher, interval))
-        if self.ingest_pool is not None:  # start the workers now, not on the first large file
-            self.ingest_pool.submit(warm_up)
+        warming = None
+        if self.ingest_pool is not None:  # start the workers soon, not on the first large file; not before the first answers
+            warming = asyncio.get_running_loop().call_later(QUIET_START, self.ingest_pool.submit, warm_up)
         try:
             yield
         finally:
+            if warming is not None:
+                warming.cancel()
             if dispatching is not None:
                 dispatching.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -128,7 +135,10 @@ class Hub:
 
 def _name_unsatisfiable(mocker: Mocker, stop: threading.Event) -> None:
     """Each operation the mock cannot answer named in one line, once the server is up: drawing every
-    operation's answer takes seconds on a large document, and no request waits for it."""
+    operation's answer takes seconds on a large document, and no request waits for it (nor shares
+    the interpreter with it in the first QUIET_START seconds)."""
+    if stop.wait(QUIET_START):
+        return
     for problem in mocker.unsatisfiable(stop):
         log.warning("the mock cannot answer %s; add an example to the spec", short(problem, 400))
 
