@@ -12,10 +12,10 @@ from importlib import resources
 from typing import Any
 
 from jsonschema import Draft4Validator
-from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from kataven_hub.openapi.document import METHODS
 from kataven_hub.openapi.loader import one_line
+from kataven_hub.openapi.metacheck import errors_3_0
 from kataven_hub.openapi.pointers import escape, path_refs_inlined
 
 _TOP = {"openapi", "info", "servers", "paths", "components", "security", "tags", "externalDocs"}
@@ -41,7 +41,7 @@ class Problem:
 def problems(document: dict[str, Any]) -> list[Problem]:
     """Every problem of the document, once, in the validator's order (nothing when it is valid)."""
     found: list[Problem] = []
-    for error in OpenAPIV30SpecValidator(document).iter_errors():
+    for error in errors_3_0(document):
         where = list(getattr(error, "absolute_path", []))
         if where and where[0] not in _TOP:  # a nested schema's own error, reported again at its place
             continue

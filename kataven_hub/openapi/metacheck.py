@@ -55,6 +55,11 @@ _VALIDATORS = {"3.0.": _faster(OpenAPIV30SpecValidator), "3.1.": _faster(OpenAPI
                "3.2.": _faster(OpenAPIV32SpecValidator)}  # fmt: skip
 
 
+def errors_3_0(document: dict[str, Any]) -> Any:
+    """Every error openapi-spec-validator finds checking the document as 3.0 (`--lenient` lists them)."""
+    return _VALIDATORS["3.0."](document).iter_errors()
+
+
 def validate(document: dict[str, Any]) -> None:
     """openapi-spec-validator's `validate`: OpenAPIValidationError where the document is invalid."""
     version = str(document.get("openapi", ""))
