@@ -130,3 +130,14 @@ def test_an_optional_form_body_left_out_is_not_checked(tmp_path: Path) -> None:
         assert client.post("/revoke").status_code == 200
         assert client.post("/revoke", data={"token": "t"}).status_code == 400
         assert client.post("/revoke", data={"token": "t", "grant_type": "g"}).status_code == 200
+
+
+def test_an_answer_documented_under_a_media_range_is_sent_as_a_real_type(tmp_path: Path) -> None:
+    """People Generator's `*/*`: a media range is no Content-Type; JSON is sent (text/plain for `text/*`)."""
+    with _served(tmp_path, {
+        "/any": {"get": {"responses": {"200": {"description": "ok", "content": {"*/*": {"schema": {"type": "string", "example": "O+"}}}}}}},
+        "/text": {"get": {"responses": {"200": {"description": "ok", "content": {"text/*": {"schema": {"type": "string", "example": "O+"}}}}}}},
+    }) as client:  # fmt: skip
+        anything, text = client.get("/any"), client.get("/text")
+    assert anything.headers["content-type"].startswith("application/json") and anything.json() == "O+"
+    assert text.headers["content-type"].startswith("text/plain") and text.text == "O+"

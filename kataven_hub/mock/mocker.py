@@ -63,7 +63,7 @@ class Mocker:
         media_type = "application/json" if "application/json" in content else next(iter(content))
         media = content[media_type]
         body, kind = self._kept(operation, (status, media_type, media), example, request)
-        return Draft(status, media_type, body, kind, media.get("schema"))
+        return Draft(status, _sent_as(media_type), body, kind, media.get("schema"))
 
     def _kept(
         self, operation: Operation, answer: tuple[int, str, dict[str, Any]], example: str | None, request: str
@@ -200,6 +200,14 @@ def _pointer(operation: Operation, status: int, media_type: str) -> str:
     code = next((c for c in (str(status), f"{status // 100}XX", f"{status // 100}xx") if c in responses), "default")
     steps = ["paths", operation.path, operation.method, "responses", code, "content", media_type, "schema"]
     return "#/" + "/".join(step.replace("~", "~0").replace("/", "~1") for step in steps)
+
+
+_RANGES = {"*/*": "application/json", "application/*": "application/json", "text/*": "text/plain"}
+"""The media type an answer documented under a media range is sent as: a range is no Content-Type."""
+
+
+def _sent_as(media_type: str) -> str:
+    return _RANGES.get(media_type.split(";")[0].strip().lower(), media_type)
 
 
 @dataclasses.dataclass

@@ -1,9 +1,10 @@
-"""openapi-spec-validator's check of a document, the schemas it has seen kept in sets, and its check of each schema against the
-meta-schema of the schema's dialect (Draft 4's in 3.0) made by jsonschema-rs first: a schema it
-finds valid is passed at once; one it refuses, or one with a `pattern` Python's `re` does not
-compile (jsonschema-rs reads ECMA 262's, which may not be Python's), is checked by openapi-spec-validator's
-own Python check, which says why in its words. The verdicts are the library's; that check was most
-of a cold start (3 s of airflow's 4 on a 3.1 document)."""
+"""openapi-spec-validator's check of a document, with the schemas it has seen kept in sets, and
+its check of each schema against the meta-schema of the schema's dialect (Draft 4's in 3.0) made
+by jsonschema-rs first: a schema jsonschema-rs finds valid is passed at once; one it refuses, or
+one with a `pattern` Python's `re` does not compile (jsonschema-rs reads ECMA 262's, which may not
+be Python's), is checked by openapi-spec-validator's own Python check, which says why in its
+words. The verdicts are the library's; that check was most of a cold start (3 s of airflow's 4 on
+a 3.1 document, 20 s of GitHub's 27)."""
 
 from __future__ import annotations
 
