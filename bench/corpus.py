@@ -82,7 +82,7 @@ def clean(base: str, document: Document, reports: Path, config: Config) -> tuple
                "--mode", "positive", "--checks", CHECKS, "--seed", "1", "--workers", "1",
                "--max-examples", "3" if config.smoke else "10", "--phases", "examples,coverage,fuzzing",
                "--request-timeout", "10", "--report", "junit", "--report-dir", str(reports), "--no-color",
-               *CREDENTIALS]  # fmt: skip
+               *_headers(document.path)]  # fmt: skip
     subprocess.run(command, cwd=reports, capture_output=True, text=True)
     reports_found = list(reports.glob("junit*.xml"))
     if not reports_found:
@@ -103,13 +103,25 @@ def _readable(path: Path, reports: Path) -> Path:
     return copy
 
 
+def _schemes(path: Path) -> dict[str, Any]:
+    try:
+        return (loader.parse(loader.text(path), path.name).get("components") or {}).get("securitySchemes") or {}
+    except ConfigurationError:  # a document we cannot read: no credentials, for either server
+        return {}
+
+
+def _headers(path: Path) -> list[str]:
+    """12a's credential headers, but no `Authorization: Bearer` where a scheme is `basic`: it would
+    replace the basic credential the config gives (Mux's: no operation reached, on either server)."""
+    basic = any(str(scheme.get("scheme", "")).lower() == "basic" for scheme in _schemes(path).values())
+    pairs = list(zip(CREDENTIALS[::2], CREDENTIALS[1::2], strict=True))
+    return [part for flag, header in pairs if not (basic and header.startswith("Authorization:")) for part in (flag, header)]
+
+
 def _credentials(path: Path) -> str:
     """A Schemathesis config giving each security scheme of the document a credential."""
     lines = []
-    try:
-        schemes = (loader.parse(loader.text(path), path.name).get("components") or {}).get("securitySchemes") or {}
-    except ConfigurationError:  # a document we cannot read: no credentials, for either server
-        schemes = {}
+    schemes = _schemes(path)
     for name, scheme in schemes.items():
         kind, how = scheme.get("type"), str(scheme.get("scheme", "")).lower()
         value = {"apiKey": 'api_key = "dev"'}.get(kind) or (
