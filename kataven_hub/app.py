@@ -28,7 +28,6 @@ that only its setting adds:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -53,11 +52,11 @@ from kataven_hub.hub import Hub
 from kataven_hub.mock.mocker import Mocker
 from kataven_hub.mock.parents import parents
 from kataven_hub.mock.remember import roles
-from kataven_hub.openapi import lenient, routing
+from kataven_hub.openapi import lenient, loader, routing
 from kataven_hub.openapi.document import InvalidDocument
 from kataven_hub.openapi.oas31 import later
 from kataven_hub.openapi.routing import HubResolver
-from kataven_hub.openapi.served import View, trusted
+from kataven_hub.openapi.served import View, checked, trusted
 from kataven_hub.openapi.served import view as served_view
 from kataven_hub.openapi.validation import VALIDATORS, FormURIParser
 from kataven_hub.schemas.satisfy import short
@@ -114,7 +113,7 @@ def create_app(settings: Settings, shared: Hub | None = None) -> ServedApp:
         security_map=security_map(hub.authenticator, dev=settings.dev),
         validator_map=VALIDATORS,
     )
-    with contextlib.nullcontext() if settings.lenient and not later(document) else trusted():  # 3.0's meta-schema says nothing of a 3.1 view
+    with checked() if settings.lenient and not later(document) else trusted():  # 3.0's meta-schema says nothing of a 3.1 view
         _add_apis(app, settings, (document, view), HubResolver(mocker.answer, operations, view.unserved), itself=itself)
     app.document, app.operations = document, operations
     return _finished(app, served, operations)
@@ -133,7 +132,8 @@ def _add_apis(app: AsyncApp, settings: Settings, documents: tuple[dict[str, Any]
     """The control surface (dev mode) and the document, as Connexion serves them."""
     document, view = documents
     if settings.dev or itself:  # Connexion routes the longer base path first: /_hub/ is never the main document's
-        app.add_api(control.DOCUMENT, base_path="" if itself else control.BASE_PATH, strict_validation=True,
+        surface = loader.parse(loader.text(control.DOCUMENT), control.DOCUMENT.name)  # Connexion reads a file in pure-Python YAML, through Jinja: a fifth of a small document's start
+        app.add_api(surface, base_path="" if itself else control.BASE_PATH, strict_validation=True,
                     validate_responses=settings.check_responses)  # fmt: skip
     if itself:
         return

@@ -9,8 +9,6 @@ import re
 import secrets
 from typing import Any
 
-import jwt
-
 from kataven_hub import clock
 from kataven_hub.errors import Forbidden, InvalidAccount, NotFound, Unauthenticated
 from kataven_hub.settings import Settings
@@ -109,6 +107,8 @@ class Authenticator:
         return Principal(account=account, created_by=str(claims["sub"]))
 
     def _verify_jwt(self, token: str) -> dict[str, Any]:
+        import jwt  # noqa: PLC0415 - on the first token: PyJWT brings cryptography, a tenth of a second of every start
+
         s = self._settings
         if s.jwt_secret:
             key, algorithm = s.jwt_secret, "HS256"

@@ -13,7 +13,7 @@ import pytest
 
 from kataven_hub import openapi
 from kataven_hub.app import create_app
-from kataven_hub.openapi.lenient import mended
+from kataven_hub.openapi.lenient import mended, problems, repaired
 from support.servers import serving
 from tests.conftest import make_settings
 
@@ -66,3 +66,16 @@ def test_only_the_part_of_a_3_0_schema_its_meta_schema_refuses_is_replaced() -> 
     assert repaired["items"]["properties"]["meta"] == {"anyOf": [{"type": "string"}, {}]}
     assert repaired["items"]["required"] == ["id"] and repaired["items"]["properties"]["id"] == {"type": "string"}
     assert mended({"type": "animal"}) == {} and mended({"$ref": "#/components/schemas/X"}) == {"$ref": "#/components/schemas/X"}
+
+
+def test_a_3_1_document_served_lenient_is_checked_as_3_1(tmp_path: Path) -> None:
+    """Its `type: "null"` is no problem (it was one when every document was checked as 3.0, and
+    the schema holding it was replaced); its path parameter the template lacks still is."""
+    nullable = {"type": "object", "properties": {"note": {"type": ["string", "null"]}, "gone": {"type": "null"}}}
+    document = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "components": {"schemas": {"Pet": nullable}},
+                "paths": {"/pets/{id}": {"get": {"parameters": [{"name": "petId", "in": "path", "required": True,
+                                                                  "schema": {"type": "string"}}],
+                                                 "responses": {"200": {"description": "ok"}}}}}}  # fmt: skip
+    found = problems(document)
+    assert {problem.place for problem in found} == {"$.paths['/pets/{id}'].get"}, found
+    assert repaired(document, found)["components"]["schemas"]["Pet"] == nullable

@@ -14,10 +14,13 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 import yaml
+from connexion.exceptions import InvalidSpecification
+from connexion.spec import OpenAPISpecification
 from starlette.testclient import TestClient
 
 from kataven_hub.app import create_app
 from kataven_hub.errors import ConfigurationError
+from kataven_hub.openapi.served import checked
 from support.servers import serving
 from tests.conftest import make_settings
 from tests.helpers import assert_error
@@ -161,6 +164,41 @@ def test_what_lenient_cannot_serve_is_refused_in_one_line(tmp_path: Path) -> Non
     with pytest.raises(ConfigurationError, match=r"Connexion cannot serve it even --lenient: .*mutualTLS") as refused:
         create_app(make_settings(tmp_path / "data", spec=document, dev=True, lenient=True))
     assert "\n" not in str(refused.value)
+
+
+def _view(schemas: dict[str, Any], **top: Any) -> dict[str, Any]:
+    return {"openapi": "3.0.3", "info": {"title": "view", "version": "1"}, "paths": {"/x": {"get": {"responses": OK}}},
+            "components": {"schemas": schemas}, **top}  # fmt: skip
+
+
+NAMED_DEFAULT = {"type": "object", "properties": {"default": {"type": "string"}}, "example": {"default": 3}}
+"""A property named `default`, an example holding one: no default to check, for Connexion."""
+
+
+@pytest.mark.parametrize(
+    ("view", "accepted"),
+    [
+        (_view({"Named": NAMED_DEFAULT, "Nullable": {"type": "integer", "nullable": True, "default": None}}), True),
+        (_view({"Count": {"type": "integer", "default": "many"}}), False),
+        (_view({"Deep": {"type": "object", "properties": {"n": {"type": "integer", "minimum": 2, "default": 1}}}}), False),
+        (_view({}, servers=[{"url": "/{v}", "variables": {"v": {"enum": ["a"], "default": "b"}}}]), False),
+        (_view({}, components={"securitySchemes": {"tls": {"type": "mutualTLS"}}}), False),
+    ],
+    ids=["property-named-default", "default-not-its-type", "nested-default-too-small", "server-variable", "mutual-tls"],
+)
+def test_connexion_s_own_check_under_lenient_has_connexion_s_verdict(view: dict[str, Any], accepted: bool) -> None:
+    try:
+        OpenAPISpecification._validate_spec(view)
+        by_connexion = True
+    except InvalidSpecification:
+        by_connexion = False
+    assert by_connexion is accepted
+    with checked():
+        if accepted:
+            OpenAPISpecification._validate_spec(view)
+        else:
+            with pytest.raises(InvalidSpecification):
+                OpenAPISpecification._validate_spec(view)
 
 
 @pytest.mark.live

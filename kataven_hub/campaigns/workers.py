@@ -7,11 +7,10 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from typing import TypeVar
 
 In = TypeVar("In")
@@ -26,6 +25,9 @@ def ingest_pool(workers: int) -> Executor | None:
     copying). Forked from a clean server process that has already imported this module."""
     if workers < 2:
         return None
+    import multiprocessing  # noqa: PLC0415 - with the first pool: a tenth of a second of every start
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["kataven_hub.campaigns.ingest"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_background)

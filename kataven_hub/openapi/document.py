@@ -17,11 +17,10 @@ from typing import Any
 import inflection
 from connexion.json_schema import resolve_refs
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
-from referencing.exceptions import Unresolvable
 
 from kataven_hub.errors import ConfigurationError
 from kataven_hub.openapi import loader, verdicts
-from kataven_hub.openapi.metacheck import validate
+from kataven_hub.openapi.metacheck import CHECKER_FAILURES, cannot_check, validate
 from kataven_hub.openapi.oas31 import later, prepared, refused
 from kataven_hub.openapi.pointers import values_inlined
 from kataven_hub.schemas.flatten import DISCRIMINATOR_VALUES
@@ -90,15 +89,14 @@ def _checked(text: str, path: str, lenient: bool = False) -> dict[str, Any]:
     if unserved:
         raise ConfigurationError(unserved)
     verdict = verdicts.key(text if loader.BUNDLED not in document else json.dumps(document, sort_keys=True))
-    if not verdicts.known_valid(verdict):
+    if not lenient and not verdicts.known_valid(verdict):  # --lenient: `openapi.lenient.problems` is its check
         try:
             validate(document)
             verdicts.remember_valid(verdict)
         except OpenAPIValidationError as err:
-            if not lenient:
-                raise InvalidDocument(f"invalid OpenAPI at {err.json_path}: {loader.one_line(err.message)}") from None
-        except (Unresolvable, ValueError, TypeError, KeyError, RecursionError) as err:  # the checker itself failed
-            raise ConfigurationError(f"openapi-spec-validator cannot check it: {type(err).__name__}: {loader.one_line(str(err))}") from None
+            raise InvalidDocument(f"invalid OpenAPI at {err.json_path}: {loader.one_line(err.message)}") from None
+        except CHECKER_FAILURES as err:
+            raise cannot_check(err) from None
     _name_operations(document)
     _annotate_discriminators(document)
     return document

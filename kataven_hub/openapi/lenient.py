@@ -15,7 +15,7 @@ from jsonschema import Draft4Validator
 
 from kataven_hub.openapi.document import METHODS
 from kataven_hub.openapi.loader import one_line
-from kataven_hub.openapi.metacheck import errors_3_0
+from kataven_hub.openapi.metacheck import CHECKER_FAILURES, cannot_check, errors
 from kataven_hub.openapi.pointers import escape, path_refs_inlined
 
 _TOP = {"openapi", "info", "servers", "paths", "components", "security", "tags", "externalDocs"}
@@ -41,7 +41,11 @@ class Problem:
 def problems(document: dict[str, Any]) -> list[Problem]:
     """Every problem of the document, once, in the validator's order (nothing when it is valid)."""
     found: list[Problem] = []
-    for error in errors_3_0(document):
+    try:
+        reported = list(errors(document))
+    except CHECKER_FAILURES as err:
+        raise cannot_check(err) from None
+    for error in reported:
         where = list(getattr(error, "absolute_path", []))
         if where and where[0] not in _TOP:  # a nested schema's own error, reported again at its place
             continue

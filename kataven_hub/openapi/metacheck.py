@@ -16,6 +16,13 @@ from typing import Any
 import jsonschema_rs
 from openapi_spec_validator import validate as library_validate
 from openapi_spec_validator.validation import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator, OpenAPIV32SpecValidator
+from referencing.exceptions import Unresolvable
+
+from kataven_hub.errors import ConfigurationError
+from kataven_hub.openapi.loader import one_line
+
+CHECKER_FAILURES = (Unresolvable, ValueError, TypeError, KeyError, RecursionError)
+"""What openapi-spec-validator raises where it cannot check a document at all (`cannot_check`)."""
 
 
 def _faster(spec_validator: type[Any]) -> type[Any]:
@@ -56,15 +63,25 @@ _VALIDATORS = {"3.0.": _faster(OpenAPIV30SpecValidator), "3.1.": _faster(OpenAPI
                "3.2.": _faster(OpenAPIV32SpecValidator)}  # fmt: skip
 
 
-def errors_3_0(document: dict[str, Any]) -> Any:
-    """Every error openapi-spec-validator finds checking the document as 3.0 (`--lenient` lists them)."""
-    return _VALIDATORS["3.0."](document).iter_errors()
+def errors(document: dict[str, Any]) -> Any:
+    """Every error openapi-spec-validator finds checking the document by its version (`--lenient` lists them)."""
+    return _validator(document)(document).iter_errors()
 
 
 def validate(document: dict[str, Any]) -> None:
     """openapi-spec-validator's `validate`: OpenAPIValidationError where the document is invalid."""
+    library_validate(document, cls=_validator(document))
+
+
+def _validator(document: dict[str, Any]) -> Any:
+    """The validator of the document's version (3.0's where it names none served)."""
     version = str(document.get("openapi", ""))
-    library_validate(document, cls=next((cls for prefix, cls in _VALIDATORS.items() if version.startswith(prefix)), None))
+    return next((cls for prefix, cls in _VALIDATORS.items() if version.startswith(prefix)), _VALIDATORS["3.0."])
+
+
+def cannot_check(err: BaseException) -> ConfigurationError:
+    """One of CHECKER_FAILURES, in one line: the checker itself failed (a `$ref` it cannot resolve...)."""
+    return ConfigurationError(f"openapi-spec-validator cannot check it: {type(err).__name__}: {one_line(str(err))}")
 
 
 def _patterned(value: Any) -> bool:
