@@ -7,8 +7,10 @@ same seed. `HUB_BENCH_CORPUS=name,name` measures only those documents; the smoke
      Goal: this server ≥ Prism on every document, and ≥ 95 % of all operations clean. A document
      on which Prism does not start is shown as `Prism did not start (why)`, none clean under it.
 16b  start-up: from the process's start to its first HTTP answer, per document, ours over Prism's;
-     ours cold (the document never validated on this machine; a second start, which skips
-     validation, is printed beside it). Goal: ≤ 1 on every document (the figure is the worst ratio).
+     ours cold (the document never validated on this machine; a later start, which skips
+     validation, is printed beside it). Each server is started STARTS times, the two in turn, and
+     its median taken: one start of one or two seconds is at the mercy of a shared machine.
+     Goal: ≤ 1 on every document (the figure is the worst ratio).
 16c  requests per second of a `GET` whose body is generated from its schema (no example) on a real
      document, the same closed-loop client against each server pinned to the same core.
      Goal: ≥ 1.5× Prism.
@@ -21,6 +23,7 @@ import codecs
 import dataclasses
 import os
 import secrets
+import statistics
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -36,6 +39,8 @@ from kataven_hub.errors import ConfigurationError
 from kataven_hub.openapi import loader
 from tests.corpus.install import Document, documents
 
+STARTS = 3
+"""Starts of each server per document in 16b, the two in turn; the figure is each one's median."""
 GENERATED_GET = ("airflow2-rest", "/health")
 """(document, path) of 16c: a `GET` with no parameter, answered from a schema with no example."""
 
@@ -59,11 +64,11 @@ def started(command: list[str], env: dict[str, str], log: Path) -> Iterator[tupl
         server.stop()
 
 
-def ours(document: Document, tmp: Path) -> Any:
+def ours(document: Document, tmp: Path, cache: str = "cache") -> Any:
     """This server on the document, in dev mode (`--lenient` where it is invalid), its cache of
-    validated documents in `tmp`: the first start on a document is a cold one."""
+    validated documents `tmp / cache`: the first start on a document with a cache is a cold one."""
     env = {"HUB_PEPPER": "bench", "HUB_DATA_DIR": str(tmp / f"data-{secrets.token_hex(4)}"), "HUB_DEV": "1",
-           "HUB_SPEC": str(document.path), "XDG_CACHE_HOME": str(tmp / "cache"),
+           "HUB_SPEC": str(document.path), "XDG_CACHE_HOME": str(tmp / cache),
            **({} if document.valid else {"HUB_LENIENT": "1"})}  # fmt: skip
     return started([str(BIN / "hub"), "serve"], env, tmp / f"ours-{document.name}.log")
 
@@ -149,25 +154,42 @@ class Row:
 
 
 def served_clean(config: Config, tmp: Path) -> list[Result]:
-    """16a and 16b over the corpus's documents, both servers started once per document; a document
-    whose Prism does not start is recorded so and the run goes on to the next."""
+    """16a and 16b over the corpus's documents; a document whose Prism does not start is recorded
+    so and the run goes on to the next."""
     rows: list[Row] = []
     for document in corpus() if not config.smoke else sorted(corpus(), key=lambda d: d.bytes)[:2]:
-        with ours(document, tmp) as (server, our_start):
-            pass  # a cold start: the document never validated here before
-        with ours(document, tmp) as (server, warm):
+        our_start, their_start, missing = start_ups(document, tmp)
+        with ours(document, tmp, cache="cold-0") as (server, warm):  # validated by now: the start is a warm one
             mine, total = clean(server.base, document, tmp / f"ours-{document.name}", config)
-        row = Row(f"{document.name} ({document.openapi[:3]})", mine, None, total, our_start, None)
-        try:
-            with prism(document, tmp) as (server, their_start):
+        row = Row(f"{document.name} ({document.openapi[:3]})", mine, None, total, our_start, None, missing)
+        if their_start is not None:
+            with prism(document, tmp) as (server, _start):
                 theirs, _total = clean(server.base, document, tmp / f"prism-{document.name}", config)
             row = dataclasses.replace(row, theirs=theirs, their_start=their_start)
-        except DidNotStart as failed:
-            row = dataclasses.replace(row, missing=failed.reason)
         rows.append(row)
         print(f"  16 {document.name}: clean {mine} vs {row.prism(str(row.theirs))} of {total}; start {our_start:.2f} s"
               f" (again {warm:.2f} s) vs {row.prism(f'{row.their_start or 0:.2f} s')}", flush=True)  # fmt: skip
     return [_clean_result(rows, config), _start_result(rows, config)]
+
+
+def start_ups(document: Document, tmp: Path) -> tuple[float, float | None, str]:
+    """16b on one document: (our median cold start, Prism's median start or None, why Prism did
+    not start), each server started STARTS times, the two in turn; Prism is not tried again once
+    it has not started."""
+    mine: list[float] = []
+    theirs: list[float] = []
+    missing = ""
+    for attempt in range(STARTS):
+        with ours(document, tmp, cache=f"cold-{attempt}") as (_server, took):
+            mine.append(took)
+        if missing:
+            continue
+        try:
+            with prism(document, tmp) as (_server, took):
+                theirs.append(took)
+        except DidNotStart as failed:
+            missing = failed.reason
+    return statistics.median(mine), statistics.median(theirs) if not missing else None, missing
 
 
 def _clean_result(rows: list[Row], config: Config) -> Result:

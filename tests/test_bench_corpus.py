@@ -4,15 +4,17 @@ servers (no network, no Prism): it exits, hangs, or answers, as its document's n
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench import corpus
-from bench.harness import Config, Server
+from bench.harness import Config, DidNotStart, Server
 from tests.corpus.install import Document
 
 PEER = f"""#!{sys.executable}
@@ -41,7 +43,7 @@ def test_a_document_whose_prism_does_not_start_is_recorded_and_the_run_goes_on(
     names = ["broken", "hangs", "fine"]
     monkeypatch.setattr(corpus, "corpus", lambda: [_document(tmp_path, name) for name in names])
     monkeypatch.setattr(corpus, "prism_binary", lambda: peer)
-    monkeypatch.setattr(corpus, "ours", lambda document, tmp: corpus.started(
+    monkeypatch.setattr(corpus, "ours", lambda document, tmp, cache="cache": corpus.started(
         [str(peer), "mock", "--host", "127.0.0.1", "ours.yaml"], {}, tmp / f"ours-{document.name}.log"))  # fmt: skip
     monkeypatch.setattr(corpus, "clean", lambda base, document, reports, config: (4 if reports.name.startswith("ours") else 2, 5))
     monkeypatch.setattr(Server, "START_SECONDS", 6.0)  # a peer starts in 0.1–1.2 s on a busy 2-core machine
@@ -60,3 +62,37 @@ def test_a_document_whose_prism_does_not_start_is_recorded_and_the_run_goes_on(
     hanging = int((tmp_path / "hangs.yaml.pid").read_text())
     with pytest.raises(ProcessLookupError):  # the peer that never answered was stopped, not left running
         os.kill(hanging, 0)
+
+
+def _starts(calls: list[tuple[str, str]], times: dict[str, list[float | None]], kind: str) -> Any:
+    """A stand-in for `corpus.ours` or `corpus.prism`: each start takes the next of its times (None: it does not start)."""
+
+    @contextlib.contextmanager
+    def start(document: Document, tmp: Path, cache: str = "") -> Iterator[tuple[None, float]]:
+        calls.append((kind, cache))
+        took = times[kind].pop(0)
+        if took is None:
+            raise DidNotStart("no HTTP answer within 60 s")
+        yield None, took
+
+    return start
+
+
+def test_start_up_is_each_server_s_median_of_its_starts_taken_in_turn_ours_each_cold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, str]] = []
+    times: dict[str, list[float | None]] = {"ours": [3.0, 1.0, 2.0], "prism": [5.0, 4.0, 9.0]}
+    monkeypatch.setattr(corpus, "ours", _starts(calls, times, "ours"))
+    monkeypatch.setattr(corpus, "prism", _starts(calls, times, "prism"))
+
+    assert corpus.start_ups(_document(tmp_path, "fine"), tmp_path) == (2.0, 5.0, "")
+    assert calls == [("ours", "cold-0"), ("prism", ""), ("ours", "cold-1"), ("prism", ""), ("ours", "cold-2"), ("prism", "")]
+
+
+def test_prism_is_not_started_again_once_it_has_not_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, str]] = []
+    times: dict[str, list[float | None]] = {"ours": [3.0, 1.0, 2.0], "prism": [None]}
+    monkeypatch.setattr(corpus, "ours", _starts(calls, times, "ours"))
+    monkeypatch.setattr(corpus, "prism", _starts(calls, times, "prism"))
+
+    assert corpus.start_ups(_document(tmp_path, "hangs"), tmp_path) == (2.0, None, "no HTTP answer within 60 s")
+    assert [kind for kind, _cache in calls] == ["ours", "prism", "ours", "ours"]
