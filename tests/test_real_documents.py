@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from kataven_hub.app import create_app
 from kataven_hub.errors import ConfigurationError
+from kataven_hub.openapi import served
 from kataven_hub.openapi.served import checked
 from support.servers import serving
 from tests.conftest import make_settings
@@ -183,8 +184,14 @@ NAMED_DEFAULT = {"type": "object", "properties": {"default": {"type": "string"}}
         (_view({"Deep": {"type": "object", "properties": {"n": {"type": "integer", "minimum": 2, "default": 1}}}}), False),
         (_view({}, servers=[{"url": "/{v}", "variables": {"v": {"enum": ["a"], "default": "b"}}}]), False),
         (_view({}, components={"securitySchemes": {"tls": {"type": "mutualTLS"}}}), False),
+        (_view({"default": {"type": "integer", "default": 1}, "properties": {"type": "integer", "default": 2}}), True),
+        (_view({"properties": {"type": "integer", "default": "x"}}), False),
+        (_view({"x-rate": {"type": "integer", "default": "x"}, "example": {"type": "integer", "default": "x"}}), False),
+        (_view({"Rate": {"type": "object", "x-sdk": {"type": "integer", "default": "x"}, "example": {"default": 1}}}), True),
     ],
-    ids=["property-named-default", "default-not-its-type", "nested-default-too-small", "server-variable", "mutual-tls"],
+    ids=["property-named-default", "default-not-its-type", "nested-default-too-small", "server-variable", "mutual-tls",
+         "schemas-named-default-and-properties", "schema-named-properties-default-not-its-type",
+         "schemas-named-x-and-example-defaults-not-their-types", "extension-and-example-unchecked"],  # fmt: skip
 )
 def test_connexion_s_own_check_under_lenient_has_connexion_s_verdict(view: dict[str, Any], accepted: bool) -> None:
     try:
@@ -193,6 +200,7 @@ def test_connexion_s_own_check_under_lenient_has_connexion_s_verdict(view: dict[
     except InvalidSpecification:
         by_connexion = False
     assert by_connexion is accepted
+    assert served._accepted(OpenAPISpecification, view) is accepted  # jsonschema-rs decides at once where Connexion accepts
     with checked():
         if accepted:
             OpenAPISpecification._validate_spec(view)

@@ -205,16 +205,24 @@ def _draft4(cls: type[Specification]) -> Any:
 _DRAFT4: dict[type[Specification], Any] = {}
 
 
-def _holding_default(value: Any, *, names: bool = False) -> Iterator[dict[str, Any]]:
-    """Each mapping with a `default` in `value`, but in what the meta-schema leaves unchecked (an
-    `example`, an `x-` extension); `names`: `value` is a schema's `properties`, a mapping of names
-    (a property may be named `default`) to schemas."""
+_NAMES = {"properties", "content", "encoding", "headers", "links", "examples", "variables", "callbacks"}
+"""Mappings of names (a property, a media type...; `default` or `x-rate` may be one) to objects."""
+_COMPONENTS = {"schemas", "responses", "parameters", "requestBodies", "securitySchemes"}
+"""The other mappings of names, in `components`."""
+
+
+def _holding_default(value: Any, *, names: bool = False, under: str = "") -> Iterator[dict[str, Any]]:
+    """Each mapping with a `default` in `value` (`under` the key it is at), but in what the
+    meta-schema leaves unchecked (an `example`, an `x-` extension) and in a mapping of names
+    (`names`), which is no object Connexion checks, but each of whose objects is."""
     if isinstance(value, dict):
         if "default" in value and not names:
             yield value
         for key, inner in value.items():
-            if names or not (key == "example" or str(key).startswith("x-")):
-                yield from _holding_default(inner, names=not names and key == "properties")
+            if not names and (key == "example" or str(key).startswith("x-")):
+                continue
+            named = not names and (key in _NAMES or (under == "components" and key in _COMPONENTS))
+            yield from _holding_default(inner, names=named, under=str(key))
     elif isinstance(value, list):
         for inner in value:
             yield from _holding_default(inner)
