@@ -162,10 +162,13 @@ def served_clean(config: Config, tmp: Path) -> list[Result]:
         with ours(document, tmp, cache="cold-0") as (server, warm):  # validated by now: the start is a warm one
             mine, total = clean(server.base, document, tmp / f"ours-{document.name}", config)
         row = Row(f"{document.name} ({document.openapi[:3]})", mine, None, total, our_start, None, missing)
-        if their_start is not None:
-            with prism(document, tmp) as (server, _start):
-                theirs, _total = clean(server.base, document, tmp / f"prism-{document.name}", config)
-            row = dataclasses.replace(row, theirs=theirs, their_start=their_start)
+        try:
+            if their_start is not None:
+                with prism(document, tmp) as (server, _start):
+                    theirs, _total = clean(server.base, document, tmp / f"prism-{document.name}", config)
+                row = dataclasses.replace(row, theirs=theirs, their_start=their_start)
+        except DidNotStart as failed:  # it started three times, but not a fourth
+            row = dataclasses.replace(row, missing=failed.reason)
         rows.append(row)
         print(f"  16 {document.name}: clean {mine} vs {row.prism(str(row.theirs))} of {total}; start {our_start:.2f} s"
               f" (again {warm:.2f} s) vs {row.prism(f'{row.their_start or 0:.2f} s')}", flush=True)  # fmt: skip
