@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jsonschema_rs
@@ -149,37 +149,32 @@ def _stand_in(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any
     return {**_UNTOUCHED, ORIGINAL: schema}
 
 
-@contextlib.contextmanager
-def trusted() -> Iterator[None]:
+def trusted() -> contextlib.AbstractContextManager[None]:
     """Connexion's own check of the documents given to it meanwhile skipped: each has passed
     openapi-spec-validator's, which is stricter, and Connexion's (Draft 4, every default walked
     against its schema) was half of building the app. Not for a document served `--lenient`."""
-    check = Specification.__dict__["_validate_spec"]
-    Specification._validate_spec = classmethod(lambda _cls, _spec: None)
-    try:
-        yield
-    finally:
-        Specification._validate_spec = check
+    return _checking(lambda _cls, _spec: None)
 
 
-@contextlib.contextmanager
-def checked() -> Iterator[None]:
+def checked() -> contextlib.AbstractContextManager[None]:
     """Connexion's own check of the documents given to it meanwhile (a document served
     `--lenient`: its repairs may leave what Connexion cannot serve) made by jsonschema-rs first:
     a document its meta-schema accepts, each `default` in it valid against the mapping holding it
     (a superset of the schemas whose defaults Connexion checks), passes at once; any other gets
     Connexion's own check, which refuses it in its words. That check was 1 s of SendGrid's start."""
-    check = Specification.__dict__["_validate_spec"]
+    own = Specification.__dict__["_validate_spec"].__func__
+    return _checking(lambda cls, spec: None if _accepted(cls, spec) else own(cls, spec))
 
-    def validate(cls: type[Specification], spec: dict[str, Any]) -> None:
-        if not _accepted(cls, spec):
-            check.__func__(cls, spec)
 
-    Specification._validate_spec = classmethod(validate)
+@contextlib.contextmanager
+def _checking(check: Callable[[type[Specification], dict[str, Any]], None]) -> Iterator[None]:
+    """Connexion's check of each document given to it meanwhile replaced by `check`."""
+    own = Specification.__dict__["_validate_spec"]
+    Specification._validate_spec = classmethod(check)
     try:
         yield
     finally:
-        Specification._validate_spec = check
+        Specification._validate_spec = own
 
 
 def _accepted(cls: type[Specification], spec: dict[str, Any]) -> bool:
