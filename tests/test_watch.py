@@ -121,7 +121,7 @@ def _edit_while_calling(client: httpx.Client, spec: Path, log: Path) -> None:
     assert statistics.median(delays) < 1.0, delays
 
     (spec.parent / "pet.yaml").write_text(PET.replace("maxLength: 40", "maxLength: 5"))  # a file it refers to
-    _until(lambda: "request-narrowed" in log.read_text())
+    _until(lambda: "1 of 1 remembered records" in log.read_text())  # logged last, after the diff's lines
     text = log.read_text()
     assert "pets.yaml: hub diff before -> after: breaking: 1 error(s)" in text
     assert "error request-narrowed POST /pets (createPet) /requestBody/content/application~1json/schema/properties/name: maxLength 40 -> 5" in text
