@@ -124,14 +124,18 @@ def _headers(path: Path) -> list[str]:
 
 
 def _credentials(path: Path) -> str:
-    """A Schemathesis config giving each security scheme of the document a credential."""
+    """A Schemathesis config giving each security scheme of the document a credential: an OAuth 2 or
+    OpenID Connect one a bearer token (Schemathesis applies none of a requirement naming two schemes
+    unless it has both: Visma's Client_Id and OAuth2, whose key it then generates, control characters
+    and all, and uvicorn refuses such a request before any app sees it, on 245 operations)."""
     lines = []
     schemes = _schemes(path)
     for name, scheme in schemes.items():
         kind, how = scheme.get("type"), str(scheme.get("scheme", "")).lower()
         value = {"apiKey": 'api_key = "dev"'}.get(kind) or (
-            'username = "dev"\npassword = "dev"' if how == "basic" else 'bearer = "dev"' if how == "bearer" else None
-        )
+            'username = "dev"\npassword = "dev"' if how == "basic"
+            else 'bearer = "dev"' if how == "bearer" or kind in ("oauth2", "openIdConnect") else None
+        )  # fmt: skip
         if value:
             lines.append(f'[auth.openapi."{name}"]\n{value}\n')
     return "\n".join(lines)

@@ -289,6 +289,22 @@ def test_dotted_path_parameters_exploded_objects_and_digest_are_served(tmp_path:
         create_app(make_settings(tmp_path / "data", spec=document, dev=False))
 
 
+def test_an_array_of_objects_in_the_query_is_taken_as_sent(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    pair = {"type": "object", "properties": {"key": {"type": "string"}, "value": {"type": "string", "enum": ["Asc", "Desc"]}}}
+    document = _document(tmp_path, {"/things": {"get": {"parameters": [
+        {"name": "sortings", "in": "query", "style": "form", "explode": True,
+         "schema": {"type": "array", "nullable": True, "maxItems": 2, "items": {"$ref": "#/components/schemas/Pair"}}},
+        {"name": "n", "in": "query", "schema": {"type": "integer"}}], "responses": OK}}},
+        components={"schemas": {"Pair": pair}})  # fmt: skip
+    with caplog.at_level(logging.WARNING), _served(tmp_path, document) as client:
+        assert client.get("/things?sortings=key&sortings=value").status_code == 200  # Schemathesis's way of sending them
+        assert client.get("/things?sortings=Name").status_code == 200
+        assert_error(client.get("/things?sortings=a&sortings=b&sortings=c"), 400, "sortings")  # the array's own rules hold
+        assert_error(client.get("/things?sortings=a&n=x"), 400, "n")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "kataven_hub.app"]
+    assert any("/paths/~1things/get/parameters/0: 'sortings' is an array of objects" in w for w in warnings), warnings
+
+
 def test_the_mock_answers_xml_as_xml_and_a_range_response_as_200(tmp_path: Path) -> None:
     pet = {"type": "object", "xml": {"name": "pet"}, "required": ["id", "name", "tags"], "properties": {
         "id": {"type": "integer", "xml": {"attribute": True}}, "name": {"type": "string"},

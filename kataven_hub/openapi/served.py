@@ -105,7 +105,8 @@ def _undefined_schemes(document: dict[str, Any]) -> list[str]:
 
 def _untyped_parameters(document: dict[str, Any]) -> list[str]:
     """A parameter schema Connexion cannot coerce is kept under `ORIGINAL` for our coercion and
-    validation, and shown to Connexion as one it leaves alone."""
+    validation, and shown to Connexion as one it leaves alone; so is an array of objects, whose
+    items are taken as sent (OpenAPI defines no serialization of them)."""
     warnings = []
     for path, item in (document.get("paths") or {}).items():
         if not isinstance(item, dict):
@@ -117,7 +118,11 @@ def _untyped_parameters(document: dict[str, Any]) -> list[str]:
                 parameter = _resolved(document, parameter)
                 owner["parameters"][index] = parameter
                 schema = parameter.get("schema")
-                if isinstance(schema, dict) and _needs_us(document, schema):
+                if isinstance(schema, dict) and _object_items(document, schema):
+                    parameter["schema"] = _stand_in(document, {**_followed(document, schema), "items": {}})
+                    warnings.append(f"{place}/{index}: {parameter.get('name')!r} is an array of objects, which OpenAPI"
+                                    " gives no serialization in a parameter; its items are taken as sent, unvalidated")
+                elif isinstance(schema, dict) and _needs_us(document, schema):
                     parameter["schema"] = _stand_in(document, schema)
                     warnings.append(f"{place}/{index}: the schema of {parameter.get('name')!r} has no type Connexion can coerce by; validated by its own schema")
                 elif isinstance(schema, dict) and parameter.get("in") == "path" and _followed(document, schema).get("type") == "number":
@@ -133,6 +138,12 @@ def _needs_us(document: dict[str, Any], schema: dict[str, Any]) -> bool:
         return not _typed(_followed(document, schema.get("items", {})))
     properties = schema.get("properties") or {} if schema["type"] == "object" else {}
     return any(not _typed(_followed(document, p)) for p in properties.values())
+
+
+def _object_items(document: dict[str, Any], schema: dict[str, Any]) -> bool:
+    schema = _followed(document, schema)
+    items = _followed(document, schema.get("items")) if isinstance(schema, dict) and schema.get("type") == "array" else None
+    return isinstance(items, dict) and (items.get("type") == "object" or ("type" not in items and "properties" in items))
 
 
 def _typed(schema: Any) -> bool:
