@@ -289,13 +289,14 @@ def test_dotted_path_parameters_exploded_objects_and_digest_are_served(tmp_path:
         create_app(make_settings(tmp_path / "data", spec=document, dev=False))
 
 
-def test_an_array_of_objects_in_the_query_is_taken_as_sent(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
+def test_an_array_of_objects_in_the_query_is_taken_as_sent(tmp_path: Path, caplog: pytest.LogCaptureFixture, version: str) -> None:
     pair = {"type": "object", "properties": {"key": {"type": "string"}, "value": {"type": "string", "enum": ["Asc", "Desc"]}}}
     document = _document(tmp_path, {"/things": {"get": {"parameters": [
         {"name": "sortings", "in": "query", "style": "form", "explode": True,
-         "schema": {"type": "array", "nullable": True, "maxItems": 2, "items": {"$ref": "#/components/schemas/Pair"}}},
+         "schema": {"type": "array", "maxItems": 2, "items": {"$ref": "#/components/schemas/Pair"}}},
         {"name": "n", "in": "query", "schema": {"type": "integer"}}], "responses": OK}}},
-        components={"schemas": {"Pair": pair}})  # fmt: skip
+        components={"schemas": {"Pair": pair}}, openapi=version)  # fmt: skip
     with caplog.at_level(logging.WARNING), _served(tmp_path, document) as client:
         assert client.get("/things?sortings=key&sortings=value").status_code == 200  # Schemathesis's way of sending them
         assert client.get("/things?sortings=Name").status_code == 200

@@ -58,8 +58,9 @@ def view(document: dict[str, Any], unservable: dict[str, str] | None = None) -> 
     for path, item in (served.get("paths") or {}).items():
         if isinstance(item, dict) and any(isinstance(item.get(m), dict) and UNSERVED in item[m] for m in METHODS):
             _unshare(served, path, item)  # a path item's parameters may be where a template mismatch is
-    untyped = _untyped_parameters(served) + forms.untyped_forms(served)
-    warnings = _undefined_schemes(served) + ([] if later(document) else untyped)  # 3.1's type lists are no news
+    untyped, unserialized = _untyped_parameters(served)
+    untyped += forms.untyped_forms(served)
+    warnings = _undefined_schemes(served) + ([] if later(document) else untyped) + unserialized  # 3.1's type lists are no news
     warnings += drop_mistyped(served)
     paths.route_as_sent(served)
     return View(served, warnings, unserved)
@@ -103,11 +104,11 @@ def _undefined_schemes(document: dict[str, Any]) -> list[str]:
     return warnings
 
 
-def _untyped_parameters(document: dict[str, Any]) -> list[str]:
+def _untyped_parameters(document: dict[str, Any]) -> tuple[list[str], list[str]]:
     """A parameter schema Connexion cannot coerce is kept under `ORIGINAL` for our coercion and
     validation, and shown to Connexion as one it leaves alone; so is an array of objects, whose
-    items are taken as sent (OpenAPI defines no serialization of them)."""
-    warnings = []
+    items are taken as sent (OpenAPI defines no serialization of them). The warnings of each."""
+    warnings, unserialized = [], []
     for path, item in (document.get("paths") or {}).items():
         if not isinstance(item, dict):
             continue
@@ -120,14 +121,14 @@ def _untyped_parameters(document: dict[str, Any]) -> list[str]:
                 schema = parameter.get("schema")
                 if isinstance(schema, dict) and _object_items(document, schema):
                     parameter["schema"] = _stand_in(document, {**_followed(document, schema), "items": {}})
-                    warnings.append(f"{place}/{index}: {parameter.get('name')!r} is an array of objects, which OpenAPI"
+                    unserialized.append(f"{place}/{index}: {parameter.get('name')!r} is an array of objects, which OpenAPI"
                                     " gives no serialization in a parameter; its items are taken as sent, unvalidated")
                 elif isinstance(schema, dict) and _needs_us(document, schema):
                     parameter["schema"] = _stand_in(document, schema)
                     warnings.append(f"{place}/{index}: the schema of {parameter.get('name')!r} has no type Connexion can coerce by; validated by its own schema")
                 elif isinstance(schema, dict) and parameter.get("in") == "path" and _followed(document, schema).get("type") == "number":
                     parameter["schema"] = _stand_in(document, schema)  # Connexion routes no exponent (`5e-3`): a 404
-    return warnings
+    return warnings, unserialized
 
 
 def _needs_us(document: dict[str, Any], schema: dict[str, Any]) -> bool:
