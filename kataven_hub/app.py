@@ -162,7 +162,7 @@ def _served(settings: Settings) -> tuple[dict[str, Any], dict[str, Any], View]:
         raise ConfigurationError(f"{err} (serve it anyway with --lenient)") from None
     found = lenient.problems(document) if settings.lenient else []
     repaired = lenient.repaired(document, found)
-    view = served_view(repaired, lenient.unservable(document, found))
+    view = served_view(repaired, lenient.unservable(document, found), lenient=settings.lenient)
     for line in [str(problem) for problem in found] + view.warnings:
         log.warning("%s: %s", settings.spec.name, short(line, 300))
     return document, repaired, view

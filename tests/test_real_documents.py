@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from kataven_hub.app import create_app
 from kataven_hub.errors import ConfigurationError
-from kataven_hub.openapi import served
+from kataven_hub.openapi import load, served
 from kataven_hub.openapi.served import checked
 from support.servers import serving
 from tests.conftest import make_settings
@@ -459,3 +459,31 @@ def test_a_collection_whose_answers_are_not_objects_is_answered_as_a_plain_mock(
     with _served(tmp_path, document) as client:
         assert client.post("/configs", json={"name": "a"}).status_code == 204
         assert client.post("/links", json={"name": "a"}).status_code == 201
+
+
+def _referring(tmp_path: Path) -> Path:
+    """Operations reusing another's parameters and answers by `$ref`s into `paths`, as bundled documents do."""
+    name = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "enum": ["kept"]}}}
+    dotted = {"name": "item.id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    return _document(tmp_path, {
+        "/a/{id}": {"get": {"parameters": [{"name": "id", "in": "path", "required": True, "schema": ID}],
+                            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": name}}}}}},
+        "/b/{id}": {"get": {"parameters": [{"$ref": "#/paths/~1a~1%7Bid%7D/get/parameters/0"}],
+                            "responses": {"200": {"$ref": "#/paths/~1a~1{id}/get/responses/200"}}}},
+        "/c/{item.id}": {"get": {"parameters": [dotted], "responses": OK}},
+        "/d/{item.id}": {"get": {"parameters": [{"$ref": "#/paths/~1c~1{item.id}/get/parameters/0"}], "responses": OK}},
+    })  # fmt: skip
+
+
+def test_a_reference_into_paths_is_served_as_a_reference_where_the_view_keeps_its_target(tmp_path: Path) -> None:
+    view = served.view(load(_referring(tmp_path))).document["paths"]
+    assert view["/b/{id}"]["get"]["parameters"] == [{"$ref": "#/paths/~1a~1%7Bid%7D/get/parameters/0"}]
+    assert view["/b/{id}"]["get"]["responses"]["200"] == {"$ref": "#/paths/~1a~1{id}/get/responses/200"}
+    assert view["/d/{item_id}"]["get"]["parameters"][0]["name"] == "item_id"  # its target renamed: a copy, renamed too
+    assert "$ref" not in str(served.view(load(_referring(tmp_path)), lenient=True).document["paths"])
+    with _served(tmp_path, _referring(tmp_path)) as client:
+        assert client.get("/b/12").json() == {"name": "kept"}
+        assert client.get(f"/b/{UUID}").status_code == 200
+        assert_error(client.get("/b/0"), 400, "id")
+        assert client.get("/d/3").status_code == 200
+        assert_error(client.get("/d/x"), 400, "item.id")

@@ -23,7 +23,7 @@ from kataven_hub.openapi.document import METHODS
 from kataven_hub.openapi.oas31 import as_three_oh, later, prepared
 from kataven_hub.openapi.pointers import escape as _escape
 from kataven_hub.openapi.pointers import followed as _followed
-from kataven_hub.openapi.pointers import path_refs_inlined, values_inlined
+from kataven_hub.openapi.pointers import path_refs_inlined, path_refs_shared, values_inlined
 from kataven_hub.openapi.pointers import resolved as _resolved
 
 UNDEFINED = "x-hub-undefined-scheme"
@@ -43,10 +43,14 @@ class View:
     """operationId: why it answers 501."""
 
 
-def view(document: dict[str, Any], unservable: dict[str, str] | None = None) -> View:
+def view(document: dict[str, Any], unservable: dict[str, str] | None = None, *, lenient: bool = False) -> View:
     """Connexion's view of a loaded `document` (served `--lenient`: as `openapi.lenient.repaired`
-    mends it); `unservable` (operationId: why) become 501s."""
-    served = values_inlined(path_refs_inlined(prepared(document) if later(document) else document))
+    mends it); `unservable` (operationId: why) become 501s. A reference into `paths` is followed
+    in a copy, and made again where the copy is unchanged (`pointers.path_refs_shared`), unless
+    `lenient`: Connexion checks such a view, and the reference may be where 3.0 allows none."""
+    source = prepared(document) if later(document) else document
+    copied: list[str] = []
+    served = values_inlined(path_refs_inlined(source, inlined_refs=copied))
     if later(document):
         as_three_oh(served)
     unserved = dict(unservable or {})
@@ -63,6 +67,8 @@ def view(document: dict[str, Any], unservable: dict[str, str] | None = None) -> 
     warnings = _undefined_schemes(served) + ([] if later(document) else untyped) + unserialized  # 3.1's type lists are no news
     warnings += drop_mistyped(served)
     paths.route_as_sent(served)
+    if copied and not lenient:
+        path_refs_shared(source, served)
     return View(served, warnings, unserved)
 
 
