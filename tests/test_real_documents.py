@@ -487,3 +487,27 @@ def test_a_reference_into_paths_is_served_as_a_reference_where_the_view_keeps_it
         assert_error(client.get("/b/0"), 400, "id")
         assert client.get("/d/3").status_code == 200
         assert_error(client.get("/d/x"), 400, "item.id")
+
+
+def _by(name: str, schema: dict[str, Any], *, prefix: str = "/countries") -> dict[str, Any]:
+    answer = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}, "example": {"by": name}}}}}
+    first = [{"name": "aid", "in": "path", "required": True, "schema": {"type": "string"}}] if "{aid}" in prefix else []
+    return {"get": {"operationId": f"by_{name}", "responses": answer,
+                    "parameters": [*first, {"name": name, "in": "path", "required": True, "schema": schema}]}}  # fmt: skip
+
+
+def test_paths_alike_but_for_their_parameters_names_are_routed_by_the_values(tmp_path: Path) -> None:
+    document = _document(tmp_path, {
+        "/countries/{code2}": _by("code2", {"type": "string", "minLength": 2, "maxLength": 2}),
+        "/countries/{code3}": _by("code3", {"type": "string", "minLength": 3, "maxLength": 3}),
+        "/countries/{guid}": _by("guid", {"type": "string", "format": "uuid", "pattern": "^[0-9a-f-]{36}$"}),
+        "/countries/{countryName}": _by("countryName", {"type": "string"}),
+        "/a/{aid}/files/{fid}": _by("fid", {"type": "string", "pattern": "^[0-9a-f-]{36}$"}, prefix="/a/{aid}/files"),
+        "/a/{aid}/files/{fname}": _by("fname", {"type": "string", "pattern": r"\."}, prefix="/a/{aid}/files"),
+    })  # fmt: skip
+    with _served(tmp_path, document) as client:
+        for sent, by in [("NO", "code2"), ("NOR", "code3"), (UUID, "guid"), ("Norway", "countryName")]:
+            assert client.get(f"/countries/{sent}").json() == {"by": by}, sent
+        assert client.get(f"/a/1/files/{UUID}").json() == {"by": "fid"}
+        assert client.get("/a/1/files/x.png").json() == {"by": "fname"}
+        assert_error(client.get("/a/1/files/xpng"), 400, "fid")  # none takes it: the first, which refuses it
