@@ -1,7 +1,8 @@
 """Paths in Connexion's view routed as clients send them: a path written with percent-escapes
 (`/listings/%40lab`) under the text the server decodes it to (`/listings/@lab`), and a path
 parameter named with characters Starlette does not route by (`{item.id}`) renamed (`item_id`),
-its own name kept under `NAME` for the messages."""
+its own name kept under `NAME` for the messages; and paths alike but for their parameters' names
+named (`alike`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import unquote
 
 from kataven_hub.openapi.coercion import NAME
 from kataven_hub.openapi.document import METHODS
+from kataven_hub.openapi.pointers import escape
 
 _ESCAPE = re.compile(r"%(?!2[fF])[0-9A-Fa-f]{2}")
 """A percent-escape, other than of `/` (which decoded would make another path)."""
@@ -31,6 +33,21 @@ def route_as_sent(document: dict[str, Any]) -> None:
                 _rename(item, name, new)
         renamed[path if routed in paths or routed in renamed else routed] = item
     document["paths"] = renamed
+
+
+def alike(document: dict[str, Any]) -> list[str]:
+    """A warning for each path the same as an earlier one but for its parameters' names
+    (`/countries/{code2}`, `/countries/{guid}`): OpenAPI forbids them, validators accept them,
+    and `web.routing` routes a request among them by its values."""
+    first: dict[str, str] = {}
+    warnings = []
+    for path in document.get("paths") or {}:
+        shape = _TEMPLATE.sub("{}", str(path))
+        if shape in first and "{}" in shape:
+            warnings.append(f"/paths/{escape(str(path))}: the same path as {first[shape]} but for its parameters' names;"
+                            " a request goes to the first whose path parameters take its values")  # fmt: skip
+        first.setdefault(shape, str(path))
+    return warnings
 
 
 def _routable(name: str, taken: set[str]) -> str:

@@ -65,7 +65,7 @@ def view(document: dict[str, Any], unservable: dict[str, str] | None = None, *, 
     untyped, unserialized = _untyped_parameters(served)
     untyped += forms.untyped_forms(served)
     warnings = _undefined_schemes(served) + ([] if later(document) else untyped) + unserialized  # 3.1's type lists are no news
-    warnings += drop_mistyped(served)
+    warnings += drop_mistyped(served) + paths.alike(served)
     paths.route_as_sent(served)
     if copied and not lenient:
         path_refs_shared(source, served)
