@@ -43,9 +43,9 @@ def alike(document: dict[str, Any]) -> list[str]:
     warnings = []
     for path in document.get("paths") or {}:
         shape = _TEMPLATE.sub("{}", str(path))
-        if shape in first and "{}" in shape:
+        if shape in first:
             warnings.append(f"/paths/{escape(str(path))}: the same path as {first[shape]} but for its parameters' names;"
-                            " a request goes to the first whose path parameters take its values")  # fmt: skip
+                            " a request goes to one whose path parameters take its values")  # fmt: skip
         first.setdefault(shape, str(path))
     return warnings
 

@@ -2,7 +2,8 @@
 pattern (`{path:path}`, `.*`) stops at a newline, so a path parameter with one (`/species/a%0Ab`)
 was a 404 where the document takes any string. Paths the same but for their parameters' names
 (`/countries/{code2}` and `/countries/{guid}`: OpenAPI forbids them, validators accept them) are
-routed by the values: to the first whose path parameters' schemas take them, else to the first."""
+routed by the values: to the one whose path parameters' schemas take them (of several, one that
+constrains them, then the first), else to the first."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from kataven_hub.openapi.coercion import coerce, original
 from kataven_hub.openapi.document import METHODS
-from kataven_hub.schemas.dialect import FORMATS, RequestValidator
+from kataven_hub.schemas.dialect import FORMATS_2020, RequestValidator
 
 
 class Routing(RoutingMiddleware):
@@ -32,31 +33,37 @@ class Routing(RoutingMiddleware):
 
 
 class _Alike:
-    """Routes of one method whose paths differ only in their parameters' names, as the first of
-    them: each request goes to the first whose path parameters' schemas take its values."""
+    """One of the routes of a method whose paths differ only in their parameters' names (and
+    types): a request it matches goes to a route whose path parameters' schemas take the values
+    (formats checked, `uuid` too), one that constrains them before one that takes any text (a
+    UUID to `{guid}` rather than `{countryName}`), else where it was routed."""
 
-    def __init__(self, routes: list[Route], schemas: dict[str, dict[str, Any]]) -> None:
-        self.names = list(routes[0].param_convertors)
-        self.choices = [(route.app, list(route.param_convertors), schemas.get(_operation_id(route)) or {}) for route in routes]
+    def __init__(self, route: Route, choices: list[tuple[Any, dict[str, Any], dict[str, Any]]]) -> None:
+        self.own, self.app, self.choices = route.param_convertors, route.app, choices
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        values = [scope["path_params"].get(name) for name in self.names]
-        chosen = next((choice for choice in self.choices if _takes(choice[2], dict(zip(choice[1], values, strict=True)))),
-                      self.choices[0])  # fmt: skip
-        app, names, _schemas = chosen
-        others = {k: v for k, v in scope["path_params"].items() if k not in self.names}
-        await app({**scope, "path_params": {**others, **dict(zip(names, values, strict=True))}}, receive, send)
+        sent = [convertor.to_string(scope["path_params"][name]) for name, convertor in self.own.items()]
+        for app, convertors, schemas in self.choices:
+            texts = dict(zip(convertors, sent, strict=True))
+            if all(re.fullmatch(convertors[name].regex, text) for name, text in texts.items()) and _takes(schemas, texts):
+                others = {k: v for k, v in scope["path_params"].items() if k not in self.own}
+                params = {name: convertors[name].convert(text) for name, text in texts.items()}
+                await app({**scope, "path_params": {**others, **params}}, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _choose_among_alike(routes: list[Any], schemas: dict[str, dict[str, Any]]) -> None:
     alike: dict[tuple[str, frozenset[str]], list[Route]] = {}
     for route in routes:
         if isinstance(route, Route) and route.param_convertors:
-            shape = re.sub(r"\(\?P<\w+>", "(", route.path_regex.pattern)
-            alike.setdefault((shape, frozenset(route.methods or ())), []).append(route)
+            alike.setdefault((re.sub(r"{[^}]*}", "{}", route.path), frozenset(route.methods or ())), []).append(route)
     for group in alike.values():
         if len(group) > 1:
-            group[0].app = _Alike(group, schemas)
+            choices = [(route.app, route.param_convertors, schemas.get(_operation_id(route)) or {}) for route in group]
+            choices.sort(key=lambda choice: not any(_constrains(schema) for schema in choice[2].values()))
+            for route in group:
+                route.app = _Alike(route, choices)
 
 
 def _path_schemas(specification: Specification) -> dict[str, dict[str, Any]]:
@@ -77,5 +84,19 @@ def _operation_id(route: Route) -> Any:
 
 
 def _takes(schemas: dict[str, Any], values: dict[str, Any]) -> bool:
-    return all(RequestValidator(schemas.get(name) or {}, format_checker=FORMATS).is_valid(coerce(value, schemas.get(name) or {}))
+    return all(RequestValidator(schemas.get(name) or {}, format_checker=FORMATS_2020).is_valid(coerce(value, schemas.get(name) or {}))
                for name, value in values.items())  # fmt: skip
+
+
+_CONSTRAINTS = {"pattern", "format", "enum", "const", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
+                "exclusiveMaximum", "multipleOf"}  # fmt: skip
+
+
+def _constrains(schema: Any) -> bool:
+    """Whether the schema takes less than any text."""
+    if isinstance(schema, list):
+        return any(_constrains(item) for item in schema)
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    return bool(_CONSTRAINTS & set(schema)) or kind not in (None, "string") or any(_constrains(v) for v in schema.values())
