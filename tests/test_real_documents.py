@@ -518,3 +518,26 @@ def test_paths_alike_but_for_their_parameters_names_are_routed_by_the_values(tmp
     warned = [r.getMessage().split(": ", 2)[1] for r in caplog.records if "but for its parameters' names" in r.getMessage()]
     assert warned == ["/paths/~1countries~1{code3}", "/paths/~1countries~1{countryName}", "/paths/~1countries~1{guid}",
                       "/paths/~1a~1{aid}~1files~1{fname}", "/paths/~1v~1{minor}"]  # fmt: skip
+
+
+@pytest.mark.parametrize("media", ["multipart/form-data", "application/x-www-form-urlencoded"])
+def test_a_form_written_as_an_all_of_is_read_by_the_fields_of_its_parts(tmp_path: Path, media: str) -> None:
+    common = {"type": "object", "properties": {"wait": {"type": "boolean"}, "channel": {"type": "integer"},
+                                               "tags": {"type": "array", "items": {"type": "string", "minLength": 2}}}}  # fmt: skip
+    upload = {"allOf": [{"$ref": "#/components/schemas/Common"},
+                        {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}]}  # fmt: skip
+    document = _document(tmp_path, {"/upload": {"post": {"requestBody": {"required": True, "content": {
+        media: {"schema": {"$ref": "#/components/schemas/Upload"}}}}, "responses": OK}}},
+        components={"schemas": {"Common": common, "Upload": upload}})  # fmt: skip
+    sent = {"name": "clip", "wait": "false", "channel": "3", "tags": ["ab", "cd"]}
+
+    def post(client: TestClient, form: dict[str, Any]) -> httpx.Response:
+        if media == "multipart/form-data":
+            return client.post("/upload", files=[(k, (None, v)) for k, vs in form.items() for v in (vs if isinstance(vs, list) else [vs])])
+        return client.post("/upload", data=form)
+
+    with _served(tmp_path, document) as client:
+        assert post(client, sent).status_code == 200, post(client, sent).text
+        assert_error(post(client, {**sent, "wait": "maybe"}), 400, "wait")
+        assert_error(post(client, {**sent, "tags": ["ab", "c"]}), 400, "tags.1")
+        assert_error(post(client, {k: v for k, v in sent.items() if k != "name"}), 400, "name")

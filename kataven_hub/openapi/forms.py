@@ -1,7 +1,8 @@
 """Form bodies (urlencoded and multipart) in Connexion's view: a form schema is an object even
-where the document leaves out `type: object`, a file field is one where 3.1 says it its way
-(`contentMediaType`), and a field without a `type` Connexion could coerce by is kept under
-`ORIGINAL`, for our coercion and validation."""
+where the document leaves out `type: object`, its fields gathered from the parts of an `allOf`
+(the schema as written kept under `ORIGINAL`, for validation), a file field is one where 3.1 says
+it its way (`contentMediaType`), and a field without a `type` Connexion could coerce by is kept
+under `ORIGINAL`, for our coercion and validation."""
 
 from __future__ import annotations
 
@@ -32,7 +33,10 @@ def untyped_forms(document: dict[str, Any]) -> list[str]:
 
 
 def restored(schema: dict[str, Any]) -> dict[str, Any]:
-    """A form schema of the view with the document's own schema of each field put back."""
+    """A form schema of the view with the document's own schema of each field put back (the
+    document's own schema, where the view gathered its fields from an `allOf`)."""
+    if isinstance(schema.get(ORIGINAL), dict):
+        return schema[ORIGINAL]
     properties = schema.get("properties")
     if not isinstance(properties, dict):
         return schema
@@ -41,6 +45,8 @@ def restored(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _form(document: dict[str, Any], content: dict[str, Any], place: str, *, multipart: bool) -> list[str]:
     schema = content["schema"] = dict(resolved(document, content.get("schema") or {}))
+    if isinstance(schema.get("allOf"), list) and not isinstance(schema.get("properties"), dict):
+        schema = content["schema"] = {**_gathered(document, schema), ORIGINAL: schema}
     if not isinstance(schema.get("properties"), dict):
         return []
     if "type" not in schema:
@@ -55,6 +61,20 @@ def _form(document: dict[str, Any], content: dict[str, Any], place: str, *, mult
             properties[name][ORIGINAL] = field
             warnings.append(f"{place}/properties/{escape(name)}: the form field has no type Connexion can coerce by; validated by its own schema")
     return warnings
+
+
+def _gathered(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a form schema written as an `allOf` (PeerTube's upload: the common fields,
+    and the file), as one object: Connexion reads a form's fields from `properties` alone, and
+    would leave each value a list, which no field's schema takes."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for part in [schema, *(resolved(document, p) for p in schema.get("allOf") or [])]:
+        part = _gathered(document, part) if part is not schema and isinstance(part, dict) and "allOf" in part else part
+        if isinstance(part, dict):
+            properties |= {name: field for name, field in (part.get("properties") or {}).items() if name not in properties}
+            required += [name for name in part.get("required") or [] if name not in required]
+    return {"type": "object", "properties": properties, **({"required": required} if required else {})}
 
 
 def _file(field: Any) -> Any:
