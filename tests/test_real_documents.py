@@ -276,12 +276,20 @@ def test_dotted_path_parameters_exploded_objects_and_digest_are_served(tmp_path:
         "/filter": {"get": {"parameters": [{"name": "f", "in": "query", "style": "form", "explode": False, "schema": {
             "type": "object", "properties": {"x": {"type": "string"}, "n": {"type": "integer"}}}}], "responses": OK}},
         "/digest": {"get": {"security": [{"digest": []}], "responses": OK}},
-    }, components={"securitySchemes": {"digest": {"type": "http", "scheme": "digest"}}})  # fmt: skip
+        "/plugins/{version}/{pair}": {"get": {"parameters": [
+            {"name": "version", "in": "path", "required": True, "schema": {"$ref": "#/components/schemas/Version"}},
+            {"name": "pair", "in": "path", "required": True, "explode": True, "schema": {"$ref": "#/components/schemas/Version"}}],
+            "responses": OK}},
+    }, components={"securitySchemes": {"digest": {"type": "http", "scheme": "digest"}}, "schemas": {"Version": {
+        "type": "object", "additionalProperties": False, "properties": {"Major": {"type": "integer"}, "Build": {"type": "integer"}}}}})  # fmt: skip
     with _served(tmp_path, document) as client:
         assert client.get("/items/12").status_code == 200
         assert_error(client.get("/items/x"), 400, "item.id")
         assert client.get("/filter?f=x,a,n,1").status_code == 200
         assert_error(client.get("/filter?f=x,a,n,b"), 400, "f")
+        assert client.get("/plugins/Build,884,Major,3/Major=1,Build=2").status_code == 200
+        assert_error(client.get("/plugins/Build,x/Major=1"), 400, "version")
+        assert_error(client.get("/plugins/Build,1/Major,1"), 400, "pair")
         assert client.get("/digest", headers={"Authorization": 'Digest username="a", realm="r"'}).status_code == 200
         assert_error(client.get("/digest"), 401, "")
         assert_error(client.get("/digest", headers={"Authorization": "Bearer x"}), 401, "")

@@ -46,8 +46,9 @@ parameter sent empty (`?fields=`) is an empty list. Both the
     validator and the handler read the form through here. A required field sent empty stays, and
     fails its own rules. A
     parameter or form field whose schema Connexion cannot coerce by (`openapi.coercion`), an
-    object query parameter sent `explode: false` (`f=x,a,n,1`), and an object form field (JSON
-    text, a multipart part's default for an object) are read here."""
+    object query parameter sent `explode: false` (`f=x,a,n,1`), an object path parameter in its
+    style (`simple`: `Build,884,Major,302`; exploded, `Build=884,Major=302`), and an object form
+    field (JSON text, a multipart part's default for an object) are read here."""
 
     def resolve_params(self, params: dict[str, Any], _in: str) -> dict[str, Any]:
         if _in == "query":
@@ -60,6 +61,9 @@ parameter sent empty (`?fields=`) is an empty list. Both the
                 resolved[name] = coerce(value, schema[ORIGINAL])
             elif _in == "query" and _unexploded_object(self.param_defns.get(name) or {}, schema) and isinstance(value, str):
                 resolved[name] = coerce(_pairs(value), schema)
+            elif _in == "path" and _simple_object(self.param_defns.get(name) or {}, schema) and isinstance(value, str):
+                exploded = (self.param_defns.get(name) or {}).get("explode") is True
+                resolved[name] = coerce(_assigned(value) if exploded else _pairs(value), schema)
             elif _in == "query" and schema.get("type") == "array" and value == [""]:
                 resolved[name] = []  # `?fields=`: an empty list, as clients send one (Schemathesis does)
         return resolved
@@ -84,6 +88,16 @@ def _may_be_empty(parameter: dict[str, Any] | None) -> bool:
 
 def _unexploded_object(parameter: dict[str, Any], schema: dict[str, Any]) -> bool:
     return schema.get("type") == "object" and parameter.get("style", "form") == "form" and parameter.get("explode") is False
+
+
+def _simple_object(parameter: dict[str, Any], schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "object" and parameter.get("style", "simple") == "simple"
+
+
+def _assigned(value: str) -> dict[str, str] | str:
+    """`x=a,n=1` as `{x: a, n: 1}` (an object sent `explode: true` in a path); left as it is if not."""
+    parts = [part.partition("=") for part in value.split(",")]
+    return {key: text for key, _, text in parts} if all(equals for _, equals, _ in parts) else value
 
 
 def _pairs(value: str) -> dict[str, str] | str:
