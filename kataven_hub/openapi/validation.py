@@ -50,7 +50,24 @@ parameter sent empty (`?fields=`) is an empty list. Both the
     style (`simple`: `Build,884,Major,302`; exploded, `Build=884,Major=302`), and an object form
     field (JSON text, a multipart part's default for an object) are read here."""
 
+    _param_defns: dict[str, dict[str, Any]]
+
+    def __init__(self, param_defns: list[dict[str, Any]], body_defn: dict[str, Any]) -> None:
+        super().__init__(param_defns, body_defn)
+        self._placed = {place: {p["name"]: p for p in param_defns if p["in"] == place} for place in self.parsable_parameters}
+
     def resolve_params(self, params: dict[str, Any], _in: str) -> dict[str, Any]:
+        """Each parameter read by the definition of its own place: a path and a query parameter
+        may have the same name (SendGrid's `/contactdb/lists/{list_id}?list_id=6`), and Connexion
+        keeps one definition by name."""
+        every = self._param_defns
+        self._param_defns = self._placed.get(_in, every)
+        try:
+            return self._resolved(params, _in)
+        finally:
+            self._param_defns = every
+
+    def _resolved(self, params: dict[str, Any], _in: str) -> dict[str, Any]:
         if _in == "query":
             defined = self.param_defns
             params = {name: value for name, value in params.items() if not (_blank(value) and _may_be_empty(defined.get(name)))}
@@ -64,7 +81,7 @@ parameter sent empty (`?fields=`) is an empty list. Both the
             elif _in == "path" and _simple_object(self.param_defns.get(name) or {}, schema) and isinstance(value, str):
                 exploded = (self.param_defns.get(name) or {}).get("explode") is True
                 resolved[name] = coerce(_assigned(value) if exploded else _pairs(value), schema)
-            elif _in == "query" and schema.get("type") == "array" and value == [""]:
+            elif _in == "query" and schema.get("type") == "array" and value == [""] and not _only_blank(schema):
                 resolved[name] = []  # `?fields=`: an empty list, as clients send one (Schemathesis does)
         return resolved
 
@@ -88,6 +105,12 @@ def _may_be_empty(parameter: dict[str, Any] | None) -> bool:
 
 def _unexploded_object(parameter: dict[str, Any], schema: dict[str, Any]) -> bool:
     return schema.get("type") == "object" and parameter.get("style", "form") == "form" and parameter.get("explode") is False
+
+
+def _only_blank(schema: dict[str, Any]) -> bool:
+    """Whether an array schema takes `?ids=` only as one blank item (`minItems: 1`, any string)."""
+    validator = RequestValidator(schema, format_checker=FORMATS)
+    return validator.is_valid([""]) and not validator.is_valid([])
 
 
 def _simple_object(parameter: dict[str, Any], schema: dict[str, Any]) -> bool:

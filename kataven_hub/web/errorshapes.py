@@ -1,6 +1,6 @@
 """Which operation an error belongs to, and the body it documents for that error: a JSON string
 where the document says `type: string` (ours) or says nothing, else its 4xx (or `default`) schema
-filled with the message; a refused request's status (a 422 where that is what the operation
+filled with the message (a list of error objects: one); a refused request's status (a 422 where that is what the operation
 documents). A path that matches a template but not the type of a path parameter is named here
 too (routing refused it as a 404; it is the client's 400)."""
 
@@ -81,6 +81,9 @@ class ErrorShapes:
         """What the error's body is: the message, or the documented error object filled with it."""
         operation = self.operation(scope)
         schema = error_schema(operation, status) if operation else None
+        if schema and flatten(schema).get("type") == "array" and isinstance(items := flatten(schema).get("items"), dict):
+            filled = [_filled(items, status, message)]  # a list of errors (SendGrid's): this one
+            return filled if isinstance(filled[0], dict) and answer_errors(schema, filled) is None else message
         if not schema or flatten(schema).get("type", "object") != "object":
             return message
         return _filled(schema, status, message)
