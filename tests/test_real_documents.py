@@ -576,3 +576,24 @@ def test_a_path_and_a_query_parameter_of_one_name_are_each_read_by_its_own_defin
         assert_error(client.get("/lists/abc?list_id=x"), 400, "list_id")
         assert client.get("/export?ids=").status_code == 200  # one blank id: `[]` the schema refuses, `['']` it takes
         assert client.get("/export?ids=a,b").status_code == 200
+
+
+def test_form_fields_in_deep_object_style_are_gathered_into_their_objects(tmp_path: Path) -> None:
+    deep = {"style": "deepObject", "explode": True}
+    price = {"type": "object", "required": ["price"], "properties": {"price": {"type": "string"}, "quantity": {"type": "integer"}}}
+    form = {"type": "object", "additionalProperties": False, "properties": {
+        "tos": {"type": "object", "properties": {"date": {"type": "integer"}, "ip": {"type": "string"}}},
+        "metadata": {"anyOf": [{"type": "object", "additionalProperties": {"type": "string"}}, {"type": "string", "enum": [""]}]},
+        "items": {"anyOf": [{"type": "array", "items": price}, {"type": "string", "enum": [""]}]},
+        "live": {"type": "boolean"}}}  # fmt: skip
+    document = _document(tmp_path, {"/v1/accounts": {"post": {"requestBody": {"content": {"application/x-www-form-urlencoded": {
+        "schema": form, "encoding": {"tos": deep, "metadata": deep, "items": deep}}}}, "responses": OK}}})  # fmt: skip
+    sent = "tos[date]=0&tos[ip]=&metadata[order]=7&metadata[]=x&items[0][price]=p1&items[1][price]=p2&items[1][quantity]=2&live=true"
+    form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+    with _served(tmp_path, document) as client:
+        taken = client.post("/v1/accounts", content=sent, headers=form_type)
+        assert taken.status_code == 200, taken.text
+        assert client.post("/v1/accounts", content="metadata=", headers=form_type).status_code == 200
+        assert_error(client.post("/v1/accounts", content="tos[date]=today", headers=form_type), 400, "tos.date")
+        assert_error(client.post("/v1/accounts", content="items[0][quantity]=2", headers=form_type), 400, "items")
+        assert_error(client.post("/v1/accounts", content="live[x]=1", headers=form_type), 400, "live[x]")  # no deepObject: a field of its own

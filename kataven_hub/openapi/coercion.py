@@ -26,15 +26,16 @@ def original(schema: dict[str, Any]) -> dict[str, Any]:
 def coerce(value: Any, schema: dict[str, Any]) -> Any:
     """`value` as `schema` reads it: text to a number, a boolean or null by its `type`, or by the first
     branch of an `anyOf`/`oneOf` it then satisfies (by the first of 3.1's list of types it reads
-    as); lists and objects item by item. What does
+    as); lists and objects item by item (by the branch of that kind). What does
     not convert is left as it was, for validation to refuse."""
     if not isinstance(schema, dict):
         return value
     if isinstance(value, list):
-        return [coerce(item, schema.get("items") or {}) for item in value]
+        return [coerce(item, _shaped(schema, "array").get("items") or {}) for item in value]
     if isinstance(value, dict):
-        properties = schema.get("properties") or {}
-        return {key: coerce(item, properties.get(key) or {}) for key, item in value.items()}
+        schema = _shaped(schema, "object")
+        properties, others = schema.get("properties") or {}, schema.get("additionalProperties")
+        return {key: coerce(item, properties.get(key) or (others if isinstance(others, dict) else {})) for key, item in value.items()}
     if not isinstance(value, str):
         return value
     kind = schema.get("type")
@@ -51,6 +52,15 @@ def coerce(value: Any, schema: dict[str, Any]) -> Any:
         except (ValueError, KeyError):
             continue
     return value if any(kind in _SCALARS for kind in kinds) else _by_branch(value, schema)
+
+
+def _shaped(schema: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The schema, or the first branch of its `anyOf`/`oneOf` of that `kind` (Stripe's `metadata`:
+    an object, or `""`)."""
+    if schema.get("type") == kind or "items" in schema or "properties" in schema:
+        return schema
+    branches = [b for b in schema.get("anyOf") or schema.get("oneOf") or [] if isinstance(b, dict) and b.get("type") == kind]
+    return branches[0] if branches else schema
 
 
 def _by_branch(value: str, schema: dict[str, Any]) -> Any:

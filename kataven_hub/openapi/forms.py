@@ -2,10 +2,12 @@
 where the document leaves out `type: object`, its fields gathered from the parts of an `allOf`
 (the schema as written kept under `ORIGINAL`, for validation), a file field is one where 3.1 says
 it its way (`contentMediaType`), and a field without a `type` Connexion could coerce by is kept
-under `ORIGINAL`, for our coercion and validation."""
+under `ORIGINAL`, for our coercion and validation. Fields sent in `deepObject` style, which
+Connexion reads in a query alone, are gathered here (`deep_fields`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kataven_hub.openapi.coercion import ORIGINAL, original
@@ -94,3 +96,41 @@ def _untyped(document: dict[str, Any], field: dict[str, Any]) -> bool:
         return True  # none, or 3.1's list of them
     items = resolved(document, field.get("items", {}))
     return field["type"] == "array" and not (isinstance(items, dict) and isinstance(items.get("type"), str))
+
+
+_PART = re.compile(r"\[([^\[\]]*)\]")
+
+
+def deep_fields(form: dict[str, list[Any]], schema: dict[str, Any], encoding: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a form sent in `deepObject` style (Stripe's `tos_acceptance[date]=0`,
+    `metadata[key]=value`), taken out of `form` (in place) and gathered under the field each
+    belongs to, as objects (lists where its schema has an array and the keys are indexes); each
+    value its last text."""
+    properties = schema.get("properties") or {}
+    gathered: dict[str, Any] = {}
+    for key in [k for k in form if k not in properties and "[" in k]:
+        root, _, rest = key.partition("[")
+        path = _PART.findall(f"[{rest}")
+        if root not in properties or (encoding.get(root) or {}).get("style") != "deepObject" or f"[{rest}" != "".join(f"[{p}]" for p in path):
+            continue
+        values = form.pop(key)
+        node = gathered.setdefault(root, {})
+        for part in path[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[path[-1]] = values[-1] if isinstance(values, list) and values else values
+    return {root: _indexed(value, original(properties[root])) for root, value in gathered.items()}
+
+
+def _indexed(value: Any, schema: Any) -> Any:
+    """`{0: a, 1: b}` as `[a, b]` where the schema (or a branch of it) is an array; inside too."""
+    if not isinstance(value, dict):
+        return value
+    branches = [schema, *(schema.get("anyOf") or []), *(schema.get("oneOf") or [])] if isinstance(schema, dict) else []
+    array = next((b for b in branches if isinstance(b, dict) and b.get("type") == "array"), None)
+    if array is not None and value and all(key.isdigit() for key in value):
+        return [_indexed(value[key], array.get("items")) for key in sorted(value, key=int)]
+    objects = [b for b in branches if isinstance(b, dict) and isinstance(b.get("properties"), dict)]
+    properties = objects[0]["properties"] if objects else {}
+    return {key: _indexed(inner, properties.get(key)) for key, inner in value.items()}

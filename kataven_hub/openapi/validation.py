@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope
 from kataven_hub.openapi.answering import JSONAnswerValidator
 from kataven_hub.openapi.coercion import NAME, ORIGINAL, coerce, original
 from kataven_hub.openapi.formbodies import FormValidator, UrlencodedValidator, describe
+from kataven_hub.openapi.forms import deep_fields
 from kataven_hub.schemas.dialect import FORMATS, RequestValidator
 
 
@@ -47,8 +48,9 @@ parameter sent empty (`?fields=`) is an empty list. Both the
     fails its own rules. A
     parameter or form field whose schema Connexion cannot coerce by (`openapi.coercion`), an
     object query parameter sent `explode: false` (`f=x,a,n,1`), an object path parameter in its
-    style (`simple`: `Build,884,Major,302`; exploded, `Build=884,Major=302`), and an object form
-    field (JSON text, a multipart part's default for an object) are read here."""
+    style (`simple`: `Build,884,Major,302`; exploded, `Build=884,Major=302`), an object form
+    field (JSON text, a multipart part's default for an object) and form fields in `deepObject`
+    style (`tos_acceptance[date]=0`, `openapi.forms.deep_fields`) are read here."""
 
     _param_defns: dict[str, dict[str, Any]]
 
@@ -86,11 +88,13 @@ parameter sent empty (`?fields=`) is an empty list. Both the
         return resolved
 
     def resolve_form(self, form_data: dict[str, Any]) -> dict[str, Any]:
+        deep = deep_fields(form_data, self._body_schema or {}, self._body_encoding or {})
         required = set((self._body_schema or {}).get("required", []))
         for name in [k for k, values in form_data.items() if k not in required and _blank(values)]:
             del form_data[name]
         resolved: dict[str, Any] = super().resolve_form(form_data)
         fields = (self._body_schema or {}).get("properties") or {}
+        resolved |= {name: coerce(value, original(fields[name])) for name, value in deep.items()}
         for name, value in resolved.items():
             if isinstance(fields.get(name), dict) and ORIGINAL in fields[name]:
                 resolved[name] = coerce(value, fields[name][ORIGINAL])
