@@ -276,6 +276,8 @@ def test_dotted_path_parameters_exploded_objects_and_digest_are_served(tmp_path:
         "/filter": {"get": {"parameters": [{"name": "f", "in": "query", "style": "form", "explode": False, "schema": {
             "type": "object", "properties": {"x": {"type": "string"}, "n": {"type": "integer"}}}}], "responses": OK}},
         "/digest": {"get": {"security": [{"digest": []}], "responses": OK}},
+        "/options": {"get": {"parameters": [{"name": "n", "in": "query", "schema": {"type": "integer"}}, {"name": "opts", "in": "query",
+            "schema": {"type": "object", "additionalProperties": {"type": "integer"}}}], "responses": OK}},
         "/plugins/{version}/{pair}": {"get": {"parameters": [
             {"name": "version", "in": "path", "required": True, "schema": {"$ref": "#/components/schemas/Version"}},
             {"name": "pair", "in": "path", "required": True, "explode": True, "schema": {"$ref": "#/components/schemas/Version"}}],
@@ -287,6 +289,10 @@ def test_dotted_path_parameters_exploded_objects_and_digest_are_served(tmp_path:
         assert_error(client.get("/items/x"), 400, "item.id")
         assert client.get("/filter?f=x,a,n,1").status_code == 200
         assert_error(client.get("/filter?f=x,a,n,b"), 400, "f")
+        assert client.get("/options?a=1&b=2&n=3").status_code == 200  # `opts` exploded: {a: 1, b: 2}
+        assert client.get("/options?opts=&n=3").status_code == 200  # an empty one
+        assert_error(client.get("/options?a=x&n=3"), 400, "opts")
+        assert_error(client.get("/options?opts=x"), 400, "opts")
         assert client.get("/plugins/Build,884,Major,3/Major=1,Build=2").status_code == 200
         assert_error(client.get("/plugins/Build,x/Major=1"), 400, "version")
         assert_error(client.get("/plugins/Build,1/Major,1"), 400, "pair")

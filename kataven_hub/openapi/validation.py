@@ -73,11 +73,14 @@ parameter sent empty (`?fields=`) is an empty list. Both the
         if _in == "query":
             defined = self.param_defns
             params = {name: value for name, value in params.items() if not (_blank(value) and _may_be_empty(defined.get(name)))}
+            params = _exploded_object(params, defined)
         resolved: dict[str, Any] = super().resolve_params(params, _in)
         for name, value in resolved.items():
             schema = self.param_schemas.get(name) or {}
             if ORIGINAL in schema:
                 resolved[name] = coerce(value, schema[ORIGINAL])
+            elif isinstance(value, dict):
+                resolved[name] = coerce(value, schema)
             elif _in == "query" and _unexploded_object(self.param_defns.get(name) or {}, schema) and isinstance(value, str):
                 resolved[name] = coerce(_pairs(value), schema)
             elif _in == "path" and _simple_object(self.param_defns.get(name) or {}, schema) and isinstance(value, str):
@@ -109,6 +112,25 @@ def _may_be_empty(parameter: dict[str, Any] | None) -> bool:
 
 def _unexploded_object(parameter: dict[str, Any], schema: dict[str, Any]) -> bool:
     return schema.get("type") == "object" and parameter.get("style", "form") == "form" and parameter.get("explode") is False
+
+
+def _exploded_object(params: dict[str, Any], defined: dict[str, Any]) -> dict[str, Any]:
+    """The query with an object parameter sent in its default style (`form`, exploded: each
+    property a parameter of its own, Jellyfin's `?streamOptions` as `?a=1&b=2`) gathered from the
+    parameters the operation does not define; only where it has one such parameter (with two,
+    which property is whose cannot be told), and not where it is sent by name with a value."""
+    objects = [name for name, parameter in defined.items() if _form_object(parameter)]
+    if len(objects) != 1 or not _blank(params.get(objects[0], "")):
+        return params
+    loose = {name: value[-1] if isinstance(value, list) else value for name, value in params.items() if name not in defined}
+    if not loose and objects[0] not in params:
+        return params
+    return {**{name: value for name, value in params.items() if name in defined}, objects[0]: [loose]}
+
+
+def _form_object(parameter: dict[str, Any]) -> bool:
+    schema = parameter.get("schema") or {}
+    return schema.get("type") == "object" and parameter.get("style", "form") == "form" and parameter.get("explode", True) is True
 
 
 def _only_blank(schema: dict[str, Any]) -> bool:
