@@ -569,6 +569,17 @@ def test_an_error_documented_as_a_list_of_errors_is_one_filled_with_the_message(
     assert only["message"] == "id: 'x' is not of type 'integer'" and isinstance(only["field"], str)
 
 
+def test_an_error_documented_with_a_list_of_messages_carries_the_message_in_it(tmp_path: Path) -> None:
+    error = {"type": "object", "properties": {"errorMessages": {"type": "array", "items": {"type": "string"}},
+                                              "errors": {"type": "object", "additionalProperties": {"type": "string"}}}}  # fmt: skip
+    document = _document(tmp_path, {"/lists/{id}": {"get": {"parameters": [
+        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}], "responses": {**OK, "400": {
+            "description": "bad", "content": {"application/json": {"schema": error}}}}}}})  # fmt: skip
+    with _served(tmp_path, document) as client:
+        refused = client.get("/lists/x")
+    assert refused.status_code == 400 and refused.json()["errorMessages"] == ["id: 'x' is not of type 'integer'"]
+
+
 def test_a_path_and_a_query_parameter_of_one_name_are_each_read_by_its_own_definition(tmp_path: Path) -> None:
     document = _document(tmp_path, {
         "/lists/{list_id}": {"parameters": [{"name": "list_id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -591,15 +602,20 @@ def test_form_fields_in_deep_object_style_are_gathered_into_their_objects(tmp_pa
         "tos": {"type": "object", "properties": {"date": {"type": "integer"}, "ip": {"type": "string"}}},
         "metadata": {"anyOf": [{"type": "object", "additionalProperties": {"type": "string"}}, {"type": "string", "enum": [""]}]},
         "items": {"anyOf": [{"type": "array", "items": price}, {"type": "string", "enum": [""]}]},
-        "live": {"type": "boolean"}}}  # fmt: skip
+        "live": {"type": "boolean"},
+        "tipping": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+            "amounts": {"type": "array", "items": {"type": "integer"}}}}}}}  # fmt: skip
     document = _document(tmp_path, {"/v1/accounts": {"post": {"requestBody": {"content": {"application/x-www-form-urlencoded": {
-        "schema": form, "encoding": {"tos": deep, "metadata": deep, "items": deep}}}}, "responses": OK}}})  # fmt: skip
+        "schema": form, "encoding": {"tos": deep, "metadata": deep, "items": deep, "tipping": deep}}}}, "responses": OK}}})  # fmt: skip
     sent = "tos[date]=0&tos[ip]=&metadata[order]=7&metadata[]=x&items[0][price]=p1&items[1][price]=p2&items[1][quantity]=2&live=true"
     form_type = {"Content-Type": "application/x-www-form-urlencoded"}
     with _served(tmp_path, document) as client:
         taken = client.post("/v1/accounts", content=sent, headers=form_type)
         assert taken.status_code == 200, taken.text
         assert client.post("/v1/accounts", content="metadata=", headers=form_type).status_code == 200
+        blank = "tipping[aud]=&tipping[cad][amounts]=&tipping[eur][amounts][0]=5&metadata[a[b]=c"  # `{}`, `[]`; a key with `[`
+        assert client.post("/v1/accounts", content=blank, headers=form_type).status_code == 200
+        assert_error(client.post("/v1/accounts", content="tipping[eur][amounts][0]=x", headers=form_type), 400, "tipping.eur.amounts.0")
         assert_error(client.post("/v1/accounts", content="tos[date]=today", headers=form_type), 400, "tos.date")
         assert_error(client.post("/v1/accounts", content="items[0][quantity]=2", headers=form_type), 400, "items")
         assert_error(client.post("/v1/accounts", content="live[x]=1", headers=form_type), 400, "live[x]")  # no deepObject: a field of its own

@@ -104,15 +104,18 @@ _PART = re.compile(r"\[([^\[\]]*)\]")
 def deep_fields(form: dict[str, list[Any]], schema: dict[str, Any], encoding: dict[str, Any]) -> dict[str, Any]:
     """The fields of a form sent in `deepObject` style (Stripe's `tos_acceptance[date]=0`,
     `metadata[key]=value`), taken out of `form` (in place) and gathered under the field each
-    belongs to, as objects (lists where its schema has an array and the keys are indexes); each
-    value its last text."""
+    belongs to, as objects (lists where its schema has an array and the keys are indexes; an
+    empty one sent blank, `x[y]=`, where the schema takes no text there); each value its last
+    text. A key whose brackets do not nest (`metadata[a[b]`) is one key, all between the first
+    `[` and the last `]`."""
     properties = schema.get("properties") or {}
     gathered: dict[str, Any] = {}
-    for key in [k for k in form if k not in properties and "[" in k]:
+    for key in [k for k in form if k not in properties and "[" in k and k.endswith("]")]:
         root, _, rest = key.partition("[")
-        path = _PART.findall(f"[{rest}")
-        if root not in properties or (encoding.get(root) or {}).get("style") != "deepObject" or f"[{rest}" != "".join(f"[{p}]" for p in path):
+        if root not in properties or (encoding.get(root) or {}).get("style") != "deepObject":
             continue
+        path = _PART.findall(f"[{rest}")
+        path = path if f"[{rest}" == "".join(f"[{p}]" for p in path) else [rest[:-1]]
         values = form.pop(key)
         node = gathered.setdefault(root, {})
         for part in path[:-1]:
@@ -124,13 +127,17 @@ def deep_fields(form: dict[str, list[Any]], schema: dict[str, Any], encoding: di
 
 
 def _indexed(value: Any, schema: Any) -> Any:
-    """`{0: a, 1: b}` as `[a, b]` where the schema (or a branch of it) is an array; inside too."""
+    """`{0: a, 1: b}` as `[a, b]` where the schema (or a branch of it) is an array, and `""` as an
+    empty one where it takes no text; inside too."""
+    branches = [schema, *(schema.get("anyOf") or []), *(schema.get("oneOf") or [])] if isinstance(schema, dict) else []
+    kinds = {b.get("type") for b in branches if isinstance(b, dict)}
+    if value == "" and "string" not in kinds:
+        return {} if "object" in kinds else [] if "array" in kinds else value
     if not isinstance(value, dict):
         return value
-    branches = [schema, *(schema.get("anyOf") or []), *(schema.get("oneOf") or [])] if isinstance(schema, dict) else []
     array = next((b for b in branches if isinstance(b, dict) and b.get("type") == "array"), None)
     if array is not None and value and all(key.isdigit() for key in value):
         return [_indexed(value[key], array.get("items")) for key in sorted(value, key=int)]
-    objects = [b for b in branches if isinstance(b, dict) and isinstance(b.get("properties"), dict)]
-    properties = objects[0]["properties"] if objects else {}
-    return {key: _indexed(inner, properties.get(key)) for key, inner in value.items()}
+    shape = next((b for b in branches if isinstance(b, dict) and (b.get("type") == "object" or "properties" in b)), {})
+    properties, others = shape.get("properties") or {}, shape.get("additionalProperties")
+    return {key: _indexed(inner, properties.get(key, others)) for key, inner in value.items()}

@@ -1,8 +1,9 @@
 """Which operation an error belongs to, and the body it documents for that error: a JSON string
 where the document says `type: string` (ours) or says nothing, else its 4xx (or `default`) schema
-filled with the message (a list of error objects: one); a refused request's status (a 422 where that is what the operation
-documents). A path that matches a template but not the type of a path parameter is named here
-too (routing refused it as a 404; it is the client's 400)."""
+filled with the message (in a list of messages where it has no text for it; a list of error
+objects: one); a refused request's status (a 422 where that is what the operation documents). A
+path that matches a template but not the type of a path parameter is named here too (routing
+refused it as a 404; it is the client's 400)."""
 
 from __future__ import annotations
 
@@ -99,10 +100,18 @@ def _filled(schema: dict[str, Any], status: int, message: str) -> Any:
     filled = dict(body)
     if target:
         filled[target] = message
+    elif lists := [n for n, s in properties.items() if _texts(s) and any(word in n.lower() for word in ("message", "error"))]:
+        filled[lists[0]] = [message]  # a list of messages (Jira's `errorMessages`): this one
     for name in STATUS_FIELDS:
         if flatten(properties.get(name, {})).get("type") == "integer":
             filled[name] = status
     return filled if answer_errors(schema, filled) is None else body
+
+
+def _texts(schema: dict[str, Any]) -> bool:
+    """Whether the schema is a list of strings."""
+    flat = flatten(schema)
+    return flat.get("type") == "array" and flatten(flat.get("items") or {}).get("type") == "string"
 
 
 def error_schema(operation: Operation, status: int) -> dict[str, Any] | None:
