@@ -35,6 +35,12 @@ def route_as_sent(document: dict[str, Any]) -> None:
     document["paths"] = renamed
 
 
+def shape(path: str) -> str:
+    """The path with each parameter's name left out (`/countries/{}`): paths of one shape are alike
+    but for their parameters' names (a Starlette route's `{id:int}` too)."""
+    return _TEMPLATE.sub("{}", path)
+
+
 def alike(document: dict[str, Any]) -> list[str]:
     """A warning for each path the same as an earlier one but for its parameters' names
     (`/countries/{code2}`, `/countries/{guid}`): OpenAPI forbids them, validators accept them,
@@ -42,11 +48,11 @@ def alike(document: dict[str, Any]) -> list[str]:
     first: dict[str, str] = {}
     warnings = []
     for path in document.get("paths") or {}:
-        shape = _TEMPLATE.sub("{}", str(path))
-        if shape in first:
-            warnings.append(f"/paths/{escape(str(path))}: the same path as {first[shape]} but for its parameters' names;"
+        same = shape(str(path))
+        if same in first:
+            warnings.append(f"/paths/{escape(str(path))}: the same path as {first[same]} but for its parameters' names;"
                             " a request goes to one whose path parameters take its values")  # fmt: skip
-        first.setdefault(shape, str(path))
+        first.setdefault(same, str(path))
     return warnings
 
 

@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from kataven_hub.openapi.coercion import coerce, original
 from kataven_hub.openapi.document import METHODS
+from kataven_hub.openapi.paths import shape
 from kataven_hub.schemas.dialect import FORMATS_2020, RequestValidator
 
 
@@ -57,7 +58,7 @@ def _choose_among_alike(routes: list[Any], schemas: dict[str, dict[str, Any]]) -
     alike: dict[tuple[str, frozenset[str]], list[Route]] = {}
     for route in routes:
         if isinstance(route, Route) and route.param_convertors:
-            alike.setdefault((re.sub(r"{[^}]*}", "{}", route.path), frozenset(route.methods or ())), []).append(route)
+            alike.setdefault((shape(route.path), frozenset(route.methods or ())), []).append(route)
     for group in alike.values():
         if len(group) > 1:
             choices = [(route.app, route.param_convertors, schemas.get(_operation_id(route)) or {}) for route in group]
